@@ -1,0 +1,63 @@
+package guichet
+
+// OfferPost is a copy of a lot's offer the bot posted: every copy is re-rendered when the lot
+// changes.
+type OfferPost struct {
+	LotID     int64  `db:"lot_id"`
+	ChannelID string `db:"channel_id"`
+	PostID    string `db:"post_id"`
+}
+
+// LotState is a lot with its claims, as the status board and the offers show it.
+type LotState struct {
+	Lot *Lot
+	// Claims are the lot's claims in the order they were made, all statuses.
+	Claims []*Claim
+}
+
+// AwardedQuantity returns the quantity held by awarded claims.
+func (s *LotState) AwardedQuantity() int64 {
+	var q int64
+	for _, c := range s.Claims {
+		if c.Status == ClaimAwarded {
+			q += c.Quantity
+		}
+	}
+	return q
+}
+
+// Awarded returns the awarded claims.
+func (s *LotState) Awarded() []*Claim { return s.withStatus(ClaimAwarded) }
+
+// Pending returns the candidacies waiting for the coordinator.
+func (s *LotState) Pending() []*Claim { return s.withStatus(ClaimPending) }
+
+func (s *LotState) withStatus(st ClaimStatus) []*Claim {
+	var out []*Claim
+	for _, c := range s.Claims {
+		if c.Status == st {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Remaining returns the quantity still to be claimed (0 when the lot is filled or closed).
+func (s *LotState) Remaining() int64 {
+	if s.Lot.Status != LotOpen {
+		return 0
+	}
+	if s.Lot.Mode == Exclusive {
+		if len(s.Awarded()) > 0 {
+			return 0
+		}
+		return s.Lot.Quantity
+	}
+	return s.Lot.Quantity - s.AwardedQuantity()
+}
+
+// Board is an event's status: every lot with its claims.
+type Board struct {
+	Event *Event
+	Lots  []*LotState
+}

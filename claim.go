@@ -1,0 +1,84 @@
+package guichet
+
+import "time"
+
+// ClaimStatus is where a claim stands: pending → awarded | declined | withdrawn | cancelled.
+type ClaimStatus string
+
+// Claim statuses.
+const (
+	// ClaimPending is a candidacy on a review lot, waiting for the coordinator.
+	ClaimPending   ClaimStatus = "pending"
+	ClaimAwarded   ClaimStatus = "awarded"
+	ClaimDeclined  ClaimStatus = "declined"
+	ClaimWithdrawn ClaimStatus = "withdrawn"
+	// ClaimCancelled is an award ended by the lot's cancellation.
+	ClaimCancelled ClaimStatus = "cancelled"
+)
+
+// Active reports whether the claim still holds (pending or awarded).
+func (s ClaimStatus) Active() bool { return s == ClaimPending || s == ClaimAwarded }
+
+// Claim is a supplier's hold on a lot or a share of it.
+type Claim struct {
+	ID         int64 `db:"id"`
+	LotID      int64 `db:"lot_id"`
+	SupplierID int64 `db:"supplier_id"`
+	Quantity   int64 `db:"quantity"`
+	// Amount is the claim's share of the lot's budget: proportional to quantity, split by the
+	// largest-remainder rule (see SplitLargestRemainder).
+	Amount Cents `db:"amount_cents"`
+	// ClickedBy is the Mattermost user id of the person who claimed.
+	ClickedBy string      `db:"clicked_by"`
+	Note      string      `db:"note"`
+	Status    ClaimStatus `db:"status"`
+	// Reason is the coordinator's reason for declining, or a withdrawal's reason.
+	Reason    string    `db:"reason"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
+
+	// SupplierName is filled by queries that join the supplier.
+	SupplierName string `db:"supplier_name"`
+}
+
+// ClaimRequest asks for a lot, or a share of it, on behalf of a supplier.
+type ClaimRequest struct {
+	Actor      Actor
+	LotID      int64
+	SupplierID int64
+	// Quantity is the share wanted; 0 means the whole lot for an exclusive lot and what remains
+	// for a shared one.
+	Quantity int64
+	Note     string
+}
+
+// ClaimResult says what a claim did.
+type ClaimResult struct {
+	Claim *Claim
+	Lot   *Lot
+	// Existing is true when the supplier already held an active claim on the lot, which is
+	// returned unchanged (a double click changes nothing).
+	Existing bool
+}
+
+// LotAmounts splits a lot's budget over its awarded claims in proportion to their quantities,
+// with the part of the quantity still unclaimed taking its own share, so that the claims add up
+// to the whole budget exactly when the lot is full. It returns the amounts in claims' order.
+func LotAmounts(lot *Lot, awardedQty []int64) []Cents {
+	var sum int64
+	weights := make([]int64, 0, len(awardedQty)+1)
+	for _, q := range awardedQty {
+		weights = append(weights, q)
+		sum += q
+	}
+	rest := lot.Quantity - sum
+	if rest < 0 {
+		rest = 0
+	}
+	weights = append(weights, rest)
+	parts := SplitLargestRemainder(lot.Budget, weights)
+	if parts == nil {
+		return make([]Cents, len(awardedQty))
+	}
+	return parts[:len(awardedQty)]
+}

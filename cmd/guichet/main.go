@@ -1,0 +1,124 @@
+// Command guichet runs the Guichet bot and its tools:
+//
+//	guichet serve   [--config FILE]   the bot: HTTP endpoints, outbox dispatcher, scheduler
+//	guichet migrate [--config FILE]   apply database migrations
+//	guichet setup   …                 create the bot account and the /guichet command
+//	guichet demo    [--exit]          replay the Assises 2011 event on a real Mattermost
+//	guichet import  …                 import suppliers or lots from CSV
+//	guichet export  …                 export claims or the audit trail as CSV
+//
+// Each subcommand lives in its own file and registers itself in subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"guichet.dev/guichet/config"
+	"guichet.dev/guichet/db"
+)
+
+// subcommand is one `guichet <name>` entry.
+type subcommand struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var subcommands = map[string]subcommand{}
+
+func register(name, summary string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	subcommands[name] = subcommand{summary: summary, run: run}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "guichet:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return errors.New("missing subcommand")
+		}
+		return nil
+	}
+	sc, ok := subcommands[args[0]]
+	if !ok {
+		usage(stderr)
+		return fmt.Errorf("unknown subcommand %q", args[0])
+	}
+	return sc.run(ctx, args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: guichet <subcommand> [flags]")
+	var names []string
+	for n := range subcommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, subcommands[n].summary)
+	}
+}
+
+// loadConfig parses --config from fs's args and loads the configuration.
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		if _, err := os.Stat("config.toml"); err == nil {
+			path = "config.toml"
+		}
+	}
+	return config.Load(path)
+}
+
+// newLogger builds the process's logger from the configuration: JSON unless told otherwise.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func init() {
+	register("migrate", "apply the database migrations", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		path := fs.String("config", "", "configuration file (default: ./config.toml if present)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		cfg, err := loadConfig(*path)
+		if err != nil {
+			return err
+		}
+		applied, err := db.MigrateURL(ctx, cfg.DatabaseDSN())
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintln(stdout, "database is up to date")
+			return nil
+		}
+		fmt.Fprintf(stdout, "applied migrations %v\n", applied)
+		return nil
+	})
+}

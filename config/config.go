@@ -1,0 +1,229 @@
+// Package config reads Guichet's configuration: a TOML file (see config.example.toml), then
+// environment variables GUICHET_<KEY> that override each key. Secrets (the bot token, the
+// signing key, the database password) come only from the environment or from a file named by
+// a *_file key or a GUICHET_*_FILE variable; a secret written in the TOML file is refused.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/caarlos0/env/v11"
+
+	"guichet.dev/guichet"
+)
+
+// Config is the whole configuration. Each field's toml key is its name in the file; its env
+// name, prefixed by GUICHET_, overrides it.
+type Config struct {
+	// DatabaseURL is the PostgreSQL URL, without its password (see DatabasePassword).
+	DatabaseURL string `toml:"database_url" env:"DATABASE_URL"`
+	// DatabasePassword, a secret, is put into DatabaseURL when set.
+	DatabasePassword     string `toml:"-" env:"DATABASE_PASSWORD"`
+	DatabasePasswordFile string `toml:"database_password_file" env:"DATABASE_PASSWORD_FILE"`
+
+	// MattermostURL is the Mattermost server's base URL, e.g. https://chat.example.org.
+	MattermostURL string `toml:"mattermost_url" env:"MATTERMOST_URL"`
+	// BotToken, a secret, is the bot account's access token.
+	BotToken     string `toml:"-" env:"BOT_TOKEN"`
+	BotTokenFile string `toml:"bot_token_file" env:"BOT_TOKEN_FILE"`
+	// CommandTokens are the slash command's tokens (secrets), comma-separated in the
+	// environment; `guichet setup` prints them.
+	CommandTokens     []string `toml:"-" env:"COMMAND_TOKENS"`
+	CommandTokensFile string   `toml:"command_tokens_file" env:"COMMAND_TOKENS_FILE"`
+	// SigningKey, a secret of at least 32 bytes, signs button contexts and dialog states.
+	SigningKey     string `toml:"-" env:"SIGNING_KEY"`
+	SigningKeyFile string `toml:"signing_key_file" env:"SIGNING_KEY_FILE"`
+
+	// Listen is the host:port the bot's HTTP server listens on. Default 127.0.0.1:8080.
+	Listen string `toml:"listen" env:"LISTEN"`
+	// PublicURL is the bot's base URL as Mattermost reaches it (for buttons and dialogs).
+	PublicURL string `toml:"public_url" env:"PUBLIC_URL"`
+	// Coordinators are the usernames allowed to run coordinator commands.
+	Coordinators []string `toml:"coordinators" env:"COORDINATORS"`
+	// Locale is the default language of messages: "fr" (default) or "en".
+	Locale string `toml:"locale" env:"LOCALE"`
+	// LogFormat is "json" (default) or "text"; LogLevel "debug", "info" (default), "warn", "error".
+	LogFormat string `toml:"log_format" env:"LOG_FORMAT"`
+	LogLevel  string `toml:"log_level" env:"LOG_LEVEL"`
+
+	// ReminderDelivery is where structures get their reminders: "dm" (to each member, default)
+	// or "channel" (the structure's channel).
+	ReminderDelivery string `toml:"reminder_delivery" env:"REMINDER_DELIVERY"`
+	// UnconfirmedAlert is when the coordinator is told who has not confirmed, relative to the
+	// event: default "J-1@18:00".
+	UnconfirmedAlert string `toml:"unconfirmed_alert" env:"UNCONFIRMED_ALERT"`
+	// RecapAt is when the recap is posted, relative to the event: default "J+1@09:00".
+	RecapAt string `toml:"recap_at" env:"RECAP_AT"`
+	// SchedulerTick is how often the scheduler looks for due work. Default 30s.
+	SchedulerTick time.Duration `toml:"scheduler_tick" env:"SCHEDULER_TICK"`
+}
+
+// Defaults returns the configuration with every default filled.
+func Defaults() Config {
+	return Config{
+		Listen:           "127.0.0.1:8080",
+		Locale:           "fr",
+		LogFormat:        "json",
+		LogLevel:         "info",
+		ReminderDelivery: "dm",
+		UnconfirmedAlert: "J-1@18:00",
+		RecapAt:          "J+1@09:00",
+		SchedulerTick:    30 * time.Second,
+	}
+}
+
+// Error is a configuration error naming the key at fault.
+type Error struct {
+	Key, Env, Problem string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("configuration: %s (environment GUICHET_%s): %s", e.Key, e.Env, e.Problem)
+}
+
+// Load reads the file at path (none when empty), applies the environment and validates the
+// result. Errors name the key.
+func Load(path string) (*Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("configuration file: %w", err)
+		}
+		var raw map[string]any
+		if err := toml.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("configuration file %s: %w", path, err)
+		}
+		for _, secret := range []string{"bot_token", "signing_key", "command_tokens", "database_password"} {
+			if _, ok := raw[secret]; ok {
+				return nil, &Error{Key: secret, Env: strings.ToUpper(secret), Problem: "secrets are not read from the configuration file: set the environment variable, or " + secret + "_file to a file holding it"}
+			}
+		}
+		md, err := toml.Decode(string(data), &cfg)
+		if err != nil {
+			return nil, fmt.Errorf("configuration file %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return nil, &Error{Key: und[0].String(), Env: strings.ToUpper(und[0].String()), Problem: "unknown key (see config.example.toml)"}
+		}
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "GUICHET_"}); err != nil {
+		return nil, fmt.Errorf("configuration from the environment: %w", err)
+	}
+	if err := cfg.readSecretFiles(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+func (c *Config) readSecretFiles() error {
+	read := func(key, file string, dst *string) error {
+		if *dst != "" || file == "" {
+			return nil
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return &Error{Key: key + "_file", Env: strings.ToUpper(key) + "_FILE", Problem: "cannot read the file: " + errors.Unwrap(err).Error()}
+		}
+		*dst = strings.TrimSpace(string(b))
+		return nil
+	}
+	if err := read("bot_token", c.BotTokenFile, &c.BotToken); err != nil {
+		return err
+	}
+	if err := read("signing_key", c.SigningKeyFile, &c.SigningKey); err != nil {
+		return err
+	}
+	if err := read("database_password", c.DatabasePasswordFile, &c.DatabasePassword); err != nil {
+		return err
+	}
+	if len(c.CommandTokens) == 0 {
+		var tokens string
+		if err := read("command_tokens", c.CommandTokensFile, &tokens); err != nil {
+			return err
+		}
+		for _, t := range strings.FieldsFunc(tokens, func(r rune) bool { return r == ',' || r == '\n' }) {
+			c.CommandTokens = append(c.CommandTokens, strings.TrimSpace(t))
+		}
+	}
+	return nil
+}
+
+// Validate checks what every command needs: a database URL, a known locale and log settings.
+func (c *Config) Validate() error {
+	if c.DatabaseURL == "" {
+		return &Error{Key: "database_url", Env: "DATABASE_URL", Problem: "missing: the PostgreSQL URL, e.g. postgres://guichet@localhost/guichet?sslmode=disable"}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return &Error{Key: "database_url", Env: "DATABASE_URL", Problem: "must be a postgres:// URL"}
+	}
+	if c.Locale != "fr" && c.Locale != "en" {
+		return &Error{Key: "locale", Env: "LOCALE", Problem: "must be fr or en"}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return &Error{Key: "log_format", Env: "LOG_FORMAT", Problem: "must be json or text"}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &Error{Key: "log_level", Env: "LOG_LEVEL", Problem: "must be debug, info, warn or error"}
+	}
+	if c.ReminderDelivery != "dm" && c.ReminderDelivery != "channel" {
+		return &Error{Key: "reminder_delivery", Env: "REMINDER_DELIVERY", Problem: "must be dm or channel"}
+	}
+	if c.SchedulerTick < time.Second {
+		return &Error{Key: "scheduler_tick", Env: "SCHEDULER_TICK", Problem: "must be at least 1s"}
+	}
+	return nil
+}
+
+// ValidateServe checks, on top of Validate, what `guichet serve` needs to talk to Mattermost.
+func (c *Config) ValidateServe() error {
+	for _, u := range []struct{ key, env, val string }{
+		{"mattermost_url", "MATTERMOST_URL", c.MattermostURL},
+		{"public_url", "PUBLIC_URL", c.PublicURL},
+	} {
+		p, err := url.Parse(u.val)
+		if u.val == "" || err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return &Error{Key: u.key, Env: u.env, Problem: "must be an http(s) URL, e.g. http://localhost:8065"}
+		}
+	}
+	if c.BotToken == "" {
+		return &Error{Key: "bot_token", Env: "BOT_TOKEN", Problem: "missing: the bot's access token (guichet setup prints it)"}
+	}
+	if len(c.CommandTokens) == 0 {
+		return &Error{Key: "command_tokens", Env: "COMMAND_TOKENS", Problem: "missing: the /guichet command's token (guichet setup prints it)"}
+	}
+	if len(c.SigningKey) < 32 {
+		return &Error{Key: "signing_key", Env: "SIGNING_KEY", Problem: "missing or shorter than 32 characters (e.g. openssl rand -hex 32)"}
+	}
+	if c.Listen == "" {
+		return &Error{Key: "listen", Env: "LISTEN", Problem: "missing: host:port, e.g. 127.0.0.1:8080"}
+	}
+	if _, err := guichet.ParseReminders(c.UnconfirmedAlert); err != nil {
+		return &Error{Key: "unconfirmed_alert", Env: "UNCONFIRMED_ALERT", Problem: "must be like J-1@18:00"}
+	}
+	return nil
+}
+
+// DatabaseDSN returns the database URL with the password put in, if one was given.
+func (c *Config) DatabaseDSN() string {
+	if c.DatabasePassword == "" {
+		return c.DatabaseURL
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil || u.User == nil {
+		return c.DatabaseURL
+	}
+	u.User = url.UserPassword(u.User.Username(), c.DatabasePassword)
+	return u.String()
+}

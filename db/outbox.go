@@ -1,0 +1,109 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"guichet.dev/guichet"
+)
+
+const outboxColumns = `id, kind, payload, attempts, next_attempt_at, delivered_at, parked_at, last_error, post_id, created_at`
+
+// Enqueue writes one outbox message, due at once, in its own transaction.
+func (d *DB) Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return enqueue(ctx, tx, kind, p) })
+}
+
+// TakeOutbox leases up to limit due messages (oldest first) for lease: they are skipped by
+// other takers until the lease ends, and come back then if not marked delivered, failed or
+// parked (a dispatcher that dies loses nothing). Rows locked by another taker are skipped
+// (FOR UPDATE SKIP LOCKED), so any number of dispatchers share the work. Attempts is
+// incremented.
+func (d *DB) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error) {
+	var out []*guichet.OutboxMessage
+	err := d.db.SelectContext(ctx, &out, `
+		UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM outbox
+			WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $1
+			ORDER BY next_attempt_at, id
+			LIMIT $3
+			FOR UPDATE SKIP LOCKED)
+		RETURNING `+outboxColumns, now, now.Add(lease), limit)
+	if err != nil {
+		return nil, fmt.Errorf("take outbox: %w", err)
+	}
+	// RETURNING does not keep the subquery's order.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// MarkDelivered records that message id was delivered, with the post it created if any.
+func (d *DB) MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET delivered_at = $2, post_id = $3, last_error = '' WHERE id = $1`, id, now, postID)
+	if err != nil {
+		return fmt.Errorf("mark delivered: %w", err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed attempt and when to try again.
+func (d *DB) MarkFailed(ctx context.Context, id int64, cause string, retryAt time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET last_error = $2, next_attempt_at = $3 WHERE id = $1`, id, truncate(cause, 1000), retryAt)
+	if err != nil {
+		return fmt.Errorf("mark failed: %w", err)
+	}
+	return nil
+}
+
+// Park stops retrying message id (a permanent refusal) and keeps it, with its cause, for the
+// coordinator to see.
+func (d *DB) Park(ctx context.Context, id int64, cause string, now time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET parked_at = $2, last_error = $3 WHERE id = $1`, id, now, truncate(cause, 1000))
+	if err != nil {
+		return fmt.Errorf("park: %w", err)
+	}
+	return nil
+}
+
+// OutboxCounts returns how many messages wait for delivery and how many are parked.
+func (d *DB) OutboxCounts(ctx context.Context) (pending, parked int, err error) {
+	var row struct {
+		Pending int `db:"pending"`
+		Parked  int `db:"parked"`
+	}
+	err = d.db.GetContext(ctx, &row, `SELECT
+		count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL) AS pending,
+		count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked FROM outbox`)
+	if err != nil {
+		return 0, 0, fmt.Errorf("outbox counts: %w", err)
+	}
+	return row.Pending, row.Parked, nil
+}
+
+// NextOutboxDue returns when the earliest undelivered message falls due, or false when none
+// waits.
+func (d *DB) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	var at *time.Time
+	if err := d.db.GetContext(ctx, &at, `SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL`); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due: %w", err)
+	}
+	if at == nil {
+		return time.Time{}, false, nil
+	}
+	return *at, true, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,70 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"guichet.dev/guichet"
+)
+
+// syncReminders makes the event's due reminder rows match its schedule and its awarded claims:
+// one row per (reminder kind, structure with an awarded claim on a lot that is not cancelled)
+// and one per kind for the coordinator (supplier_id NULL). Rows already sent or skipped are
+// kept as history; due rows for recipients no longer concerned are deleted; due times follow the
+// event's day, time zone and schedule. Draft events have no reminders.
+func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
+	var e guichet.Event
+	if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
+		return notFound(err, "ErrEventNotFound", "Slug", eventID)
+	}
+	if e.Status == guichet.EventDraft {
+		_, err := tx.ExecContext(ctx, `DELETE FROM reminders WHERE event_id = $1 AND status = 'due'`, eventID)
+		return err
+	}
+	specs, err := guichet.ParseReminders(e.Reminders)
+	if err != nil {
+		return err
+	}
+	var suppliers []int64
+	if err := tx.SelectContext(ctx, &suppliers, `
+		SELECT DISTINCT c.supplier_id FROM claims c JOIN lots l ON l.id = c.lot_id
+		WHERE l.event_id = $1 AND c.status = 'awarded' AND l.status <> 'cancelled'`, eventID); err != nil {
+		return fmt.Errorf("reminder recipients: %w", err)
+	}
+	recipients := append([]any{nil}, toAny(suppliers)...)
+	var kinds []string
+	for _, s := range specs {
+		kinds = append(kinds, string(s.Kind()))
+		due, err := e.LocalTime(-s.DaysBefore, s.Hour, s.Minute)
+		if err != nil {
+			return err
+		}
+		for _, r := range recipients {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO reminders (event_id, kind, supplier_id, due_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (event_id, kind, coalesce(supplier_id, 0))
+				DO UPDATE SET due_at = EXCLUDED.due_at WHERE reminders.status = 'due'`,
+				eventID, string(s.Kind()), r, due.UTC()); err != nil {
+				return fmt.Errorf("upsert reminder: %w", err)
+			}
+		}
+	}
+	_, err = tx.ExecContext(ctx, `
+		DELETE FROM reminders WHERE event_id = $1 AND status = 'due'
+		AND (kind <> ALL($2) OR (supplier_id IS NOT NULL AND supplier_id <> ALL($3)))`,
+		eventID, pqStrings(kinds), pqInts(suppliers))
+	if err != nil {
+		return fmt.Errorf("prune reminders: %w", err)
+	}
+	return nil
+}
+
+func toAny(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}

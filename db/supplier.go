@@ -1,0 +1,151 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"guichet.dev/guichet"
+)
+
+type supplierRow struct {
+	guichet.Supplier
+	Categories pq.StringArray `db:"categories"`
+}
+
+const supplierColumns = `id, slug, name, categories, channel_id, channel_name`
+
+// UpsertSuppliers implements guichet.SupplierStore.
+func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers []*guichet.Supplier) error {
+	seen := map[string]bool{}
+	for _, s := range suppliers {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if seen[s.Slug] {
+			return guichet.Errorf(guichet.EINVALID, "ErrSupplierTwice", "Name", s.Name)
+		}
+		seen[s.Slug] = true
+	}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, s := range suppliers {
+			if err := tx.GetContext(ctx, &s.ID, `
+				INSERT INTO suppliers (slug, name, categories, channel_id, channel_name)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, categories = EXCLUDED.categories,
+					channel_id = EXCLUDED.channel_id, channel_name = EXCLUDED.channel_name
+				RETURNING id`,
+				s.Slug, s.Name, pq.StringArray(s.Categories), s.ChannelID, s.ChannelName); err != nil {
+				return fmt.Errorf("upsert supplier %s: %w", s.Slug, err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM supplier_members WHERE supplier_id = $1`, s.ID); err != nil {
+				return fmt.Errorf("replace members: %w", err)
+			}
+			for _, m := range s.Members {
+				m.Username = strings.TrimPrefix(strings.TrimSpace(m.Username), "@")
+				if m.Username == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `
+					INSERT INTO supplier_members (supplier_id, user_id, username) VALUES ($1, $2, $3)
+					ON CONFLICT (supplier_id, username) DO UPDATE SET user_id = EXCLUDED.user_id`,
+					s.ID, m.UserID, m.Username); err != nil {
+					return fmt.Errorf("insert member: %w", err)
+				}
+			}
+			if err := audit(ctx, tx, actor, "supplier.upsert", 0, 0, s.ID, map[string]any{
+				"name": s.Name, "categories": s.Categories, "channel": s.ChannelName, "members": len(s.Members)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (d *DB) loadSuppliers(ctx context.Context, where string, args ...any) ([]*guichet.Supplier, error) {
+	var rows []supplierRow
+	if err := d.db.SelectContext(ctx, &rows, `SELECT `+supplierColumns+` FROM suppliers `+where, args...); err != nil {
+		return nil, fmt.Errorf("select suppliers: %w", err)
+	}
+	out := make([]*guichet.Supplier, len(rows))
+	ids := make([]int64, len(rows))
+	byID := map[int64]*guichet.Supplier{}
+	for i := range rows {
+		s := rows[i].Supplier
+		s.Categories = []string(rows[i].Categories)
+		out[i] = &s
+		ids[i] = s.ID
+		byID[s.ID] = &s
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var members []struct {
+		SupplierID int64 `db:"supplier_id"`
+		guichet.Member
+	}
+	if err := d.db.SelectContext(ctx, &members, `
+		SELECT supplier_id, user_id, username FROM supplier_members
+		WHERE supplier_id = ANY($1) ORDER BY username`, pq.Int64Array(ids)); err != nil {
+		return nil, fmt.Errorf("select members: %w", err)
+	}
+	for _, m := range members {
+		s := byID[m.SupplierID]
+		s.Members = append(s.Members, m.Member)
+	}
+	return out, nil
+}
+
+// Supplier implements guichet.SupplierStore.
+func (d *DB) Supplier(ctx context.Context, id int64) (*guichet.Supplier, error) {
+	out, err := d.loadSuppliers(ctx, `WHERE id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, guichet.Errorf(guichet.ENOTFOUND, "ErrSupplierNotFound", "Name", id)
+	}
+	return out[0], nil
+}
+
+// SupplierByRef implements guichet.SupplierStore.
+func (d *DB) SupplierByRef(ctx context.Context, ref string) (*guichet.Supplier, error) {
+	ref = strings.TrimSpace(ref)
+	out, err := d.loadSuppliers(ctx, `WHERE slug = $1 OR slug = $2 OR lower(name) = lower($3) ORDER BY id LIMIT 1`,
+		ref, guichet.Slugify(ref), ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, guichet.Errorf(guichet.ENOTFOUND, "ErrSupplierNotFound", "Name", ref)
+	}
+	return out[0], nil
+}
+
+// Suppliers implements guichet.SupplierStore.
+func (d *DB) Suppliers(ctx context.Context) ([]*guichet.Supplier, error) {
+	return d.loadSuppliers(ctx, `ORDER BY lower(name)`)
+}
+
+// SuppliersOfUser implements guichet.SupplierStore.
+func (d *DB) SuppliersOfUser(ctx context.Context, userID string) ([]*guichet.Supplier, error) {
+	if userID == "" {
+		return nil, nil
+	}
+	return d.loadSuppliers(ctx, `WHERE id IN (SELECT supplier_id FROM supplier_members WHERE user_id = $1) ORDER BY lower(name)`, userID)
+}
+
+// SuppliersServing lists the suppliers serving a category.
+func (d *DB) SuppliersServing(ctx context.Context, category string) ([]*guichet.Supplier, error) {
+	return d.loadSuppliers(ctx, `WHERE $1 = ANY(categories) ORDER BY lower(name)`, category)
+}
+
+// IsMember reports whether the Mattermost user is a member of the supplier.
+func isMember(ctx context.Context, tx *sqlx.Tx, supplierID int64, userID string) (bool, error) {
+	var ok bool
+	err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM supplier_members WHERE supplier_id = $1 AND user_id = $2 AND user_id <> '')`, supplierID, userID)
+	return ok, err
+}

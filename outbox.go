@@ -1,0 +1,61 @@
+package guichet
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// OutboxKind says what an outbox message asks the dispatcher to do. The dispatcher renders
+// every message from the database state at delivery time, so a late delivery shows the truth.
+type OutboxKind string
+
+// Outbox kinds.
+const (
+	// OutboxPublishOffer posts the offer of LotID in ChannelID and records the offer post.
+	OutboxPublishOffer OutboxKind = "publish_offer"
+	// OutboxRefreshOffer re-renders every posted copy of LotID's offer.
+	OutboxRefreshOffer OutboxKind = "refresh_offer"
+	// OutboxNotice posts a localised notice (MessageID, Args) in ChannelID, or as a direct
+	// message to UserID.
+	OutboxNotice OutboxKind = "notice"
+	// OutboxRefreshBoard re-renders (or first posts) EventID's status board.
+	OutboxRefreshBoard OutboxKind = "refresh_board"
+	// OutboxReminder sends reminder ReminderID.
+	OutboxReminder OutboxKind = "reminder"
+	// OutboxRecap posts EventID's recap.
+	OutboxRecap OutboxKind = "recap"
+)
+
+// OutboxPayload is the body of an outbox message; which fields matter depends on the kind.
+type OutboxPayload struct {
+	LotID      int64          `json:"lot_id,omitempty"`
+	EventID    int64          `json:"event_id,omitempty"`
+	ReminderID int64          `json:"reminder_id,omitempty"`
+	ChannelID  string         `json:"channel_id,omitempty"`
+	UserID     string         `json:"user_id,omitempty"`
+	MessageID  string         `json:"message_id,omitempty"`
+	Args       map[string]any `json:"args,omitempty"`
+	Locale     string         `json:"locale,omitempty"`
+}
+
+// OutboxMessage is a message to Mattermost, written in the same transaction as the change that
+// causes it and delivered by the dispatcher.
+type OutboxMessage struct {
+	ID            int64           `db:"id"`
+	Kind          OutboxKind      `db:"kind"`
+	PayloadJSON   json.RawMessage `db:"payload"`
+	Attempts      int             `db:"attempts"`
+	NextAttemptAt time.Time       `db:"next_attempt_at"`
+	DeliveredAt   *time.Time      `db:"delivered_at"`
+	ParkedAt      *time.Time      `db:"parked_at"`
+	LastError     string          `db:"last_error"`
+	PostID        string          `db:"post_id"`
+	CreatedAt     time.Time       `db:"created_at"`
+}
+
+// Payload decodes the message's payload.
+func (m *OutboxMessage) Payload() (OutboxPayload, error) {
+	var p OutboxPayload
+	err := json.Unmarshal(m.PayloadJSON, &p)
+	return p, err
+}

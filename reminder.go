@@ -1,0 +1,31 @@
+package guichet
+
+import "time"
+
+// ReminderStatus is where a reminder stands.
+type ReminderStatus string
+
+// Reminder statuses.
+const (
+	ReminderDue     ReminderStatus = "due"
+	ReminderSent    ReminderStatus = "sent"
+	ReminderSkipped ReminderStatus = "skipped"
+)
+
+// Reminder is one scheduled reminder to one recipient: a supplier (SupplierID set) or the
+// coordinator (SupplierID nil). Rows are the schedule: nothing about what was sent lives only in
+// memory.
+type Reminder struct {
+	ID         int64        `db:"id"`
+	EventID    int64        `db:"event_id"`
+	Kind       ReminderKind `db:"kind"`
+	SupplierID *int64       `db:"supplier_id"`
+	// DueAt is in UTC, computed from the event's day, time zone and schedule.
+	DueAt       time.Time      `db:"due_at"`
+	Status      ReminderStatus `db:"status"`
+	SentAt      *time.Time     `db:"sent_at"`
+	SkipReason  string         `db:"skip_reason"`
+	ConfirmedAt *time.Time     `db:"confirmed_at"`
+	ConfirmedBy string         `db:"confirmed_by"`
+	Problem     string         `db:"problem"`
+}
