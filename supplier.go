@@ -18,8 +18,8 @@ type Supplier struct {
 	// Categories are the kinds of lots it serves, e.g. "restauration", "pause-cafe".
 	Categories []string `db:"-"`
 	// ChannelID is its Mattermost channel; ChannelName the channel's name as typed ("tak-apres").
-	ChannelID   string `db:"channel_id"`
-	ChannelName string `db:"channel_name"`
+	ChannelID   string   `db:"channel_id"`
+	ChannelName string   `db:"channel_name"`
 	Members     []Member `db:"-"`
 }
 

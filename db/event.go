@@ -110,4 +110,3 @@ func (d *DB) Events(ctx context.Context) ([]*guichet.Event, error) {
 	}
 	return out, nil
 }
-

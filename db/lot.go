@@ -257,4 +257,3 @@ func (d *DB) RecordOfferPost(ctx context.Context, p guichet.OfferPost) error {
 	}
 	return nil
 }
-
