@@ -33,8 +33,6 @@ func ParseEuros(s string) (Cents, error) {
 	intPart, frac := s, ""
 	if i := strings.LastIndexAny(s, ",."); i >= 0 {
 		intPart, frac = s[:i], s[i+1:]
-		// A dot or comma followed by exactly three digits with no other separator is a thousands
-		// separator ("1.234"), which French writing does not use for decimals.
 		if len(frac) > 2 {
 			return 0, Errorf(EINVALID, "ErrAmountCents", "Value", orig)
 		}
