@@ -1,0 +1,341 @@
+// Package bot is Guichet's Mattermost adapter: the HTTP endpoints Mattermost calls (slash
+// command, buttons, dialogs), the client the bot posts with, the outbox dispatcher that delivers
+// every message the domain queues, and the rendering of offers and the status board.
+//
+// Every request is authenticated in verify.go before a handler runs. Posts are always rendered
+// from the database: the bot never reads a Mattermost post to change it.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/l10n"
+)
+
+// Store is what the bot needs from the database; *db.DB satisfies it.
+type Store interface {
+	Event(ctx context.Context, id int64) (*guichet.Event, error)
+	Lot(ctx context.Context, id int64) (*guichet.Lot, error)
+	LotState(ctx context.Context, lotID int64) (*guichet.LotState, error)
+	Board(ctx context.Context, eventID int64) (*guichet.Board, error)
+	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)
+	RecordOfferPost(ctx context.Context, p guichet.OfferPost) error
+	Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error)
+
+	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
+	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error)
+	MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error
+	MarkFailed(ctx context.Context, id int64, cause string, retryAt time.Time) error
+	Park(ctx context.Context, id int64, cause string, now time.Time) error
+	OutboxCounts(ctx context.Context) (pending, parked int, err error)
+	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
+
+	BoardPostID(ctx context.Context, eventID int64) (string, error)
+	SetBoardPostID(ctx context.Context, eventID int64, oldPostID, newPostID string) (bool, error)
+
+	Ping(ctx context.Context) error
+}
+
+// Deps is what New needs. Store, Access, Catalog, Client, Signer, CommandTokens and PublicURL
+// are required; Commands may be set later with SetCommands.
+type Deps struct {
+	Store    Store
+	Commands guichet.CommandHandler
+	Access   *guichet.Access
+	Catalog  *l10n.Catalog
+	Client   *Client
+	Signer   *Signer
+	// CommandTokens are the /guichet command's tokens; requests must carry one of them.
+	CommandTokens []string
+	// PublicURL is the bot's base URL as Mattermost reaches it; buttons and dialogs point to
+	// PublicURL + "/mattermost/action" and "/mattermost/dialog".
+	PublicURL string
+	// Locale is the default language of messages, "fr" when empty.
+	Locale string
+	// Now returns the current time; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Metrics default to a new set (NewMetrics).
+	Metrics *Metrics
+
+	// DatabaseURL, when set, is used to LISTEN for outbox notifications (channel
+	// guichet_outbox), which wakes the dispatcher as soon as a message is queued. Without it the
+	// dispatcher only polls.
+	DatabaseURL string
+	// PollInterval is how often the dispatcher looks for due messages when nothing wakes it.
+	// Default 2s.
+	PollInterval time.Duration
+	// ButtonTTL is how long a button stays valid after its post was last rendered. Default 180
+	// days (offer posts are re-rendered, and so re-signed, whenever their lot changes).
+	ButtonTTL time.Duration
+	// DialogTTL is how long an opened dialog may wait for its submission. Default 2h.
+	DialogTTL time.Duration
+}
+
+// Bot is the Mattermost adapter: client, HTTP endpoints, outbox dispatcher, rendering.
+type Bot struct {
+	store     Store
+	commands  atomic.Pointer[commandHandlerBox]
+	access    *guichet.Access
+	catalog   *l10n.Catalog
+	client    *Client
+	signer    *Signer
+	tokens    []string
+	publicURL string
+	locale    string
+	now       func() time.Time
+	logger    *slog.Logger
+	metrics   *Metrics
+
+	databaseURL  string
+	pollInterval time.Duration
+	buttonTTL    time.Duration
+	dialogTTL    time.Duration
+	// jitter returns a number in [0, 1) for retry backoffs; tests fix it.
+	jitter func() float64
+
+	mu      sync.RWMutex
+	actions map[string]ActionHandler
+	dialogs map[string]DialogHandler
+	outbox  map[guichet.OutboxKind]OutboxHandler
+}
+
+type commandHandlerBox struct{ h guichet.CommandHandler }
+
+var _ guichet.Chat = (*Bot)(nil)
+
+// New checks d and returns the Bot with its own actions, dialogs and outbox handlers, and the
+// extensions' (see extensions.go), registered.
+func New(d Deps) (*Bot, error) {
+	switch {
+	case d.Store == nil:
+		return nil, errors.New("bot: Store is required")
+	case d.Access == nil:
+		return nil, errors.New("bot: Access is required")
+	case d.Catalog == nil:
+		return nil, errors.New("bot: Catalog is required")
+	case d.Client == nil:
+		return nil, errors.New("bot: Client is required")
+	case d.Signer == nil:
+		return nil, errors.New("bot: Signer is required")
+	}
+	tokens := make([]string, 0, len(d.CommandTokens))
+	for _, t := range d.CommandTokens {
+		if t = strings.TrimSpace(t); t != "" {
+			tokens = append(tokens, t)
+		}
+	}
+	if len(tokens) == 0 {
+		return nil, errors.New("bot: at least one command token is required")
+	}
+	u, err := url.Parse(d.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("bot: PublicURL %q is not an http(s) URL", d.PublicURL)
+	}
+	b := &Bot{
+		store: d.Store, access: d.Access, catalog: d.Catalog, client: d.Client, signer: d.Signer,
+		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
+		now: d.Now, logger: d.Logger, metrics: d.Metrics,
+		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
+		jitter:  randFloat,
+		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
+		outbox: map[guichet.OutboxKind]OutboxHandler{},
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.logger == nil {
+		b.logger = slog.Default()
+	}
+	if b.metrics == nil {
+		b.metrics = NewMetrics()
+	}
+	if b.pollInterval <= 0 {
+		b.pollInterval = 2 * time.Second
+	}
+	if b.buttonTTL <= 0 {
+		b.buttonTTL = 180 * 24 * time.Hour
+	}
+	if b.dialogTTL <= 0 {
+		b.dialogTTL = 2 * time.Hour
+	}
+	if d.Commands != nil {
+		b.SetCommands(d.Commands)
+	}
+	b.registerExtensions()
+	return b, nil
+}
+
+// SetCommands sets the slash-command handler (built after the Bot, which it uses as its Chat).
+func (b *Bot) SetCommands(h guichet.CommandHandler) {
+	b.commands.Store(&commandHandlerBox{h: h})
+}
+
+func (b *Bot) commandHandler() guichet.CommandHandler {
+	if box := b.commands.Load(); box != nil {
+		return box.h
+	}
+	return nil
+}
+
+// Client returns the bot's Mattermost client.
+func (b *Bot) Client() *Client { return b.client }
+
+// Metrics returns the bot's metrics.
+func (b *Bot) Metrics() *Metrics { return b.metrics }
+
+// OutboxHandler delivers one outbox message of a kind and returns the id of the post it
+// created, if any. A Permanent error parks the message; any other is retried with backoff.
+// Handlers must be idempotent: a message may be delivered again after a crash.
+type OutboxHandler func(ctx context.Context, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (postID string, err error)
+
+// HandleOutbox registers the handler of an outbox kind, replacing any before it.
+func (b *Bot) HandleOutbox(kind guichet.OutboxKind, h OutboxHandler) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.outbox[kind] = h
+}
+
+// ActionRequest is a verified button click.
+type ActionRequest struct {
+	Actor                               guichet.Actor
+	ChannelID, TeamID, PostID, TriggerID string
+	// Fields are the values the button was issued with, checked against its signature.
+	Fields map[string]string
+}
+
+// ActionReply answers a click: Update replaces the clicked post (nil leaves it), Ephemeral is
+// shown to the clicker only.
+type ActionReply struct {
+	Update    *model.Post
+	Ephemeral string
+}
+
+// ActionHandler handles the clicks on buttons of one action. An error is shown to the clicker
+// (cat.Error) and, if it is not a *guichet.Error, logged.
+type ActionHandler func(ctx context.Context, req ActionRequest) (ActionReply, error)
+
+var actionNameRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+
+// HandleAction registers the handler of buttons made with ActionButton(…, action, …). Action
+// names are letters and digits only (Mattermost ignores clicks on other ids); HandleAction
+// panics otherwise.
+func (b *Bot) HandleAction(action string, h ActionHandler) {
+	if !actionNameRe.MatchString(action) {
+		panic(fmt.Sprintf("bot: action name %q: letters and digits only", action))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.actions[action] = h
+}
+
+// ActionButton returns a button that calls the handler registered for action with fields,
+// signed, valid for the Bot's ButtonTTL and, when userID is not empty, for that user only.
+// style is "default", "primary", "success", "good", "warning" or "danger" ("" for default).
+// The button's id is the action name: a post has at most one button per action.
+func (b *Bot) ActionButton(label, action, style string, fields map[string]string, userID string) *model.PostAction {
+	if !actionNameRe.MatchString(action) {
+		panic(fmt.Sprintf("bot: action name %q: letters and digits only", action))
+	}
+	return &model.PostAction{
+		Id:    action,
+		Type:  model.PostActionTypeButton,
+		Name:  label,
+		Style: style,
+		Integration: &model.PostActionIntegration{
+			URL:     b.publicURL + "/mattermost/action",
+			Context: b.signer.ButtonContext(action, fields, userID, b.now().Add(b.buttonTTL)),
+		},
+	}
+}
+
+// DialogHandler handles submissions of the dialogs whose callback id begins with a prefix.
+type DialogHandler func(ctx context.Context, sub guichet.DialogSubmission) guichet.DialogReply
+
+// HandleDialog registers h for dialogs whose callback id begins with callbackPrefix (the
+// longest registered prefix wins). Callback ids beginning with "cmd." always go to the
+// CommandHandler.
+func (b *Bot) HandleDialog(callbackPrefix string, h DialogHandler) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dialogs[callbackPrefix] = h
+}
+
+func (b *Bot) dialogHandler(callbackID string) DialogHandler {
+	if strings.HasPrefix(callbackID, "cmd.") {
+		if ch := b.commandHandler(); ch != nil {
+			return ch.HandleDialog
+		}
+		return nil
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var best string
+	var h DialogHandler
+	for p, ph := range b.dialogs {
+		if strings.HasPrefix(callbackID, p) && (h == nil || len(p) > len(best)) {
+			best, h = p, ph
+		}
+	}
+	return h
+}
+
+// UserByUsername implements guichet.Chat.
+func (b *Bot) UserByUsername(ctx context.Context, username string) (string, error) {
+	return b.client.UserByUsername(ctx, username)
+}
+
+// ChannelByName implements guichet.Chat.
+func (b *Bot) ChannelByName(ctx context.Context, teamID, name string) (string, error) {
+	return b.client.ChannelByName(ctx, teamID, name)
+}
+
+// JoinChannel implements guichet.Chat.
+func (b *Bot) JoinChannel(ctx context.Context, channelID string) error {
+	return b.client.JoinChannel(ctx, channelID)
+}
+
+// OpenDialog implements guichet.Chat: d.State is signed, bound to userID, d.CallbackID and the
+// Bot's DialogTTL, and the dialog posts to PublicURL + "/mattermost/dialog".
+func (b *Bot) OpenDialog(ctx context.Context, triggerID, userID string, d guichet.Dialog) error {
+	md := model.Dialog{
+		CallbackId:       d.CallbackID,
+		Title:            d.Title,
+		IntroductionText: d.IntroductionText,
+		SubmitLabel:      d.SubmitLabel,
+		State:            b.signer.DialogState(d.CallbackID, userID, d.State, b.now().Add(b.dialogTTL)),
+	}
+	for _, e := range d.Elements {
+		me := model.DialogElement{
+			DisplayName: e.DisplayName, Name: e.Name, Type: e.Type, SubType: e.SubType,
+			Default: e.Default, HelpText: e.HelpText, Optional: e.Optional, MaxLength: e.MaxLength,
+		}
+		for _, o := range e.Options {
+			me.Options = append(me.Options, &model.PostActionOptions{Text: o.Text, Value: o.Value})
+		}
+		md.Elements = append(md.Elements, me)
+	}
+	return b.client.OpenInteractiveDialog(ctx, model.OpenDialogRequest{
+		TriggerId: triggerID, URL: b.publicURL + "/mattermost/dialog", Dialog: md,
+	})
+}
+
+// eventLocale returns the locale of an event's messages, the Bot's default when unknown.
+func (b *Bot) eventLocale(e *guichet.Event) string {
+	if e != nil && e.Locale != "" {
+		return l10n.Locale(e.Locale)
+	}
+	return b.locale
+}

@@ -1,0 +1,405 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+)
+
+// Client is the bot's Mattermost API client: model.Client4 with the bot's token, a timeout on
+// every call, and HTTP 429 waited out (X-RateLimit-Reset, else Retry-After) and retried a
+// bounded number of times. Errors from Mattermost are *APIError. It is safe for concurrent use.
+type Client struct {
+	api     *model.Client4
+	timeout time.Duration
+	retries int
+	maxWait time.Duration
+	logger  *slog.Logger
+	// sleep waits d or until ctx ends; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu        sync.Mutex
+	botUserID string
+}
+
+// ClientOptions tune a Client; zero values take the defaults.
+type ClientOptions struct {
+	// Timeout bounds each HTTP call. Default 10s.
+	Timeout time.Duration
+	// RateLimitRetries is how many times a call answered 429 is retried. Default 5.
+	RateLimitRetries int
+	// MaxRateLimitWait caps one wait after a 429. Default 60s.
+	MaxRateLimitWait time.Duration
+	// HTTPClient replaces the default HTTP client (tests).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+}
+
+// NewClient returns a client of the Mattermost server at baseURL acting with the bot's token.
+// It does no I/O: the bot's user id is fetched on first need (or by Connect).
+func NewClient(baseURL, token string, opts ClientOptions) *Client {
+	api := model.NewAPIv4Client(strings.TrimRight(baseURL, "/"))
+	api.SetToken(token)
+	if opts.HTTPClient != nil {
+		api.HTTPClient = opts.HTTPClient
+	}
+	c := &Client{api: api, timeout: opts.Timeout, retries: opts.RateLimitRetries,
+		maxWait: opts.MaxRateLimitWait, logger: opts.Logger, sleep: sleepCtx}
+	if c.timeout <= 0 {
+		c.timeout = 10 * time.Second
+	}
+	if c.retries <= 0 {
+		c.retries = 5
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = time.Minute
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return c
+}
+
+// APIError is a call Mattermost refused or that did not reach it. Status is the HTTP status,
+// 0 when there was no answer (connection refused, timeout).
+type APIError struct {
+	Op     string
+	Status int
+	// ID is Mattermost's error id, e.g. "api.context.permissions.app_error".
+	ID  string
+	Err error
+}
+
+func (e *APIError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("mattermost %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("mattermost %s: HTTP %d %s: %v", e.Op, e.Status, e.ID, e.Err)
+}
+
+func (e *APIError) Unwrap() error { return e.Err }
+
+// errBadMessage marks an outbox message that cannot be understood (bad payload, unknown lot):
+// retrying cannot help.
+var errBadMessage = errors.New("undeliverable message")
+
+// Permanent reports whether err is a refusal that retrying cannot cure: Mattermost answered
+// 400 (bad request, archived channel), 403 (the bot is not allowed there, e.g. not a member of
+// the channel), 404 (the channel, user or post is gone) or 413 (too large); or what was to be
+// sent no longer exists or makes no sense (ENOTFOUND/EINVALID domain errors, a bad payload).
+// Everything else (no answer, 5xx, 401, 429 after the retries) is worth retrying.
+func Permanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch ae.Status {
+		case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge:
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, errBadMessage) {
+		return true
+	}
+	switch guichet.ErrorCode(err) {
+	case guichet.ENOTFOUND, guichet.EINVALID:
+		return true
+	}
+	return false
+}
+
+// StatusOf returns the HTTP status of a Mattermost error, 0 if err is not one or got no answer.
+func StatusOf(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
+	return 0
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// call runs fn with a timeout, waiting out and retrying 429 answers.
+func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) (*model.Response, error)) error {
+	for attempt := 0; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, c.timeout)
+		resp, err := fn(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		if status == http.StatusTooManyRequests && attempt < c.retries {
+			wait := rateLimitWait(resp.Header, c.maxWait)
+			c.logger.Info("mattermost rate limit, waiting", "op", op, "wait", wait.String(), "attempt", attempt+1)
+			if err := c.sleep(ctx, wait); err != nil {
+				return &APIError{Op: op, Status: status, Err: err}
+			}
+			continue
+		}
+		ae := &APIError{Op: op, Status: status, Err: err}
+		var appErr *model.AppError
+		if errors.As(err, &appErr) {
+			ae.ID = appErr.Id
+		}
+		return ae
+	}
+}
+
+// rateLimitWait reads how long to wait after a 429: X-RateLimit-Reset (seconds to wait), else
+// Retry-After (seconds or an HTTP date), else one second; at least 100 ms, at most max.
+func rateLimitWait(h http.Header, max time.Duration) time.Duration {
+	wait := time.Second
+	if v, err := strconv.ParseFloat(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 64); err == nil && v >= 0 {
+		wait = time.Duration(v * float64(time.Second))
+	} else if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil {
+			wait = time.Duration(secs) * time.Second
+		} else if at, err := http.ParseTime(ra); err == nil {
+			wait = time.Until(at)
+		}
+	}
+	if wait < 100*time.Millisecond {
+		wait = 100 * time.Millisecond
+	}
+	if wait > max {
+		wait = max
+	}
+	return wait
+}
+
+// Connect fetches the bot's user id, which checks the URL and the token.
+func (c *Client) Connect(ctx context.Context) error {
+	_, err := c.me(ctx)
+	return err
+}
+
+// BotUserID returns the bot's Mattermost user id, or "" before the first successful call.
+func (c *Client) BotUserID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.botUserID
+}
+
+func (c *Client) me(ctx context.Context) (string, error) {
+	if id := c.BotUserID(); id != "" {
+		return id, nil
+	}
+	var u *model.User
+	err := c.call(ctx, "get me", func(ctx context.Context) (r *model.Response, err error) {
+		u, r, err = c.api.GetMe(ctx, "")
+		return r, err
+	})
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.botUserID = u.Id
+	c.mu.Unlock()
+	return u.Id, nil
+}
+
+// Ping checks that Mattermost answers.
+func (c *Client) Ping(ctx context.Context) error {
+	return c.call(ctx, "ping", func(ctx context.Context) (r *model.Response, err error) {
+		_, r, err = c.api.GetPing(ctx)
+		return r, err
+	})
+}
+
+// PendingPostID returns the pending_post_id the bot gives a post with dedupeKey:
+// "<botUserID>:<digits>", the digits being the key itself when it is a number and a 64-bit hash
+// of it otherwise. Mattermost drops a second post with the same id within 30 seconds.
+func PendingPostID(botUserID, dedupeKey string) string {
+	digits := dedupeKey != "" && len(dedupeKey) <= 19
+	for _, r := range dedupeKey {
+		if r < '0' || r > '9' {
+			digits = false
+			break
+		}
+	}
+	if digits {
+		return botUserID + ":" + dedupeKey
+	}
+	h := fnv.New64a()
+	h.Write([]byte(dedupeKey))
+	return botUserID + ":" + strconv.FormatUint(h.Sum64(), 10)
+}
+
+// CreatePost posts post as the bot. Its PendingPostId is derived from dedupeKey (see
+// PendingPostID), so that a retry of the same delivery within 30 seconds is dropped by
+// Mattermost, which returns the post it kept. An empty key sends no pending id.
+func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey string) (*model.Post, error) {
+	me, err := c.me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := post.Clone()
+	if dedupeKey != "" {
+		p.PendingPostId = PendingPostID(me, dedupeKey)
+	}
+	var out *model.Post
+	err = c.call(ctx, "create post", func(ctx context.Context) (r *model.Response, err error) {
+		out, r, err = c.api.CreatePost(ctx, p)
+		return r, err
+	})
+	return out, err
+}
+
+// UpdatePost replaces the post post.Id (message and props wholesale). Build post from the
+// bot's own state: posts read from the API have their button integrations stripped.
+func (c *Client) UpdatePost(ctx context.Context, post *model.Post) (*model.Post, error) {
+	var out *model.Post
+	err := c.call(ctx, "update post", func(ctx context.Context) (r *model.Response, err error) {
+		out, r, err = c.api.UpdatePost(ctx, post.Id, post)
+		return r, err
+	})
+	return out, err
+}
+
+// DeletePost deletes one of the bot's posts.
+func (c *Client) DeletePost(ctx context.Context, postID string) error {
+	return c.call(ctx, "delete post", func(ctx context.Context) (*model.Response, error) {
+		return c.api.DeletePost(ctx, postID)
+	})
+}
+
+// DirectChannel returns the direct-message channel between the bot and userID, creating it if
+// needed.
+func (c *Client) DirectChannel(ctx context.Context, userID string) (string, error) {
+	me, err := c.me(ctx)
+	if err != nil {
+		return "", err
+	}
+	var ch *model.Channel
+	err = c.call(ctx, "direct channel", func(ctx context.Context) (r *model.Response, err error) {
+		ch, r, err = c.api.CreateDirectChannel(ctx, me, userID)
+		return r, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return ch.Id, nil
+}
+
+// UploadFile uploads data as a file named name into channelID (the bot must be a member) and
+// returns its id, to put in a post's FileIds in the same channel.
+func (c *Client) UploadFile(ctx context.Context, channelID, name string, data []byte) (string, error) {
+	var res *model.FileUploadResponse
+	err := c.call(ctx, "upload file", func(ctx context.Context) (r *model.Response, err error) {
+		res, r, err = c.api.UploadFile(ctx, data, channelID, name)
+		return r, err
+	})
+	if err != nil {
+		return "", err
+	}
+	if res == nil || len(res.FileInfos) == 0 {
+		return "", &APIError{Op: "upload file", Err: errors.New("no file in the answer")}
+	}
+	return res.FileInfos[0].Id, nil
+}
+
+// UserByUsername implements guichet.Chat: ENOTFOUND "ErrUserNotFound" when no such user.
+func (c *Client) UserByUsername(ctx context.Context, username string) (string, error) {
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(username), "@"))
+	if name == "" {
+		return "", guichet.Errorf(guichet.EINVALID, "ErrUsername", "Value", username)
+	}
+	var u *model.User
+	err := c.call(ctx, "user by username", func(ctx context.Context) (r *model.Response, err error) {
+		u, r, err = c.api.GetUserByUsername(ctx, name, "")
+		return r, err
+	})
+	if StatusOf(err) == http.StatusNotFound || StatusOf(err) == http.StatusBadRequest {
+		return "", guichet.Errorf(guichet.ENOTFOUND, "ErrUserNotFound", "Username", name)
+	}
+	if err != nil {
+		return "", err
+	}
+	return u.Id, nil
+}
+
+// ChannelByName implements guichet.Chat: ENOTFOUND "ErrChannelNotFound" when the team has no
+// such channel the bot can see.
+func (c *Client) ChannelByName(ctx context.Context, teamID, name string) (string, error) {
+	n := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "~"))
+	if n == "" {
+		return "", guichet.Errorf(guichet.ENOTFOUND, "ErrChannelNotFound", "Channel", name)
+	}
+	var ch *model.Channel
+	err := c.call(ctx, "channel by name", func(ctx context.Context) (r *model.Response, err error) {
+		ch, r, err = c.api.GetChannelByName(ctx, n, teamID, "")
+		return r, err
+	})
+	switch StatusOf(err) {
+	case http.StatusNotFound, http.StatusForbidden, http.StatusBadRequest:
+		return "", guichet.Errorf(guichet.ENOTFOUND, "ErrChannelNotFound", "Channel", n)
+	}
+	if err != nil {
+		return "", err
+	}
+	return ch.Id, nil
+}
+
+// JoinChannel implements guichet.Chat: it makes the bot a member of the channel (a member
+// already: nothing changes). EFORBIDDEN "ErrCannotJoin" naming the channel when Mattermost
+// refuses (a private channel the bot was not invited to, an archived channel).
+func (c *Client) JoinChannel(ctx context.Context, channelID string) error {
+	me, err := c.me(ctx)
+	if err != nil {
+		return err
+	}
+	err = c.call(ctx, "join channel", func(ctx context.Context) (r *model.Response, err error) {
+		_, r, err = c.api.AddChannelMember(ctx, channelID, me)
+		return r, err
+	})
+	if Permanent(err) {
+		return guichet.Errorf(guichet.EFORBIDDEN, "ErrCannotJoin", "Channel", c.channelName(ctx, channelID))
+	}
+	return err
+}
+
+// channelName returns "~name" for a channel the bot can read, the id otherwise.
+func (c *Client) channelName(ctx context.Context, channelID string) string {
+	var ch *model.Channel
+	err := c.call(ctx, "get channel", func(ctx context.Context) (r *model.Response, err error) {
+		ch, r, err = c.api.GetChannel(ctx, channelID)
+		return r, err
+	})
+	if err != nil || ch == nil || ch.Name == "" {
+		return channelID
+	}
+	return "~" + ch.Name
+}
+
+// OpenInteractiveDialog opens a dialog (the request's trigger id lives 3 seconds).
+func (c *Client) OpenInteractiveDialog(ctx context.Context, req model.OpenDialogRequest) error {
+	return c.call(ctx, "open dialog", func(ctx context.Context) (*model.Response, error) {
+		return c.api.OpenInteractiveDialog(ctx, req)
+	})
+}
