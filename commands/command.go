@@ -1,0 +1,203 @@
+package commands
+
+import (
+	"time"
+
+	"guichet.dev/guichet"
+)
+
+// Command is one parsed command of the /guichet language; each command has its own type
+// below. CommandName returns the command's canonical name, e.g. "lot add".
+type Command interface {
+	CommandName() string
+}
+
+// LotRef names a lot as people write it: "assises-2011/DEJ", or "DEJ" with the event left to
+// the channel (or to the only event that has such a lot). Code is upper-case.
+type LotRef struct {
+	Event string
+	Code  string
+}
+
+// String writes the reference back: "assises-2011/DEJ" or "DEJ".
+func (r LotRef) String() string {
+	if r.Event == "" {
+		return r.Code
+	}
+	return r.Event + "/" + r.Code
+}
+
+// LocalTime is a wall-clock time without a time zone, read from a command; it becomes an
+// instant in the event's time zone.
+type LocalTime struct {
+	Year              int
+	Month             time.Month
+	Day, Hour, Minute int
+}
+
+// In returns the instant at that wall-clock time in loc.
+func (t LocalTime) In(loc *time.Location) time.Time {
+	return time.Date(t.Year, t.Month, t.Day, t.Hour, t.Minute, 0, 0, loc)
+}
+
+// Help lists the commands, or explains one (Topic is its canonical name).
+type Help struct{ Topic string }
+
+// EventCreate creates an event bound to the current channel. Dialog is set when no argument
+// was given: a dialog asks for the fields.
+type EventCreate struct {
+	Dialog    bool
+	Slug      string
+	Day       time.Time // midnight UTC
+	Name      string
+	Venue     string
+	Client    string
+	TimeZone  string
+	Reminders string
+	Locale    string
+}
+
+// EventList lists the events.
+type EventList struct{}
+
+// EventShow shows an event (Event empty: the channel's).
+type EventShow struct{ Event string }
+
+// SupplierAdd adds or updates a structure of the directory.
+type SupplierAdd struct {
+	Name       string
+	Categories []string
+	// Channel is the channel's name without "~"; Members are usernames without "@".
+	Channel string
+	Members []string
+}
+
+// SupplierList lists the directory.
+type SupplierList struct{}
+
+// SupplierImport opens a dialog to paste a suppliers CSV.
+type SupplierImport struct{}
+
+// LotAdd adds a lot to an event (Event empty: the channel's).
+type LotAdd struct {
+	Event string
+	// Lot holds what was written; its Validate fills the defaults.
+	Lot      guichet.Lot
+	Deadline *LocalTime
+}
+
+// LotList lists an event's lots.
+type LotList struct{ Event string }
+
+// LotCancel cancels a lot; its claimants are told.
+type LotCancel struct {
+	Lot    LotRef
+	Reason string
+}
+
+// LotImport opens a dialog to paste a lots CSV into an event.
+type LotImport struct{ Event string }
+
+// Publish posts the offers of an event's open lots.
+type Publish struct{ Event string }
+
+// Status answers with an event's status.
+type Status struct{ Event string }
+
+// Award gives a lot to a structure's candidacy (review mode).
+type Award struct {
+	Lot      LotRef
+	Supplier string
+}
+
+// Decline refuses a structure's candidacy, with an optional reason.
+type Decline struct {
+	Lot      LotRef
+	Supplier string
+	Reason   string
+}
+
+// Claim takes a lot, or a share of it (Quantity 0: the whole lot, or what remains), for one
+// of the person's structures (Structure empty: their only one).
+type Claim struct {
+	Lot       LotRef
+	Quantity  int64
+	Structure string
+	Note      string
+}
+
+// Release gives back what the person's structure holds on a lot.
+type Release struct {
+	Lot       LotRef
+	Structure string
+	Reason    string
+}
+
+// MyLots lists what the person's structures hold.
+type MyLots struct{}
+
+// History lists who did what on a lot.
+type History struct{ Lot LotRef }
+
+// CoordinatorAdd makes a user a coordinator.
+type CoordinatorAdd struct{ Username string }
+
+// CommandName implements Command.
+func (Help) CommandName() string { return "help" }
+
+// CommandName implements Command.
+func (EventCreate) CommandName() string { return "event create" }
+
+// CommandName implements Command.
+func (EventList) CommandName() string { return "event list" }
+
+// CommandName implements Command.
+func (EventShow) CommandName() string { return "event show" }
+
+// CommandName implements Command.
+func (SupplierAdd) CommandName() string { return "supplier add" }
+
+// CommandName implements Command.
+func (SupplierList) CommandName() string { return "supplier list" }
+
+// CommandName implements Command.
+func (SupplierImport) CommandName() string { return "supplier import" }
+
+// CommandName implements Command.
+func (LotAdd) CommandName() string { return "lot add" }
+
+// CommandName implements Command.
+func (LotList) CommandName() string { return "lot list" }
+
+// CommandName implements Command.
+func (LotCancel) CommandName() string { return "lot cancel" }
+
+// CommandName implements Command.
+func (LotImport) CommandName() string { return "lot import" }
+
+// CommandName implements Command.
+func (Publish) CommandName() string { return "publish" }
+
+// CommandName implements Command.
+func (Status) CommandName() string { return "status" }
+
+// CommandName implements Command.
+func (Award) CommandName() string { return "award" }
+
+// CommandName implements Command.
+func (Decline) CommandName() string { return "decline" }
+
+// CommandName implements Command.
+func (Claim) CommandName() string { return "claim" }
+
+// CommandName implements Command.
+func (Release) CommandName() string { return "release" }
+
+// CommandName implements Command.
+func (MyLots) CommandName() string { return "mylots" }
+
+// CommandName implements Command.
+func (History) CommandName() string { return "history" }
+
+// CommandName implements Command.
+func (CoordinatorAdd) CommandName() string { return "coordinator add" }

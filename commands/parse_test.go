@@ -1,0 +1,222 @@
+package commands
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+)
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		text string
+		want Command
+	}{
+		"empty asks for help":       {"", Help{}},
+		"help":                      {"help", Help{}},
+		"aide":                      {"aide", Help{}},
+		"aide on a group":           {"aide lot", Help{Topic: "lot"}},
+		"aide on a command":         {"aide lot ajouter", Help{Topic: "lot add"}},
+		"aide on an alias":          {"aide prendre", Help{Topic: "claim"}},
+		"help on cancel":            {"help annuler", Help{Topic: "lot cancel"}},
+		"event create with no args": {"event create", EventCreate{Dialog: true}},
+		"événement créer, accents":  {"Événement Créer", EventCreate{Dialog: true}},
+		"event create": {`event create assises-2011 2011-04-15 "Assises métropolitaines" venue="Cité des Congrès, Nantes" client="Nantes Métropole" tz=Europe/Paris reminders=J-7@09:00,J-1@09:00`,
+			EventCreate{Slug: "assises-2011", Day: day(2011, 4, 15), Name: "Assises métropolitaines", Venue: "Cité des Congrès, Nantes", Client: "Nantes Métropole", TimeZone: "Europe/Paris", Reminders: "J-7@09:00,J-1@09:00"}},
+		"event create, French date and guillemets": {`evenement creer assises 15/04/2011 « Assises de la ville » lieu=« Nantes » langue=en`,
+			EventCreate{Slug: "assises", Day: day(2011, 4, 15), Name: "Assises de la ville", Venue: "Nantes", Locale: "en"}},
+		"event create, curly quotes and unquoted name": {`event create x 2011-04-15 Les “grandes” Assises`,
+			EventCreate{Slug: "x", Day: day(2011, 4, 15), Name: "Les grandes Assises"}},
+		"event list":      {"event list", EventList{}},
+		"evenement liste": {"evenement liste", EventList{}},
+		"event show here": {"event show", EventShow{}},
+		"event show slug": {"event voir Assises-2011", EventShow{Event: "assises-2011"}},
+		"supplier add": {`supplier add "Le Goût des Autres" categories=restauration,pause-cafe channel=~gout-des-autres members=@jo,@ana`,
+			SupplierAdd{Name: "Le Goût des Autres", Categories: []string{"restauration", "pause-cafe"}, Channel: "gout-des-autres", Members: []string{"jo", "ana"}}},
+		"structure ajouter, apostrophe is not a quote": {`structure ajouter L'Équipage catégories=librairie canal=equipage membres="@remi @eva"`,
+			SupplierAdd{Name: "L'Équipage", Categories: []string{"librairie"}, Channel: "equipage", Members: []string{"remi", "eva"}}},
+		"fournisseur liste": {"fournisseur liste", SupplierList{}},
+		"supplier import":   {"supplier import", SupplierImport{}},
+		"lot add with event": {`lot add assises-2011 DEJ "Déjeuner" category=restauration qty=450 unit=couverts budget="5 400" mode=shared max=4 slot=12:00-14:00 award=review deadline=2011-04-10T18:00`,
+			LotAdd{Event: "assises-2011", Lot: guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "couverts", Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4, SlotStart: "12:00", SlotEnd: "14:00", Award: guichet.Review},
+				Deadline: &LocalTime{Year: 2011, Month: 4, Day: 10, Hour: 18}}},
+		"lot add in the channel's event": {`lot ajouter dej Déjeuner chaud catégorie=restauration quantité=450 budget=5400,50`,
+			LotAdd{Lot: guichet.Lot{Code: "DEJ", Title: "Déjeuner chaud", Category: "restauration", Quantity: 450, Budget: 540050}}},
+		"lot add with event/code": {`lot add assises/PAI "Pain" category=boulangerie qty=450 budget=450 mode=exclusif attribution=choix date-limite="10/04/2011 9h30"`,
+			LotAdd{Event: "assises", Lot: guichet.Lot{Code: "PAI", Title: "Pain", Category: "boulangerie", Quantity: 450, Budget: 45000, Mode: guichet.Exclusive, Award: guichet.Review},
+				Deadline: &LocalTime{Year: 2011, Month: 4, Day: 10, Hour: 9, Minute: 30}}},
+		"lot add, code in capitals before a one-word title": {`lot add PAI Pain du jour category=boulangerie qty=1 budget=1`,
+			LotAdd{Lot: guichet.Lot{Code: "PAI", Title: "Pain du jour", Category: "boulangerie", Quantity: 1, Budget: 100}}},
+		"lot add, max implies shared": {`lot add DEJ Déjeuner category=restauration qty=450 budget=5400 max=3`,
+			LotAdd{Lot: guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 3}}},
+		"lot list":                  {"lot list", LotList{}},
+		"lots liste event":          {"lots liste assises-2011", LotList{Event: "assises-2011"}},
+		"lot cancel":                {`lot cancel assises-2011/DEJ reason="Traiteur de la salle imposé"`, LotCancel{Lot: LotRef{Event: "assises-2011", Code: "DEJ"}, Reason: "Traiteur de la salle imposé"}},
+		"annuler, reason as words":  {`annuler dej salle fermée`, LotCancel{Lot: LotRef{Code: "DEJ"}, Reason: "salle fermée"}},
+		"lot import":                {"lot import", LotImport{}},
+		"lot importer event":        {"lot importer assises-2011", LotImport{Event: "assises-2011"}},
+		"publish":                   {"publish", Publish{}},
+		"publier event":             {"publier assises-2011", Publish{Event: "assises-2011"}},
+		"status":                    {"status", Status{}},
+		"bilan":                     {"bilan assises-2011", Status{Event: "assises-2011"}},
+		"état":                      {"état", Status{}},
+		"award":                     {`award DEJ "Le Goût des Autres"`, Award{Lot: LotRef{Code: "DEJ"}, Supplier: "Le Goût des Autres"}},
+		"attribuer unquoted":        {`attribuer assises/DEJ Le Goût des Autres`, Award{Lot: LotRef{Event: "assises", Code: "DEJ"}, Supplier: "Le Goût des Autres"}},
+		"award with structure=":     {`award DEJ structure=Romsi`, Award{Lot: LotRef{Code: "DEJ"}, Supplier: "Romsi"}},
+		"decline":                   {`decline DEJ Romsi reason="Trop loin"`, Decline{Lot: LotRef{Code: "DEJ"}, Supplier: "Romsi", Reason: "Trop loin"}},
+		"refuser motif":             {`refuser DEJ « Romsi » motif=« Trop loin »`, Decline{Lot: LotRef{Code: "DEJ"}, Supplier: "Romsi", Reason: "Trop loin"}},
+		"claim whole":               {"claim DEJ", Claim{Lot: LotRef{Code: "DEJ"}}},
+		"prendre share":             {`prendre dej 100 structure="Kenja"`, Claim{Lot: LotRef{Code: "DEJ"}, Quantity: 100, Structure: "Kenja"}},
+		"claim qty= and note":       {`claim assises/DEJ qty="1 000" note="devis 12"`, Claim{Lot: LotRef{Event: "assises", Code: "DEJ"}, Quantity: 1000, Note: "devis 12"}},
+		"claim with spaced qty":     {`claim DEJ "1 000"`, Claim{Lot: LotRef{Code: "DEJ"}, Quantity: 1000}},
+		"release":                   {"release DEJ", Release{Lot: LotRef{Code: "DEJ"}}},
+		"libérer with reason":       {`libérer DEJ motif="camion en panne" structure=Romsi`, Release{Lot: LotRef{Code: "DEJ"}, Reason: "camion en panne", Structure: "Romsi"}},
+		"mylots":                    {"mylots", MyLots{}},
+		"meslots":                   {"meslots", MyLots{}},
+		"history":                   {"history DEJ", History{Lot: LotRef{Code: "DEJ"}}},
+		"historique event/code":     {"historique assises-2011/dej", History{Lot: LotRef{Event: "assises-2011", Code: "DEJ"}}},
+		"coordinator add":           {"coordinator add @Marie.Dupont", CoordinatorAdd{Username: "marie.dupont"}},
+		"coordination ajouter":      {"coordination ajouter marie", CoordinatorAdd{Username: "marie"}},
+		"extra spaces and newlines": {"  claim\u00a0 DEJ \n 5 ", Claim{Lot: LotRef{Code: "DEJ"}, Quantity: 5}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tc.text)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		text string
+		id   string
+		args map[string]any
+	}{
+		"unknown command":          {"bonjour", "CmdUnknown", map[string]any{"Word": "bonjour"}},
+		"option first":             {"qty=3", "CmdUnknown", map[string]any{"Word": "qty=3"}},
+		"group without sub":        {"event", "CmdMissingSub", map[string]any{"Group": "event"}},
+		"group with unknown sub":   {"lot delete DEJ", "CmdUnknownSub", map[string]any{"Group": "lot", "Word": "delete"}},
+		"unclosed quote":           {`event create x 2011-04-15 "Assises`, "CmdUnclosedQuote", map[string]any{"Quote": `"`}},
+		"unclosed guillemet":       {`supplier add « Romsi categories=a`, "CmdUnclosedQuote", map[string]any{"Close": "»"}},
+		"event create no date":     {"event create assises", "CmdMissing", map[string]any{"What": msg("CmdArgDate"), "Usage": msg("HelpUsageEventCreate")}},
+		"event create no name":     {"event create assises 2011-04-15", "CmdMissing", map[string]any{"What": msg("CmdArgEventName")}},
+		"event create bad slug":    {`event create "Assises 2011" 2011-04-15 x`, "CmdBadValue", nil},
+		"event create bad date":    {"event create assises 2011-13-45 Assises", "CmdBadValue", nil},
+		"event create bad tz":      {"event create assises 2011-04-15 Assises tz=Mars/Olympus", "CmdBadValue", nil},
+		"event create bad locale":  {"event create assises 2011-04-15 Assises locale=de", "CmdBadValue", nil},
+		"event create bad remind":  {"event create assises 2011-04-15 Assises reminders=J-99@09:00", "CmdBadValue", nil},
+		"event create unknown opt": {"event create assises 2011-04-15 Assises colour=red", "CmdUnknownOption", map[string]any{"Key": "colour"}},
+		"option twice":             {"event create assises 2011-04-15 Assises venue=a lieu=b", "CmdOptionTwice", nil},
+		"same option twice":        {"claim DEJ note=a note=b", "CmdOptionTwice", map[string]any{"Key": "note"}},
+		"event list extra":         {"event list now", "CmdExtra", map[string]any{"Word": "now"}},
+		"event show bad slug":      {"event show Été!", "CmdBadValue", nil},
+		"supplier add no name":     {"supplier add categories=a", "CmdMissing", map[string]any{"What": msg("CmdArgSupplierName")}},
+		"supplier add no cats":     {"supplier add Romsi", "CmdMissing", map[string]any{"What": msg("CmdArgCategories")}},
+		"supplier add bad cat":     {"supplier add Romsi categories=Pause_Café", "CmdBadValue", nil},
+		"supplier add bad member":  {"supplier add Romsi categories=a members=@1x", "CmdBadValue", nil},
+		"supplier add bad channel": {"supplier add Romsi categories=a channel=~a/b", "CmdBadValue", nil},
+		"lot add nothing":          {"lot add", "CmdMissing", map[string]any{"What": msg("CmdArgLotCode")}},
+		"lot add bad code":         {"lot add déj Déjeuner category=a qty=1 budget=1", "CmdBadValue", nil},
+		"lot add no title":         {"lot add DEJ category=a qty=1 budget=1", "CmdMissing", map[string]any{"What": msg("CmdArgLotTitle")}},
+		"lot add no category":      {"lot add DEJ Déjeuner qty=1 budget=1", "CmdMissing", map[string]any{"What": msg("CmdArgCategory")}},
+		"lot add no qty":           {"lot add DEJ Déjeuner category=a budget=1", "CmdMissing", map[string]any{"What": msg("CmdArgQuantity")}},
+		"lot add no budget":        {"lot add DEJ Déjeuner category=a qty=1", "CmdMissing", map[string]any{"What": msg("CmdArgBudget")}},
+		"lot add qty zero":         {"lot add DEJ Déjeuner category=a qty=0 budget=1", "CmdBadValue", nil},
+		"lot add qty words":        {"lot add DEJ Déjeuner category=a qty=beaucoup budget=1", "CmdBadValue", nil},
+		"lot add budget cents":     {"lot add DEJ Déjeuner category=a qty=1 budget=12,345", "CmdBadValue", nil},
+		"lot add budget negative":  {"lot add DEJ Déjeuner category=a qty=1 budget=-5", "CmdBadValue", nil},
+		"lot add bad mode":         {"lot add DEJ Déjeuner category=a qty=1 budget=1 mode=moitié", "CmdBadValue", nil},
+		"lot add bad max":          {"lot add DEJ Déjeuner category=a qty=1 budget=1 max=0", "CmdBadValue", nil},
+		"lot add bad slot":         {"lot add DEJ Déjeuner category=a qty=1 budget=1 slot=14:00-12:00", "CmdBadValue", nil},
+		"lot add bad award":        {"lot add DEJ Déjeuner category=a qty=1 budget=1 award=lottery", "CmdBadValue", nil},
+		"lot add bad deadline":     {"lot add DEJ Déjeuner category=a qty=1 budget=1 deadline=tomorrow", "CmdBadValue", nil},
+		"lot add unknown option":   {"lot add DEJ Déjeuner category=a qty=1 budget=1 colour=red", "CmdUnknownOption", nil},
+		"lot cancel no lot":        {"lot cancel", "CmdMissing", map[string]any{"What": msg("CmdArgLot")}},
+		"lot cancel bad ref":       {"lot cancel a/b/c", "CmdBadValue", nil},
+		"lot list extra":           {"lot list a b", "CmdExtra", map[string]any{"Word": "b"}},
+		"publish bad event":        {"publish Assises_2011", "CmdBadValue", nil},
+		"status extra":             {"status a b", "CmdExtra", nil},
+		"award no supplier":        {"award DEJ", "CmdMissing", map[string]any{"What": msg("CmdArgSupplier")}},
+		"award both":               {"award DEJ Romsi structure=Kenja", "CmdExtra", nil},
+		"decline no lot":           {"decline", "CmdMissing", map[string]any{"What": msg("CmdArgLot")}},
+		"claim no lot":             {"claim", "CmdMissing", map[string]any{"What": msg("CmdArgLot")}},
+		"claim bad qty":            {"claim DEJ -3", "CmdBadValue", nil},
+		"claim qty twice":          {"claim DEJ 3 qty=4", "CmdOptionTwice", nil},
+		"claim extra":              {"claim DEJ 3 4", "CmdExtra", map[string]any{"Word": "4"}},
+		"claim unknown option":     {"claim DEJ for=Kenja", "CmdUnknownOption", map[string]any{"Key": "for"}},
+		"release no lot":           {"release", "CmdMissing", nil},
+		"release bad lot":          {"release 123", "CmdBadValue", nil},
+		"mylots extra":             {"mylots DEJ", "CmdExtra", nil},
+		"history no lot":           {"history", "CmdMissing", nil},
+		"coordinator add nobody":   {"coordinator add", "CmdMissing", map[string]any{"What": msg("CmdArgUsername")}},
+		"coordinator add bad user": {"coordinator add @", "CmdBadValue", nil},
+		"help unknown topic":       {"aide bonjour", "CmdUnknown", nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tc.text)
+			require.Error(t, err, "parsed as %#v", got)
+			e := guichet.AsError(err)
+			require.NotNil(t, e, "not a *guichet.Error: %v", err)
+			require.Equal(t, guichet.EINVALID, e.Code)
+			require.Equal(t, tc.id, e.MessageID, "%v", e)
+			for k, v := range tc.args {
+				require.Equal(t, v, e.Args[k], "argument %s of %v", k, e)
+			}
+		})
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		text string
+		want []token
+	}{
+		"words":                  {"a b  c", []token{{value: "a"}, {value: "b"}, {value: "c"}}},
+		"quoted":                 {`"a b" c`, []token{{value: "a b"}, {value: "c"}}},
+		"option":                 {`k=v`, []token{{key: "k", value: "v"}}},
+		"quoted option value":    {`k="a b"`, []token{{key: "k", value: "a b"}}},
+		"guillemets trimmed":     {"k=« a b »", []token{{key: "k", value: "a b"}}},
+		"quoted equals is text":  {`"a=b"`, []token{{value: "a=b"}}},
+		"accented key folded":    {`Catégorie=x`, []token{{key: "categorie", value: "x"}}},
+		"value keeps equals":     {`note=a=b`, []token{{key: "note", value: "a=b"}}},
+		"empty quotes":           {`""`, []token{{value: ""}}},
+		"apostrophe":             {`L'Équipage`, []token{{value: "L'Équipage"}}},
+		"quote inside word":      {`ab"c d"e`, []token{{value: "abc de"}}},
+		"not a key: bad chars":   {`a.b=c`, []token{{value: "a.b=c"}}},
+		"curly double both ways": {`”a b”`, []token{{value: "a b"}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tokenize(tc.text)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// Every command of the language has its parse test above and its help entry.
+func TestEveryCommandIsParsedAndHelped(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, s := range specs {
+		require.False(t, seen[s.name], "%s listed twice", s.name)
+		seen[s.name] = true
+		h, err := Parse("help " + s.name)
+		require.NoError(t, err)
+		require.Equal(t, Help{Topic: s.name}, h)
+	}
+	require.Len(t, specs, 20)
+}
