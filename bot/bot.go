@@ -210,7 +210,7 @@ func (b *Bot) HandleOutbox(kind guichet.OutboxKind, h OutboxHandler) {
 
 // ActionRequest is a verified button click.
 type ActionRequest struct {
-	Actor                               guichet.Actor
+	Actor                                guichet.Actor
 	ChannelID, TeamID, PostID, TriggerID string
 	// Fields are the values the button was issued with, checked against its signature.
 	Fields map[string]string

@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/l10n"
+)
+
+// maxBoardRows bounds the lots listed on the board, to stay well within Mattermost's post size.
+const maxBoardRows = 60
+
+// BoardPost renders an event's status board for its coordination channel: a title with the
+// event's day and status, a summary (lots by status, money awarded against the budget), and a
+// table of the lots with quantity, what is awarded, who holds it and the lot's status.
+func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
+	ev := board.Event
+	loc := b.eventLocale(ev)
+	var sb strings.Builder
+	sb.WriteString(b.t(loc, "BoardTitle", "Event", ev.Name, "Day", l10n.EventDay(ev, loc),
+		"Status", b.t(loc, eventStatusID(ev.Status))))
+	sb.WriteString("\n\n")
+
+	var filled, open, cancelled, closed int
+	var budget, awarded guichet.Cents
+	for _, st := range board.Lots {
+		switch st.Lot.Status {
+		case guichet.LotFilled:
+			filled++
+		case guichet.LotOpen:
+			open++
+		case guichet.LotCancelled:
+			cancelled++
+		case guichet.LotClosed:
+			closed++
+		}
+		if st.Lot.Status != guichet.LotCancelled {
+			budget += st.Lot.Budget
+		}
+		for _, c := range st.Awarded() {
+			awarded += c.Amount
+		}
+	}
+	if len(board.Lots) == 0 {
+		sb.WriteString(b.t(loc, "BoardNoLots"))
+		sb.WriteString("\n")
+	} else {
+		sb.WriteString(b.t(loc, "BoardSummary", "Lots", len(board.Lots), "Filled", filled, "Open", open,
+			"Closed", closed, "Cancelled", cancelled, "Awarded", l10n.Money(awarded), "Budget", l10n.Money(budget)))
+		sb.WriteString("\n\n")
+		sb.WriteString(b.t(loc, "BoardHeader"))
+		sb.WriteString("\n|:--|:--|--:|--:|:--|:--|\n")
+		for i, st := range board.Lots {
+			if i == maxBoardRows {
+				sb.WriteString("\n")
+				sb.WriteString(b.t(loc, "BoardMore", "More", len(board.Lots)-maxBoardRows))
+				sb.WriteString("\n")
+				break
+			}
+			sb.WriteString(b.boardRow(st, loc))
+		}
+	}
+	sb.WriteString("\n")
+	sb.WriteString(b.t(loc, "BoardUpdated", "At", b.dateTime(b.now(), ev, loc)))
+	return &model.Post{ChannelId: ev.CoordChannelID, Message: sb.String()}
+}
+
+func (b *Bot) boardRow(st *guichet.LotState, loc string) string {
+	lot := st.Lot
+	var who []string
+	for _, c := range st.Awarded() {
+		if lot.Mode == guichet.Shared {
+			who = append(who, b.t(loc, "BoardHolderShare", "Supplier", c.SupplierName, "Quantity", c.Quantity))
+		} else {
+			who = append(who, c.SupplierName)
+		}
+	}
+	if n := len(st.Pending()); n > 0 {
+		who = append(who, b.t(loc, "BoardPending", "Number", n))
+	}
+	status := b.t(loc, lotStatusID(lot.Status))
+	if lot.Status == guichet.LotOpen && b.pastDeadline(lot) {
+		status = b.t(loc, "BoardLotClosed")
+	}
+	cells := []string{
+		"`" + lot.Code + "`",
+		lot.Title,
+		b.t(loc, "OfferQuantity", "Quantity", lot.Quantity, "Unit", lot.Unit),
+		b.t(loc, "BoardAwarded", "Quantity", st.AwardedQuantity(), "Amount", l10n.Money(awardedAmount(st))),
+		strings.Join(who, ", "),
+		status,
+	}
+	for i, c := range cells {
+		cells[i] = tableCell(c)
+	}
+	return "| " + strings.Join(cells, " | ") + " |\n"
+}
+
+func awardedAmount(st *guichet.LotState) guichet.Cents {
+	var sum guichet.Cents
+	for _, c := range st.Awarded() {
+		sum += c.Amount
+	}
+	return sum
+}
+
+// tableCell keeps a value on one line of a Markdown table row.
+func tableCell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	s = strings.ReplaceAll(s, "\r", " ")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func eventStatusID(s guichet.EventStatus) string {
+	switch s {
+	case guichet.EventPublished:
+		return "BoardEventPublished"
+	case guichet.EventDone:
+		return "BoardEventDone"
+	case guichet.EventRecapped:
+		return "BoardEventRecapped"
+	default:
+		return "BoardEventDraft"
+	}
+}
+
+func lotStatusID(s guichet.LotStatus) string {
+	switch s {
+	case guichet.LotFilled:
+		return "BoardLotFilled"
+	case guichet.LotClosed:
+		return "BoardLotClosed"
+	case guichet.LotCancelled:
+		return "BoardLotCancelled"
+	default:
+		return "BoardLotOpen"
+	}
+}
