@@ -1,0 +1,155 @@
+package report_test
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/db"
+	"guichet.dev/guichet/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+var coordinator = guichet.Actor{UserID: "coord-id", Username: "coord"}
+
+const fixtureDir = "testdata/assises-2011"
+
+// assises is the Assises 2011 fixture loaded into a fresh database: its event (published, so
+// that reminder rows exist), its 19 structures and 14 lots.
+type assises struct {
+	ctx       context.Context
+	db        *db.DB
+	event     *guichet.Event
+	suppliers map[string]*guichet.Supplier // by name
+	lots      map[string]*guichet.Lot      // by code
+	replay    []replayRow
+}
+
+type replayRow struct {
+	Lot      string
+	Supplier string
+	Quantity int64
+}
+
+func readCSV(t *testing.T, name string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(fixtureDir, name))
+	require.NoError(t, err)
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	require.Greater(t, len(recs), 1, name)
+	var out []map[string]string
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			row[h] = rec[i]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// loadAssises imports the fixture through db, as the import command would, without claiming.
+func loadAssises(t *testing.T) *assises {
+	t.Helper()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	var ev struct {
+		Name     string    `toml:"name"`
+		Day      time.Time `toml:"day"`
+		Timezone string    `toml:"timezone"`
+		Venue    string    `toml:"venue"`
+		Client   string    `toml:"client"`
+	}
+	_, err := toml.DecodeFile(filepath.Join(fixtureDir, "event.toml"), &ev)
+	require.NoError(t, err)
+	e := &guichet.Event{Slug: "assises-2011", Name: ev.Name, Day: ev.Day, TimeZone: ev.Timezone,
+		Venue: ev.Venue, Client: ev.Client, CoordChannelID: "coord-channel"}
+	require.NoError(t, d.CreateEvent(ctx, coordinator, e))
+
+	a := &assises{ctx: ctx, db: d, event: e, suppliers: map[string]*guichet.Supplier{}, lots: map[string]*guichet.Lot{}}
+	var sups []*guichet.Supplier
+	for _, row := range readCSV(t, "suppliers.csv") {
+		s := &guichet.Supplier{Name: row["name"], Categories: strings.Split(row["categories"], ";"),
+			ChannelName: row["channel"], ChannelID: "ch-" + row["channel"]}
+		for _, u := range strings.Split(row["members"], ";") {
+			s.Members = append(s.Members, guichet.Member{UserID: "u-" + u, Username: u})
+		}
+		sups = append(sups, s)
+		a.suppliers[s.Name] = s
+	}
+	require.NoError(t, d.UpsertSuppliers(ctx, coordinator, sups))
+
+	var lots []*guichet.Lot
+	for _, row := range readCSV(t, "lots.csv") {
+		qty, err := strconv.ParseInt(row["quantity"], 10, 64)
+		require.NoError(t, err)
+		budget, err := guichet.ParseEuros(row["budget_eur"])
+		require.NoError(t, err)
+		maxSup, err := strconv.Atoi(row["max_suppliers"])
+		require.NoError(t, err)
+		start, end, err := guichet.ParseSlot(row["slot"])
+		require.NoError(t, err)
+		l := &guichet.Lot{Code: row["code"], Title: row["title"], Category: row["category"], Quantity: qty,
+			Unit: row["unit"], Budget: budget, Mode: guichet.LotMode(row["mode"]), MaxSuppliers: maxSup,
+			SlotStart: start, SlotEnd: end, Description: row["description"]}
+		lots = append(lots, l)
+		a.lots[l.Code] = l
+	}
+	require.NoError(t, d.AddLots(ctx, coordinator, e.ID, lots))
+	_, err = d.Publish(ctx, coordinator, e.ID)
+	require.NoError(t, err)
+
+	for _, row := range readCSV(t, "replay.csv") {
+		q, err := strconv.ParseInt(row["quantity"], 10, 64)
+		require.NoError(t, err)
+		a.replay = append(a.replay, replayRow{Lot: row["lot"], Supplier: row["supplier"], Quantity: q})
+	}
+	return a
+}
+
+// claimAll makes every structure claim what it took in 2011, as one of its members.
+func (a *assises) claimAll(t *testing.T) {
+	t.Helper()
+	for _, r := range a.replay {
+		s := a.suppliers[r.Supplier]
+		require.NotNil(t, s, r.Supplier)
+		l := a.lots[r.Lot]
+		require.NotNil(t, l, r.Lot)
+		_, err := a.db.Claim(a.ctx, guichet.ClaimRequest{
+			Actor:      guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+			LotID:      l.ID,
+			SupplierID: s.ID,
+			Quantity:   r.Quantity,
+		}, time.Now())
+		require.NoError(t, err, "%s claims %s", r.Supplier, r.Lot)
+	}
+}
+
+// budgets returns the sum of the fixture's lot budgets.
+func (a *assises) budgets() guichet.Cents {
+	var sum guichet.Cents
+	for _, l := range a.lots {
+		sum += l.Budget
+	}
+	return sum
+}
+
+// count runs a count query.
+func (a *assises) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, a.db.SQL().GetContext(a.ctx, &n, query, args...))
+	return n
+}

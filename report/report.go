@@ -1,0 +1,232 @@
+// Package report builds an event's recap — who did what, the money agreed with and paid to each
+// structure and to the network as a whole, which lots were filled, who confirmed the day before
+// — and renders it: a Markdown message in the event's language, a PNG bar chart of the euros per
+// structure, and CSV files of the awarded claims and of the audit trail.
+//
+// CSV files are written for French spreadsheet users: UTF-8 with a byte-order mark (without it,
+// Excel reads UTF-8 as Windows-1252 and garbles accents), semicolons between fields (a French
+// Excel or LibreOffice expects them, because the comma is the decimal separator), CRLF line
+// ends, amounts in euros with a decimal comma and no thousands separator ("1320,00", which a
+// French spreadsheet reads as a number) and the same amount in cents as a plain integer for
+// programs. Text cells that a spreadsheet would take for a formula (beginning with =, +, -, @)
+// are written with a leading apostrophe.
+//
+// The recap reads the database through Store only; it changes nothing, so building it is also
+// the preview.
+package report
+
+import (
+	"context"
+	"sort"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
+	"guichet.dev/guichet"
+)
+
+// Store is what the recap needs from the database; *db.DB satisfies it.
+type Store interface {
+	// RecapData reads the event's recap data in one snapshot; ENOTFOUND if no such event.
+	RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, error)
+}
+
+// Recap is an event's recap.
+type Recap struct {
+	Event *guichet.Event
+	// Structures are the structures with an awarded claim or a payment, the largest agreed
+	// amount first (ties in alphabetical order).
+	Structures []*Structure
+	// Lots are every lot of the event in the order they were added, with their outcome.
+	Lots []*LotLine
+	// Agreed is the money to the network: the sum of the awarded claims on lots not cancelled.
+	Agreed guichet.Cents
+	// Paid is what was recorded as paid to the structures.
+	Paid guichet.Cents
+	// LotsFilled, LotsUnfilled and LotsCancelled count the lots by outcome.
+	LotsFilled, LotsUnfilled, LotsCancelled int
+	// ConfirmAsked counts the structures sent (or due) a J-1 reminder; Confirmed those who
+	// confirmed; Problems those who reported a problem instead.
+	ConfirmAsked, Confirmed, Problems int
+}
+
+// Remaining returns what is still due to the network: Agreed minus Paid.
+func (r *Recap) Remaining() guichet.Cents { return r.Agreed - r.Paid }
+
+// StructureCount returns how many structures took part: those with an awarded claim.
+func (r *Recap) StructureCount() int {
+	n := 0
+	for _, s := range r.Structures {
+		if len(s.Items) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Claims returns every awarded claim, structure by structure in the recap's order.
+func (r *Recap) Claims() []ClaimLine {
+	var out []ClaimLine
+	for _, s := range r.Structures {
+		for _, it := range s.Items {
+			out = append(out, ClaimLine{Structure: s.Name, Item: it})
+		}
+	}
+	return out
+}
+
+// ClaimLine is an awarded claim with its structure's name.
+type ClaimLine struct {
+	Structure string
+	Item
+}
+
+// Structure is one structure's part in the event.
+type Structure struct {
+	SupplierID int64
+	Name       string
+	// Items are its awarded claims, in the order of the event's lots.
+	Items  []Item
+	Agreed guichet.Cents
+	Paid   guichet.Cents
+	J1     Confirmation
+}
+
+// Remaining returns what is still due to the structure (negative when it was paid more).
+func (s *Structure) Remaining() guichet.Cents { return s.Agreed - s.Paid }
+
+// Item is one awarded claim.
+type Item struct {
+	LotID    int64
+	LotCode  string
+	LotTitle string
+	Quantity int64
+	Unit     string
+	Amount   guichet.Cents
+	Status   guichet.ClaimStatus
+}
+
+// LotOutcome says how a lot ended.
+type LotOutcome string
+
+// Lot outcomes.
+const (
+	// LotFilled: every unit found a structure (or the shared lot reached its structures).
+	LotFilled LotOutcome = "filled"
+	// LotUnfilled: part or all of the quantity found no structure.
+	LotUnfilled LotOutcome = "unfilled"
+	// LotCancelled: the coordinator cancelled the lot.
+	LotCancelled LotOutcome = "cancelled"
+)
+
+// LotLine is a lot with its outcome.
+type LotLine struct {
+	Lot        *guichet.Lot
+	Outcome    LotOutcome
+	AwardedQty int64
+	Structures int
+}
+
+// Confirmation is where a structure stands on its J-1 reminder.
+type Confirmation string
+
+// Confirmation states.
+const (
+	// J1None: no J-1 reminder for this structure (none in the schedule, or it came later).
+	J1None Confirmation = ""
+	// J1Waiting: the reminder is not sent yet.
+	J1Waiting Confirmation = "waiting"
+	// J1Unanswered: sent (or skipped), not confirmed.
+	J1Unanswered Confirmation = "unanswered"
+	// J1Confirmed: the structure confirmed.
+	J1Confirmed Confirmation = "confirmed"
+	// J1Problem: the structure reported a problem.
+	J1Problem Confirmation = "problem"
+)
+
+// Build reads the event's data from store and builds its recap. It changes nothing.
+func Build(ctx context.Context, store Store, eventID int64) (*Recap, error) {
+	d, err := store.RecapData(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	return FromData(d), nil
+}
+
+// FromData builds a recap from data already read.
+func FromData(d *guichet.RecapData) *Recap {
+	r := &Recap{Event: d.Board.Event}
+	bySupplier := map[int64]*Structure{}
+	structure := func(id int64, name string) *Structure {
+		s := bySupplier[id]
+		if s == nil {
+			s = &Structure{SupplierID: id, Name: name}
+			bySupplier[id] = s
+			r.Structures = append(r.Structures, s)
+		}
+		return s
+	}
+	for _, st := range d.Board.Lots {
+		l := st.Lot
+		line := &LotLine{Lot: l, AwardedQty: st.AwardedQuantity()}
+		if l.Status != guichet.LotCancelled {
+			for _, c := range st.Awarded() {
+				line.Structures++
+				s := structure(c.SupplierID, c.SupplierName)
+				s.Items = append(s.Items, Item{LotID: l.ID, LotCode: l.Code, LotTitle: l.Title,
+					Quantity: c.Quantity, Unit: l.Unit, Amount: c.Amount, Status: c.Status})
+				s.Agreed += c.Amount
+				r.Agreed += c.Amount
+			}
+		}
+		switch {
+		case l.Status == guichet.LotCancelled:
+			line.Outcome = LotCancelled
+			r.LotsCancelled++
+		case l.Status == guichet.LotFilled || line.AwardedQty >= l.Quantity:
+			line.Outcome = LotFilled
+			r.LotsFilled++
+		default:
+			line.Outcome = LotUnfilled
+			r.LotsUnfilled++
+		}
+		r.Lots = append(r.Lots, line)
+	}
+	for _, p := range d.Payments {
+		s := structure(p.SupplierID, p.SupplierName)
+		s.Paid += p.Amount
+		r.Paid += p.Amount
+	}
+	for _, rem := range d.Confirmations {
+		if rem.SupplierID == nil {
+			continue
+		}
+		s := bySupplier[*rem.SupplierID]
+		if s == nil || len(s.Items) == 0 {
+			// A structure no longer concerned keeps its reminder row as history only.
+			continue
+		}
+		r.ConfirmAsked++
+		switch {
+		case rem.Problem != "":
+			s.J1 = J1Problem
+			r.Problems++
+		case rem.ConfirmedAt != nil:
+			s.J1 = J1Confirmed
+			r.Confirmed++
+		case rem.Status == guichet.ReminderDue:
+			s.J1 = J1Waiting
+		default:
+			s.J1 = J1Unanswered
+		}
+	}
+	col := collate.New(language.French, collate.IgnoreCase, collate.Loose)
+	sort.SliceStable(r.Structures, func(i, j int) bool {
+		a, b := r.Structures[i], r.Structures[j]
+		if a.Agreed != b.Agreed {
+			return a.Agreed > b.Agreed
+		}
+		return col.CompareString(a.Name, b.Name) < 0
+	})
+	return r
+}
