@@ -230,3 +230,30 @@ func FromData(d *guichet.RecapData) *Recap {
 	})
 	return r
 }
+
+// ForLot returns a copy of the recap restricted to one lot: its claims only, the structures
+// holding a share of it and the totals of that lot. Lots and J-1 counts are left out.
+func (r *Recap) ForLot(code string) *Recap {
+	out := &Recap{Event: r.Event}
+	for _, l := range r.Lots {
+		if l.Lot.Code == code {
+			out.Lots = append(out.Lots, l)
+		}
+	}
+	for _, s := range r.Structures {
+		var items []Item
+		var agreed guichet.Cents
+		for _, it := range s.Items {
+			if it.LotCode == code {
+				items = append(items, it)
+				agreed += it.Amount
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		out.Structures = append(out.Structures, &Structure{SupplierID: s.SupplierID, Name: s.Name, Items: items, Agreed: agreed, J1: s.J1})
+		out.Agreed += agreed
+	}
+	return out
+}
