@@ -5,4 +5,5 @@ package bot
 // register method (for example b.registerReminders() from reminder.go).
 func (b *Bot) registerExtensions() {
 	b.registerBuiltins()
+	b.registerRecap()
 }
