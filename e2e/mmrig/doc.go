@@ -30,7 +30,7 @@
 //	r, err := mmrig.Start(ctx, mmrig.Options{Suppliers: s, ExtraUsers: []string{"intrus"}})
 //	defer r.Close()
 //	r.MattermostURL(), r.BotURL(), r.Team(), r.Setup() // *bot.SetupResult
-//	r.BotUserID(), r.CommandToken(), r.SigningKey(), r.BotEnv(), r.Dir()
+//	r.BotUserID(), r.CommandToken(), r.SigningKey(), r.BotEnv(), r.Dir(), r.GuichetBinary()
 //	r.DB() // *db.DB on the bot's database; r.DatabaseURL()
 //	r.ImportSuppliers(ctx)      // writes Options.Suppliers into the directory, with ids
 //	r.DirectorySupplier(s)      // one mmrig.Supplier as a *guichet.Supplier, written nowhere

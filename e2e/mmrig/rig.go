@@ -327,6 +327,10 @@ func (r *Rig) BotEnv() map[string]string {
 	return out
 }
 
+// GuichetBinary returns the guichet command the bot runs from (empty with SkipBot and no
+// Options.GuichetBinary).
+func (r *Rig) GuichetBinary() string { return r.bot.bin }
+
 // Dir returns the rig's folder: mattermost.log, guichet.log, the guichet binary, mattermost/.
 func (r *Rig) Dir() string { return r.work }
 
