@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -397,13 +396,4 @@ func (t *table) lot(row tableRow, loc *time.Location) (*guichet.Lot, error) {
 		return nil, t.cellError(n, col, err)
 	}
 	return l, nil
-}
-
-// rowList writes row numbers for a message: "2, 5, 7".
-func rowList(rows []int) string {
-	s := make([]string, len(rows))
-	for i, r := range rows {
-		s[i] = strconv.Itoa(r)
-	}
-	return strings.Join(s, ", ")
 }

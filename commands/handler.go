@@ -1,0 +1,279 @@
+// Package commands is the /guichet slash-command language: it parses what people type into
+// typed commands (Parse), runs them against the store and Mattermost (Handler, which
+// implements guichet.CommandHandler), and reads the CSV import formats (ReadSuppliers,
+// ReadLots). Every answer comes from the catalogues, in the event's language or the default
+// one.
+package commands
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/l10n"
+)
+
+// Store is what the commands need from persistence; *db.DB satisfies it.
+type Store interface {
+	guichet.Store
+	guichet.CoordinatorStore
+	// Enqueue writes one outbox message, due at once.
+	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
+	// SupplierLots returns the lots on which the suppliers hold active claims, with those
+	// claims.
+	SupplierLots(ctx context.Context, supplierIDs []int64) ([]*guichet.LotState, error)
+	// LotHistory returns the lot's audit entries, oldest first.
+	LotHistory(ctx context.Context, lotID int64) ([]*guichet.AuditEntry, error)
+	// LotsByCode returns the lots with that code in events in progress.
+	LotsByCode(ctx context.Context, code string) ([]*guichet.Lot, error)
+	// BindMember records userID for memberships listed under username without a user id.
+	BindMember(ctx context.Context, userID, username string) (int64, error)
+}
+
+// Deps are the handler's dependencies.
+type Deps struct {
+	Store   Store
+	Chat    guichet.Chat
+	Access  *guichet.Access
+	Catalog *l10n.Catalog
+	// Locale is the language of answers outside an event: "fr" (default) or "en".
+	Locale string
+	// Now returns the current time; defaults to time.Now.
+	Now func() time.Time
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler runs the command language. It is safe for concurrent use.
+type Handler struct {
+	store  Store
+	chat   guichet.Chat
+	access *guichet.Access
+	cat    *l10n.Catalog
+	locale string
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+var _ guichet.CommandHandler = (*Handler)(nil)
+
+// New returns a Handler.
+func New(d Deps) *Handler {
+	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.cat == nil {
+		h.cat = l10n.New()
+	}
+	return h
+}
+
+// maxReply keeps answers under Mattermost's post size (16383 characters).
+const maxReply = 15000
+
+// call is one command being run: the request and the language of the answer, which becomes
+// the event's once the event is known.
+type call struct {
+	actor     guichet.Actor
+	channelID string
+	teamID    string
+	triggerID string
+	locale    string
+}
+
+// t renders a catalogue message in the call's language.
+func (h *Handler) t(c *call, id string, args map[string]any) string {
+	return h.cat.T(c.locale, id, args)
+}
+
+// HandleCommand implements guichet.CommandHandler: it parses and runs the command and
+// answers privately. Errors meant for people are answered in their language; other errors
+// are logged and answered with the generic message.
+func (h *Handler) HandleCommand(ctx context.Context, req guichet.CommandRequest) guichet.CommandReply {
+	c := &call{actor: req.Actor, channelID: req.ChannelID, teamID: req.TeamID, triggerID: req.TriggerID, locale: h.locale}
+	if e, err := h.store.EventByChannel(ctx, req.ChannelID); err == nil {
+		c.locale = l10n.Locale(e.Locale)
+	}
+	if _, err := h.store.BindMember(ctx, req.Actor.UserID, req.Actor.Username); err != nil {
+		h.log.Warn("bind member", "user", req.Actor.Username, "error", err)
+	}
+	cmd, err := Parse(req.Text)
+	name := "parse"
+	var text string
+	if err == nil {
+		name = cmd.CommandName()
+		text, err = h.run(ctx, c, cmd)
+	}
+	if err != nil {
+		if guichet.AsError(err) == nil || guichet.ErrorCode(err) == guichet.EINTERNAL {
+			h.log.Error("command failed", "command", name, "user", req.Actor.Username, "error", err)
+		}
+		text = Message(h.cat, c.locale, err)
+	}
+	return guichet.CommandReply{Text: clip(text, h.t(c, "CmdTruncated", nil))}
+}
+
+// clip cuts text to maxReply bytes at a line break, ending with more.
+func clip(text, more string) string {
+	if len(text) <= maxReply {
+		return text
+	}
+	cut := strings.LastIndexByte(text[:maxReply], '\n')
+	if cut < 0 {
+		cut = maxReply
+	}
+	return text[:cut] + "\n" + more
+}
+
+// run checks the role the command needs and runs it.
+func (h *Handler) run(ctx context.Context, c *call, cmd Command) (string, error) {
+	if s := specFor(cmd.CommandName()); s != nil && s.coordinator {
+		if err := h.access.RequireCoordinator(ctx, c.actor); err != nil {
+			return "", err
+		}
+	}
+	switch cmd := cmd.(type) {
+	case Help:
+		return h.help(c, cmd.Topic)
+	case EventCreate:
+		return h.eventCreate(ctx, c, cmd)
+	case EventList:
+		return h.eventList(ctx, c)
+	case EventShow:
+		return h.eventShow(ctx, c, cmd)
+	case SupplierAdd:
+		return h.supplierAdd(ctx, c, cmd)
+	case SupplierList:
+		return h.supplierList(ctx, c)
+	case SupplierImport:
+		return h.openSupplierImport(ctx, c)
+	case LotAdd:
+		return h.lotAdd(ctx, c, cmd)
+	case LotList:
+		return h.lotList(ctx, c, cmd)
+	case LotCancel:
+		return h.lotCancel(ctx, c, cmd)
+	case LotImport:
+		return h.openLotImport(ctx, c, cmd)
+	case Publish:
+		return h.publish(ctx, c, cmd)
+	case Status:
+		return h.status(ctx, c, cmd)
+	case Award:
+		return h.award(ctx, c, cmd)
+	case Decline:
+		return h.decline(ctx, c, cmd)
+	case Claim:
+		return h.claim(ctx, c, cmd)
+	case Release:
+		return h.release(ctx, c, cmd)
+	case MyLots:
+		return h.myLots(ctx, c)
+	case History:
+		return h.history(ctx, c, cmd)
+	case CoordinatorAdd:
+		return h.coordinatorAdd(ctx, c, cmd)
+	}
+	return "", guichet.Errorf(guichet.EINVALID, "CmdUnknown", "Word", cmd.CommandName())
+}
+
+// event returns the event named by slug, or the one bound to the call's channel when slug is
+// empty, and answers in its language from then on.
+func (h *Handler) event(ctx context.Context, c *call, slug string) (*guichet.Event, error) {
+	var e *guichet.Event
+	var err error
+	if slug != "" {
+		e, err = h.store.EventBySlug(ctx, slug)
+	} else {
+		e, err = h.store.EventByChannel(ctx, c.channelID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.locale = l10n.Locale(e.Locale)
+	return e, nil
+}
+
+// lot finds the lot a reference names: in its event when given, else in the channel's event,
+// else among the events in progress when only one has a lot with that code.
+func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *guichet.Event, error) {
+	if ref.Event != "" {
+		e, err := h.event(ctx, c, ref.Event)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
+		return l, e, err
+	}
+	e, err := h.store.EventByChannel(ctx, c.channelID)
+	if err == nil {
+		c.locale = l10n.Locale(e.Locale)
+		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
+		return l, e, err
+	}
+	if guichet.ErrorCode(err) != guichet.ENOTFOUND {
+		return nil, nil, err
+	}
+	lots, err := h.store.LotsByCode(ctx, ref.Code)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch len(lots) {
+	case 0:
+		return nil, nil, guichet.Errorf(guichet.ENOTFOUND, "ErrLotNotFound", "Code", ref.Code)
+	case 1:
+		e, err := h.store.Event(ctx, lots[0].EventID)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.locale = l10n.Locale(e.Locale)
+		return lots[0], e, nil
+	}
+	var choices []string
+	for _, l := range lots {
+		e, err := h.store.Event(ctx, l.EventID)
+		if err != nil {
+			return nil, nil, err
+		}
+		choices = append(choices, "`"+e.Slug+"/"+l.Code+"`")
+	}
+	return nil, nil, guichet.Errorf(guichet.EINVALID, "CmdAmbiguousLot", "Code", ref.Code, "Choices", strings.Join(choices, ", "))
+}
+
+// location returns the event's time zone, Paris if it cannot be loaded.
+func location(e *guichet.Event) *time.Location {
+	if loc, err := e.Location(); err == nil {
+		return loc
+	}
+	loc, err := time.LoadLocation(guichet.DefaultTimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// lines joins non-empty lines.
+func lines(ls ...string) string {
+	var out []string
+	for _, l := range ls {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// quoteList writes names for a message: « Kenja », « Regart's ».
+func (h *Handler) quoteList(c *call, names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = h.t(c, "CmdQuoted", map[string]any{"Value": n})
+	}
+	return strings.Join(out, ", ")
+}
