@@ -32,6 +32,7 @@ type Store interface {
 	Board(ctx context.Context, eventID int64) (*guichet.Board, error)
 	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)
 	RecordOfferPost(ctx context.Context, p guichet.OfferPost) error
+	ForgetOfferPost(ctx context.Context, lotID int64, channelID string) error
 	Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error)
 
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
@@ -105,6 +106,8 @@ type Bot struct {
 	dialogTTL    time.Duration
 	// jitter returns a number in [0, 1) for retry backoffs; tests fix it.
 	jitter func() float64
+	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
+	outboxNow func() time.Time
 
 	mu      sync.RWMutex
 	actions map[string]ActionHandler
@@ -149,7 +152,7 @@ func New(d Deps) (*Bot, error) {
 		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
 		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
-		jitter:  randFloat,
+		jitter: randFloat, outboxNow: time.Now,
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}

@@ -1,4 +1,11 @@
 package bot
 
+import "guichet.dev/guichet"
+
 // registerBuiltins registers the bot's own actions, dialogs and outbox handlers.
-func (b *Bot) registerBuiltins() {}
+func (b *Bot) registerBuiltins() {
+	b.HandleOutbox(guichet.OutboxPublishOffer, b.publishOffer)
+	b.HandleOutbox(guichet.OutboxRefreshOffer, b.refreshOffer)
+	b.HandleOutbox(guichet.OutboxNotice, b.notice)
+	b.HandleOutbox(guichet.OutboxRefreshBoard, b.refreshBoard)
+}

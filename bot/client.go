@@ -29,8 +29,9 @@ type Client struct {
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
-	mu        sync.Mutex
-	botUserID string
+	mu          sync.Mutex
+	botUserID   string
+	botUsername string
 }
 
 // ClientOptions tune a Client; zero values take the defaults.
@@ -219,9 +220,29 @@ func (c *Client) me(ctx context.Context) (string, error) {
 		return "", err
 	}
 	c.mu.Lock()
-	c.botUserID = u.Id
+	c.botUserID, c.botUsername = u.Id, u.Username
 	c.mu.Unlock()
 	return u.Id, nil
+}
+
+// BotUsername returns the bot's username, or "" before the first successful call.
+func (c *Client) BotUsername() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.botUsername
+}
+
+// userMention returns "@username" for a user the bot can see, the id otherwise.
+func (c *Client) userMention(ctx context.Context, userID string) string {
+	var u *model.User
+	err := c.call(ctx, "get user", func(ctx context.Context) (r *model.Response, err error) {
+		u, r, err = c.api.GetUser(ctx, userID, "")
+		return r, err
+	})
+	if err != nil || u == nil || u.Username == "" {
+		return userID
+	}
+	return "@" + u.Username
 }
 
 // Ping checks that Mattermost answers.

@@ -1,0 +1,177 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+)
+
+// This file holds the outbox handlers of the kinds the bot itself delivers. Each renders from
+// the database at delivery time, so a late delivery shows the current truth, and each is safe
+// to run twice.
+
+// publishOffer posts the offer of p.LotID in p.ChannelID and records the post. A lot that
+// stopped being open before its offer went out is not posted (the queued copy is forgotten);
+// a copy already posted is refreshed instead of posted again.
+func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	if p.LotID == 0 || p.ChannelID == "" {
+		return "", fmt.Errorf("%w: publish_offer needs lot_id and channel_id", errBadMessage)
+	}
+	st, err := b.store.LotState(ctx, p.LotID)
+	if err != nil {
+		return "", err
+	}
+	ev, err := b.store.Event(ctx, st.Lot.EventID)
+	if err != nil {
+		return "", err
+	}
+	posts, err := b.store.OfferPosts(ctx, p.LotID)
+	if err != nil {
+		return "", err
+	}
+	for _, op := range posts {
+		if op.ChannelID == p.ChannelID {
+			post := b.OfferPost(st, ev, op.ChannelID)
+			post.Id = op.PostID
+			if _, err := b.client.UpdatePost(ctx, post); err != nil {
+				return "", err
+			}
+			return op.PostID, nil
+		}
+	}
+	if st.Lot.Status != guichet.LotOpen {
+		return "", b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID)
+	}
+	created, err := b.client.CreatePost(ctx, b.OfferPost(st, ev, p.ChannelID), dedupeKey(m, p.ChannelID))
+	if err != nil {
+		return "", err
+	}
+	if err := b.store.RecordOfferPost(ctx, guichet.OfferPost{LotID: p.LotID, ChannelID: p.ChannelID, PostID: created.Id}); err != nil {
+		return "", err
+	}
+	return created.Id, nil
+}
+
+// refreshOffer re-renders every posted copy of p.LotID's offer from the database. A copy that
+// is gone (deleted post, archived channel) is skipped; any other failure fails the whole
+// refresh, which is retried (updating a copy twice is harmless).
+func (b *Bot) refreshOffer(ctx context.Context, _ *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	st, err := b.store.LotState(ctx, p.LotID)
+	if err != nil {
+		return "", err
+	}
+	ev, err := b.store.Event(ctx, st.Lot.EventID)
+	if err != nil {
+		return "", err
+	}
+	posts, err := b.store.OfferPosts(ctx, p.LotID)
+	if err != nil {
+		return "", err
+	}
+	var failed error
+	for _, op := range posts {
+		post := b.OfferPost(st, ev, op.ChannelID)
+		post.Id = op.PostID
+		_, err := b.client.UpdatePost(ctx, post)
+		switch {
+		case err == nil:
+		case Permanent(err):
+			b.logger.Warn("offer copy cannot be updated, skipped", "lot_id", p.LotID, "channel_id", op.ChannelID,
+				"post_id", op.PostID, "error", err)
+		default:
+			failed = err
+		}
+	}
+	return "", failed
+}
+
+// notice posts the catalogue message p.MessageID with p.Args, in p.Locale or else the event's
+// language, to p.ChannelID or as a direct message to p.UserID.
+func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	loc := p.Locale
+	if loc == "" {
+		loc = b.locale
+		if p.EventID != 0 {
+			if ev, err := b.store.Event(ctx, p.EventID); err == nil {
+				loc = b.eventLocale(ev)
+			}
+		}
+	}
+	if p.MessageID == "" || !b.catalog.Has(loc, p.MessageID) {
+		return "", fmt.Errorf("%w: unknown message %q", errBadMessage, p.MessageID)
+	}
+	channelID := p.ChannelID
+	if channelID == "" {
+		if p.UserID == "" {
+			return "", fmt.Errorf("%w: notice needs channel_id or user_id", errBadMessage)
+		}
+		var err error
+		if channelID, err = b.client.DirectChannel(ctx, p.UserID); err != nil {
+			return "", err
+		}
+	}
+	post := &model.Post{ChannelId: channelID, Message: b.catalog.T(loc, p.MessageID, p.Args)}
+	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, channelID))
+	if err != nil {
+		return "", err
+	}
+	return created.Id, nil
+}
+
+// refreshBoard updates the event's status board in its coordination channel, or posts it the
+// first time (or again if its post was deleted). When two dispatchers post a first board at
+// once, the one recorded first stays and the other post is deleted.
+func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	board, err := b.store.Board(ctx, p.EventID)
+	if err != nil {
+		return "", err
+	}
+	ev := board.Event
+	if ev.CoordChannelID == "" {
+		return "", nil
+	}
+	post := b.BoardPost(board)
+	current, err := b.store.BoardPostID(ctx, ev.ID)
+	if err != nil {
+		return "", err
+	}
+	if current != "" {
+		post.Id = current
+		_, err := b.client.UpdatePost(ctx, post)
+		if err == nil {
+			return current, nil
+		}
+		if StatusOf(err) != http.StatusNotFound {
+			return "", err
+		}
+		b.logger.Info("status board post gone, posting it again", "event_id", ev.ID, "post_id", current)
+		post.Id = ""
+	}
+	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, ev.CoordChannelID))
+	if err != nil {
+		return "", err
+	}
+	ok, err := b.store.SetBoardPostID(ctx, ev.ID, current, created.Id)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return created.Id, nil
+	}
+	if err := b.client.DeletePost(ctx, created.Id); err != nil {
+		b.logger.Warn("deleting a second status board", "event_id", ev.ID, "post_id", created.Id, "error", err)
+	}
+	winner, err := b.store.BoardPostID(ctx, ev.ID)
+	if err != nil {
+		return "", err
+	}
+	post.Id = winner
+	if _, err := b.client.UpdatePost(ctx, post); err != nil {
+		return "", err
+	}
+	return winner, nil
+}

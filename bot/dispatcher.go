@@ -1,0 +1,323 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/lib/pq"
+
+	"guichet.dev/guichet"
+)
+
+// Dispatcher settings.
+const (
+	// outboxBatch is how many messages one pass takes.
+	outboxBatch = 20
+	// outboxLease is how long taken messages are hidden from other dispatchers; a dispatcher
+	// that dies loses nothing, its messages come back when the lease ends.
+	outboxLease = 2 * time.Minute
+	// deliveryTimeout bounds one delivery (several Mattermost calls for a refresh).
+	deliveryTimeout = time.Minute
+	// countsEvery is how often the pending/parked gauges are refreshed.
+	countsEvery = 15 * time.Second
+	// outboxChannel is the PostgreSQL notification channel db.enqueue notifies.
+	outboxChannel = "guichet_outbox"
+)
+
+// RunDispatcher delivers outbox messages until ctx ends: it takes due messages (FOR UPDATE
+// SKIP LOCKED, so any number of dispatchers on one database deliver each message once), hands
+// each to the handler of its kind, records the post it created, retries failures with
+// exponential backoff and jitter, and parks permanent refusals, telling the event's
+// coordination what could not be delivered. It wakes on PostgreSQL's NOTIFY guichet_outbox
+// (when Deps.DatabaseURL is set), when the next retry falls due, and every PollInterval.
+//
+// When ctx ends it finishes the message in hand, gives the rest of its batch back and returns
+// nil. The outbox follows the database's clock (real time), not Deps.Now.
+func (b *Bot) RunDispatcher(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	if b.databaseURL != "" {
+		l := pq.NewListener(b.databaseURL, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
+			if err != nil {
+				b.logger.Warn("outbox listener", "event", int(ev), "error", err)
+			}
+		})
+		defer l.Close()
+		if err := l.Listen(outboxChannel); err != nil {
+			b.logger.Warn("outbox listener: polling only until it connects", "error", err)
+		}
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case _, ok := <-l.Notify:
+					if !ok {
+						return
+					}
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	var countedAt time.Time
+	for {
+		n, err := b.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			b.logger.Error("outbox", "error", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(countedAt) >= countsEvery {
+			countedAt = time.Now()
+			if pending, parked, err := b.store.OutboxCounts(ctx); err == nil {
+				b.metrics.outbox(pending, parked)
+			}
+		}
+		if n == outboxBatch && err == nil {
+			continue // more may be due
+		}
+		wait := b.pollInterval
+		if next, ok, err := b.store.NextOutboxDue(ctx); err == nil && ok {
+			if d := next.Sub(b.outboxNow()); d < wait {
+				wait = max(d, 10*time.Millisecond)
+			}
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+}
+
+// DeliverDue takes the messages due now (one batch) and delivers them; it returns how many it
+// took. RunDispatcher calls it in a loop; tests and tools may call it directly.
+func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
+	msgs, err := b.store.TakeOutbox(ctx, b.outboxNow(), outboxBatch, outboxLease)
+	if err != nil {
+		return 0, err
+	}
+	// Refreshes of one lot or one board render the database state when they run, so one
+	// delivery stands for every such message taken in the same batch.
+	done := map[string]string{}
+	for i, m := range msgs {
+		if ctx.Err() != nil || b.unreachable(done) {
+			b.release(msgs[i:], ctx.Err() == nil)
+			break
+		}
+		b.deliver(ctx, m, done)
+	}
+	return len(msgs), nil
+}
+
+// unreachableKey marks, in a batch's done map, that Mattermost did not answer.
+const unreachableKey = "\x00unreachable"
+
+func (b *Bot) unreachable(done map[string]string) bool {
+	_, ok := done[unreachableKey]
+	return ok
+}
+
+// release gives taken messages back: due at once after a shutdown, after the first retry
+// delay when Mattermost does not answer.
+func (b *Bot) release(msgs []*guichet.OutboxMessage, unreachable bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	at, cause := b.outboxNow(), "not attempted: shutting down"
+	if unreachable {
+		at, cause = at.Add(backoff(1, b.jitter())), "not attempted: Mattermost did not answer"
+	}
+	for _, m := range msgs {
+		if err := b.store.MarkFailed(ctx, m.ID, cause, at); err != nil {
+			b.logger.Warn("outbox release", "outbox_id", m.ID, "error", err)
+		}
+	}
+}
+
+func coalesceKey(kind guichet.OutboxKind, p guichet.OutboxPayload) string {
+	switch kind {
+	case guichet.OutboxRefreshOffer:
+		return "offer:" + strconv.FormatInt(p.LotID, 10)
+	case guichet.OutboxRefreshBoard:
+		return "board:" + strconv.FormatInt(p.EventID, 10)
+	}
+	return ""
+}
+
+// deliver delivers one message and records the outcome; it never returns an error: whatever
+// happens is recorded on the row (delivered, failed with a retry time, or parked).
+func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[string]string) {
+	// The delivery itself is not cut short by a shutdown: the message in hand is finished.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
+	defer cancel()
+	log := b.logger.With("outbox_id", m.ID, "kind", string(m.Kind), "attempt", m.Attempts)
+
+	p, err := decodePayload(m.PayloadJSON)
+	if err != nil {
+		b.park(dctx, m, p, fmt.Errorf("%w: payload: %v", errBadMessage, err))
+		return
+	}
+	key := coalesceKey(m.Kind, p)
+	if postID, ok := done[key]; ok && key != "" {
+		b.markDelivered(dctx, m, postID)
+		return
+	}
+	b.mu.RLock()
+	h := b.outbox[m.Kind]
+	b.mu.RUnlock()
+	if h == nil {
+		// A newer replica may know this kind: retry later rather than park.
+		log.Warn("outbox: no handler for this kind")
+		b.retry(dctx, m, errors.New("no handler for kind "+string(m.Kind)))
+		return
+	}
+	postID, err := h(dctx, m, p)
+	switch {
+	case err == nil:
+		b.markDelivered(dctx, m, postID)
+		if key != "" {
+			done[key] = postID
+		}
+	case Permanent(err):
+		log.Warn("outbox: permanent refusal, parked", "error", err)
+		b.park(dctx, m, p, err)
+	default:
+		log.Warn("outbox: delivery failed, will retry", "error", err)
+		if StatusOf(err) == 0 && errors.As(err, new(*APIError)) {
+			done[unreachableKey] = ""
+		}
+		b.retry(dctx, m, err)
+	}
+}
+
+func (b *Bot) markDelivered(ctx context.Context, m *guichet.OutboxMessage, postID string) {
+	now := b.outboxNow()
+	// Mattermost has the message: try hard to record it, or it will be sent again.
+	var err error
+	for i := 0; i < 3; i++ {
+		if err = b.store.MarkDelivered(ctx, m.ID, postID, now); err == nil {
+			break
+		}
+		if sleepCtx(ctx, time.Duration(i+1)*500*time.Millisecond) != nil {
+			break
+		}
+	}
+	if err != nil {
+		b.logger.Error("outbox: delivered but not recorded", "outbox_id", m.ID, "post_id", postID, "error", err)
+		return
+	}
+	b.metrics.delivery(string(m.Kind), "delivered", now.Sub(m.CreatedAt))
+}
+
+func (b *Bot) retry(ctx context.Context, m *guichet.OutboxMessage, cause error) {
+	at := b.outboxNow().Add(backoff(m.Attempts, b.jitter()))
+	if err := b.store.MarkFailed(ctx, m.ID, cause.Error(), at); err != nil {
+		b.logger.Error("outbox: recording a failure", "outbox_id", m.ID, "error", err)
+	}
+	b.metrics.delivery(string(m.Kind), "retry", 0)
+}
+
+func (b *Bot) park(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload, cause error) {
+	if err := b.store.Park(ctx, m.ID, cause.Error(), b.outboxNow()); err != nil {
+		b.logger.Error("outbox: parking", "outbox_id", m.ID, "error", err)
+		return
+	}
+	b.metrics.delivery(string(m.Kind), "parked", 0)
+	if m.Kind == guichet.OutboxPublishOffer && p.LotID != 0 && p.ChannelID != "" {
+		// Publishing the event again will queue this copy anew.
+		if err := b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID); err != nil {
+			b.logger.Warn("outbox: forgetting the unposted offer", "outbox_id", m.ID, "error", err)
+		}
+	}
+	b.reportUndelivered(ctx, m, p, cause)
+}
+
+// reportUndelivered tells the event's coordination channel that a message was refused, unless
+// that channel is what refused it. Messages that cannot be tied to an event are only logged.
+func (b *Bot) reportUndelivered(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload, cause error) {
+	status := StatusOf(cause)
+	if status == 0 {
+		return // not a refusal by Mattermost: the thing to send is gone, nothing to tell
+	}
+	eventID := p.EventID
+	var lot *guichet.Lot
+	if p.LotID != 0 {
+		if l, err := b.store.Lot(ctx, p.LotID); err == nil {
+			lot, eventID = l, l.EventID
+		}
+	}
+	if eventID == 0 {
+		return
+	}
+	ev, err := b.store.Event(ctx, eventID)
+	if err != nil || ev.CoordChannelID == "" || m.Kind == guichet.OutboxRefreshBoard || p.ChannelID == ev.CoordChannelID {
+		return
+	}
+	loc := b.eventLocale(ev)
+	what := b.t(loc, "MsgWhatMessage")
+	switch {
+	case lot != nil && (m.Kind == guichet.OutboxPublishOffer || m.Kind == guichet.OutboxRefreshOffer):
+		what = b.t(loc, "MsgWhatOffer", "Code", lot.Code)
+	case m.Kind == guichet.OutboxReminder:
+		what = b.t(loc, "MsgWhatReminder")
+	case m.Kind == guichet.OutboxRecap:
+		what = b.t(loc, "MsgWhatRecap")
+	}
+	where := p.ChannelID
+	if where != "" {
+		where = b.client.channelName(ctx, where)
+	} else if p.UserID != "" {
+		where = b.client.userMention(ctx, p.UserID)
+	}
+	msgID := "MsgUndeliveredOther"
+	switch status {
+	case http.StatusForbidden:
+		msgID = "MsgUndeliveredForbidden"
+	case http.StatusNotFound, http.StatusBadRequest:
+		msgID = "MsgUndeliveredGone"
+	}
+	bot := b.client.BotUsername()
+	if bot == "" {
+		bot = "guichet"
+	}
+	err = b.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+		ChannelID: ev.CoordChannelID, EventID: ev.ID, Locale: loc, MessageID: msgID,
+		Args: map[string]any{"What": what, "Channel": where, "Status": status, "Bot": bot},
+	})
+	if err != nil {
+		b.logger.Error("outbox: telling the coordination", "outbox_id", m.ID, "error", err)
+	}
+}
+
+// decodePayload reads a payload keeping numbers as written (json.Number), so that a quantity
+// renders "1000000", not "1e+06".
+func decodePayload(raw []byte) (guichet.OutboxPayload, error) {
+	var p guichet.OutboxPayload
+	if len(raw) == 0 {
+		return p, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	err := dec.Decode(&p)
+	return p, err
+}
+
+// dedupeKey is the key of the post a delivery creates: the same message delivered again (a
+// retry after a crash) gets the same pending_post_id, which Mattermost drops within 30 s.
+func dedupeKey(m *guichet.OutboxMessage, channelID string) string {
+	return "outbox:" + strconv.FormatInt(m.ID, 10) + ":" + string(m.Kind) + ":" + channelID
+}

@@ -1,0 +1,375 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/db"
+	"guichet.dev/guichet/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+var coordActor = guichet.Actor{UserID: "coord-id", Username: "coord"}
+
+// dispatchBundle is a real database with an event, a fake Mattermost and a Bot on both.
+type dispatchBundle struct {
+	ctx   context.Context
+	url   string
+	db    *db.DB
+	mm    *fakeMM
+	bot   *Bot
+	event *guichet.Event
+}
+
+func setupDispatch(t *testing.T) *dispatchBundle {
+	t.Helper()
+	t.Parallel()
+	ctx := context.Background()
+	url := dbtest.URL(t)
+	d, err := db.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
+	mm := newFakeMM(t)
+	mm.addChannel("coord-channel", "coordination", "team1")
+	e := &guichet.Event{Slug: "assises-2011", Name: "Assises métropolitaines", Day: time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC),
+		CoordChannelID: "coord-channel"}
+	require.NoError(t, d.CreateEvent(ctx, coordActor, e))
+	// As every change to the event does: the board goes out first.
+	require.NoError(t, d.Enqueue(ctx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: e.ID}))
+	bd := &dispatchBundle{ctx: ctx, url: url, db: d, mm: mm, event: e}
+	bd.bot = bd.newBot(t, time.Minute)
+	return bd
+}
+
+// newBot returns another Bot (a replica) on the bundle's database and fake Mattermost.
+func (bd *dispatchBundle) newBot(t *testing.T, poll time.Duration) *Bot {
+	t.Helper()
+	b, err := New(Deps{
+		Store: bd.db, Access: &guichet.Access{Store: bd.db}, Catalog: catalog,
+		Client: bd.mm.client(ClientOptions{Timeout: 2 * time.Second}), Signer: testSigner(t),
+		CommandTokens: []string{testCommandToken}, PublicURL: testPublicURL,
+		Now: func() time.Time { return time.Date(2011, 3, 1, 10, 0, 0, 0, time.UTC) }, Logger: quietLogger(),
+		DatabaseURL: bd.url, PollInterval: poll,
+	})
+	require.NoError(t, err)
+	b.jitter = func() float64 { return 0 }
+	return b
+}
+
+// suppliers creates n suppliers serving category, each with a channel "<prefix>-<i>" known to
+// the fake Mattermost and one member "<prefix><i>-user".
+func (bd *dispatchBundle) suppliers(t *testing.T, n int, prefix, category string) []*guichet.Supplier {
+	t.Helper()
+	var out []*guichet.Supplier
+	for i := 0; i < n; i++ {
+		ch := fmt.Sprintf("%s-%d", prefix, i)
+		bd.mm.addChannel(ch+"-channel", ch, "team1")
+		out = append(out, &guichet.Supplier{Name: fmt.Sprintf("%s %d", prefix, i), Categories: []string{category},
+			ChannelID: ch + "-channel", ChannelName: ch,
+			Members: []guichet.Member{{UserID: fmt.Sprintf("%s%d-user", prefix, i), Username: fmt.Sprintf("%s%d", prefix, i)}}})
+	}
+	require.NoError(t, bd.db.UpsertSuppliers(bd.ctx, coordActor, out))
+	return out
+}
+
+func (bd *dispatchBundle) lot(t *testing.T, l *guichet.Lot) *guichet.Lot {
+	t.Helper()
+	require.NoError(t, bd.db.AddLots(bd.ctx, coordActor, bd.event.ID, []*guichet.Lot{l}))
+	return l
+}
+
+// drain delivers until nothing is due.
+func (bd *dispatchBundle) drain(t *testing.T, b *Bot) {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		n, err := b.DeliverDue(bd.ctx)
+		require.NoError(t, err)
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("the outbox does not drain")
+}
+
+func (bd *dispatchBundle) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &n, query, args...))
+	return n
+}
+
+func offerFields(t *testing.T, p *model.Post) map[string]string {
+	t.Helper()
+	require.NotNil(t, p)
+	return fieldsOf(attachmentOf(t, p))
+}
+
+func TestDispatcherPublishesAndRefreshes(t *testing.T) {
+	bd := setupDispatch(t)
+	sups := bd.suppliers(t, 2, "resto", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "couverts",
+		Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4, SlotStart: "12:00", SlotEnd: "14:00"})
+	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	bd.drain(t, bd.bot)
+
+	posts, err := bd.db.OfferPosts(bd.ctx, lot.ID)
+	require.NoError(t, err)
+	require.Len(t, posts, 2)
+	for i, s := range sups {
+		in := bd.mm.postsIn(s.ChannelID)
+		require.Len(t, in, 1, "one offer in %s", s.ChannelID)
+		require.Equal(t, in[0].Id, posts[i].PostID)
+		a := attachmentOf(t, in[0])
+		require.Equal(t, "DEJ — Déjeuner", a.Title)
+		require.Equal(t, []string{"share", "pass"}, actionIDs(a))
+	}
+	boards := bd.mm.postsIn("coord-channel")
+	require.Len(t, boards, 1, "one status board")
+	require.Contains(t, boards[0].Message, "Tableau de bord — Assises métropolitaines")
+	boardID, err := bd.db.BoardPostID(bd.ctx, bd.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, boards[0].Id, boardID)
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND post_id <> ''`))
+
+	_, err = bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"},
+		LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, time.Now())
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+
+	for _, p := range posts {
+		f := offerFields(t, bd.mm.post(p.PostID))
+		require.Equal(t, "resto 0 — 100 couverts, 1\u202f200,00\u00a0€", f["Attribué à"], "every copy shows the holder")
+		require.Equal(t, "350 couverts sur 450 (encore 3 structure(s) au plus)", f["Reste à prendre"])
+	}
+	coord := bd.mm.postsIn("coord-channel")
+	require.Len(t, coord, 2, "the board, updated in place, and the notice")
+	require.Equal(t, boardID, coord[0].Id)
+	require.Contains(t, coord[0].Message, "resto 0 (100)")
+	require.Equal(t, "✅ **resto 0** prend le lot **DEJ** — Déjeuner (100 couverts).", coord[1].Message)
+}
+
+func TestDispatcherParksRefusalsAndTellsTheCoordinator(t *testing.T) {
+	bd := setupDispatch(t)
+	sups := bd.suppliers(t, 2, "resto", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Budget: 540000})
+	bd.mm.set(func(f *fakeMM) { f.refuse[sups[1].ChannelID] = http.StatusForbidden })
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+
+	require.Len(t, bd.mm.postsIn(sups[0].ChannelID), 1)
+	require.Empty(t, bd.mm.postsIn(sups[1].ChannelID))
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND kind = 'publish_offer'
+		AND payload->>'channel_id' = $1 AND last_error LIKE '%403%'`, sups[1].ChannelID))
+	var told []string
+	for _, p := range bd.mm.postsIn("coord-channel") {
+		if strings.HasPrefix(p.Message, "⚠️") {
+			told = append(told, p.Message)
+		}
+	}
+	require.Equal(t, []string{"⚠️ Je n'ai pas pu publier l'offre du lot **DEJ** dans ~resto-1 : je ne suis pas membre de ce canal. " +
+		"Invitez-moi dans ce canal (`/invite @guichet`), puis publiez de nouveau. Le message est mis de côté."}, told)
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM offer_posts WHERE lot_id = $1`, lot.ID), "the refused copy is forgotten")
+
+	// Once the bot is invited, publishing again reaches the channel.
+	bd.mm.set(func(f *fakeMM) { delete(f.refuse, sups[1].ChannelID) })
+	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	bd.drain(t, bd.bot)
+	require.Len(t, bd.mm.postsIn(sups[1].ChannelID), 1)
+	require.Len(t, bd.mm.postsIn(sups[0].ChannelID), 1, "the first channel gets no second copy")
+}
+
+func TestDispatcherDoesNotReportAFailureToTheChannelThatFailed(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.mm.set(func(f *fakeMM) { f.refuse["coord-channel"] = http.StatusForbidden })
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+		ChannelID: "coord-channel", EventID: bd.event.ID, MessageID: "NoticeClaimed",
+		Args: map[string]any{"Supplier": "A", "Code": "X", "Title": "T", "Quantity": 1, "Unit": ""}}))
+	bd.drain(t, bd.bot)
+	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL`), "the board and the notice")
+	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox`), "no notice about the refusals, no loop")
+}
+
+func TestDispatcherRetriesWhileMattermostIsDown(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot) // the board of the new event
+	for i := 0; i < 3; i++ {
+		require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+			ChannelID: fmt.Sprintf("ch-%d", i), MessageID: "MsgPassed", Args: map[string]any{"Code": fmt.Sprint("L", i)}}))
+	}
+	bd.mm.set(func(f *fakeMM) { f.down = true })
+	posted := bd.mm.countCalls("POST /api/v4/posts")
+	failedAt := time.Now()
+	n, err := bd.bot.DeliverDue(bd.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	require.Equal(t, 1, bd.mm.countCalls("POST /api/v4/posts")-posted, "after the first silence the rest of the batch is given back untried")
+	require.Equal(t, 3, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NULL AND parked_at IS NULL
+		AND attempts = 1 AND last_error <> '' AND next_attempt_at > now()`))
+	var next time.Time
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &next, `SELECT min(next_attempt_at) FROM outbox WHERE kind = 'notice'`))
+	require.WithinDuration(t, failedAt.Add(2*time.Second), next, time.Second, "first retry after 2 s")
+	n, err = bd.bot.DeliverDue(bd.ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing is due before its retry time")
+
+	// Still down at the next try: the delay doubles.
+	bd.bot.outboxNow = func() time.Time { return time.Now().Add(time.Minute) }
+	_, err = bd.bot.DeliverDue(bd.ctx)
+	require.NoError(t, err)
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &next, `SELECT next_attempt_at FROM outbox WHERE kind = 'notice' AND attempts = 2`))
+	require.WithinDuration(t, time.Now().Add(time.Minute+4*time.Second), next, time.Second)
+
+	bd.mm.set(func(f *fakeMM) { f.down = false })
+	bd.bot.outboxNow = func() time.Time { return time.Now().Add(time.Hour) }
+	bd.drain(t, bd.bot)
+	for i := 0; i < 3; i++ {
+		in := bd.mm.postsIn(fmt.Sprintf("ch-%d", i))
+		require.Len(t, in, 1, "delivered once back")
+		require.Contains(t, in[0].Message, fmt.Sprint("L", i))
+	}
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+}
+
+func TestDispatcherWaitsOutRateLimits(t *testing.T) {
+	bd := setupDispatch(t)
+	waits := recordSleeps(bd.bot.client)
+	bd.mm.set(func(f *fakeMM) { f.limited = 3 })
+	bd.drain(t, bd.bot)
+	require.Len(t, bd.mm.postsIn("coord-channel"), 1)
+	require.Len(t, *waits, 3)
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL OR attempts <> 1`), "429 is not a failure")
+}
+
+func TestDispatcherParksWhatCannotBeDelivered(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot)
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{ChannelID: "x", MessageID: "MsgNoSuchMessage"}))
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{MessageID: "MsgPassed"}))
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxPublishOffer, guichet.OutboxPayload{LotID: 987654, ChannelID: "x"}))
+	_, err := bd.db.SQL().ExecContext(bd.ctx, `INSERT INTO outbox (kind, payload) VALUES ('notice', '"not an object"'), ('mystery', '{}')`)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	require.Equal(t, 4, bd.count(t, `SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND kind <> 'mystery'`))
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'mystery' AND parked_at IS NULL
+		AND delivered_at IS NULL AND next_attempt_at > now()`), "a kind no handler knows waits for one")
+	require.Len(t, bd.mm.postsIn("coord-channel"), 1, "only the board: nothing to tell about these")
+}
+
+func TestDispatcherCoalescesRefreshes(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.suppliers(t, 3, "resto", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Budget: 540000})
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	updates := bd.mm.countCalls("PUT /api/v4/posts/")
+	for i := 0; i < 5; i++ {
+		require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}))
+		require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: bd.event.ID}))
+	}
+	bd.drain(t, bd.bot)
+	require.Equal(t, 3+1, bd.mm.countCalls("PUT /api/v4/posts/")-updates, "each copy and the board updated once")
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+}
+
+func TestDispatcherPostsTheBoardAgainWhenItWasDeleted(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot)
+	first, err := bd.db.BoardPostID(bd.ctx, bd.event.ID)
+	require.NoError(t, err)
+	require.NoError(t, bd.bot.client.DeletePost(bd.ctx, first))
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: bd.event.ID}))
+	bd.drain(t, bd.bot)
+	second, err := bd.db.BoardPostID(bd.ctx, bd.event.ID)
+	require.NoError(t, err)
+	require.NotEqual(t, first, second)
+	require.Len(t, bd.mm.postsIn("coord-channel"), 1)
+}
+
+func TestDispatchersShareTheWork(t *testing.T) {
+	bd := setupDispatch(t)
+	const messages = 120
+	for i := 0; i < messages; i++ {
+		require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+			ChannelID: fmt.Sprintf("ch-%d", i%7), MessageID: "MsgPassed", Args: map[string]any{"Code": fmt.Sprint("L", i)}}))
+	}
+	ctx, cancel := context.WithCancel(bd.ctx)
+	var wg sync.WaitGroup
+	for r := 0; r < 3; r++ {
+		replica := bd.newBot(t, 20*time.Millisecond)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			require.NoError(t, replica.RunDispatcher(ctx))
+		}()
+	}
+	require.Eventually(t, func() bool {
+		return bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`) == 0
+	}, 30*time.Second, 50*time.Millisecond)
+	cancel()
+	wg.Wait()
+
+	bd.mm.mu.Lock()
+	defer bd.mm.mu.Unlock()
+	require.Len(t, bd.mm.created, messages+1, "every message and the board, once")
+	for id, calls := range bd.mm.creates {
+		require.Equal(t, 1, calls, "pending post %s sent %d times", id, calls)
+	}
+}
+
+func TestDispatcherWakesOnNotify(t *testing.T) {
+	bd := setupDispatch(t)
+	b := bd.newBot(t, time.Hour)
+	ctx, cancel := context.WithCancel(bd.ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.RunDispatcher(ctx) }()
+	require.Eventually(t, func() bool { return len(bd.mm.postsIn("coord-channel")) == 1 }, 10*time.Second, 20*time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // idle now, until a notification or in an hour
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+		ChannelID: "coord-channel", MessageID: "MsgPassed", Args: map[string]any{"Code": "DEJ"}}))
+	require.Eventually(t, func() bool { return len(bd.mm.postsIn("coord-channel")) == 2 }, 5*time.Second, 20*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestDispatcherFinishesTheMessageInHandOnShutdown(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot)
+	for i := 0; i < 3; i++ {
+		require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+			ChannelID: "coord-channel", MessageID: "MsgPassed", Args: map[string]any{"Code": fmt.Sprint("L", i)}}))
+	}
+	bd.mm.set(func(f *fakeMM) { f.delay = 400 * time.Millisecond })
+	posts := bd.mm.countCalls("POST /api/v4/posts")
+	ctx, cancel := context.WithCancel(bd.ctx)
+	done := make(chan error, 1)
+	go func() { done <- bd.bot.RunDispatcher(ctx) }()
+	require.Eventually(t, func() bool { return bd.mm.countCalls("POST /api/v4/posts") > posts }, 5*time.Second, 5*time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the dispatcher did not stop")
+	}
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NOT NULL`),
+		"the message in hand was delivered")
+	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NULL
+		AND next_attempt_at <= now()`), "the rest was given back, due at once")
+}
