@@ -173,7 +173,7 @@ func readTable(data []byte, cols []column) (*table, error) {
 			continue
 		}
 		if len(rec) > len(t.written) {
-			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVColumns", "Row", line, "Count", len(rec), "Expected", len(t.written), "Separator", string(r.Comma))
+			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVColumns", "Row", line, "N", len(rec), "Expected", len(t.written), "Separator", string(r.Comma))
 		}
 		if len(t.rows) >= MaxCSVRows {
 			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVTooManyRows", "Max", MaxCSVRows)

@@ -156,7 +156,7 @@ func (h *Handler) submitSupplierImport(ctx context.Context, c *call, sub guichet
 	if err != nil {
 		return err
 	}
-	return h.tell(ctx, c, "CmdSuppliersImported", map[string]any{"Count": n, "Warnings": warnings})
+	return h.tell(ctx, c, "CmdSuppliersImported", map[string]any{"N": n, "Warnings": warnings})
 }
 
 func (h *Handler) submitLotImport(ctx context.Context, c *call, sub guichet.DialogSubmission) error {
@@ -171,7 +171,7 @@ func (h *Handler) submitLotImport(ctx context.Context, c *call, sub guichet.Dial
 	if err != nil {
 		return err
 	}
-	return h.tell(ctx, c, "CmdLotsImported", map[string]any{"Count": n, "Name": e.Name, "Slug": e.Slug, "Published": e.Status != guichet.EventDraft})
+	return h.tell(ctx, c, "CmdLotsImported", map[string]any{"N": n, "Name": e.Name, "Slug": e.Slug, "Published": e.Status != guichet.EventDraft})
 }
 
 // tell sends the person a direct message from the bot, through the outbox: a dialog's answer

@@ -90,7 +90,7 @@ func (h *Handler) eventList(ctx context.Context, c *call) (string, error) {
 	if len(events) == 0 {
 		return h.t(c, "CmdEventListEmpty", nil), nil
 	}
-	out := []string{h.t(c, "CmdEventListTitle", map[string]any{"Count": len(events)})}
+	out := []string{h.t(c, "CmdEventListTitle", map[string]any{"N": len(events)})}
 	for _, e := range events {
 		out = append(out, h.t(c, "CmdEventListLine", map[string]any{
 			"Slug": e.Slug, "Name": e.Name, "Day": l10n.EventDay(e, c.locale), "Status": h.eventStatus(c, e.Status),

@@ -67,7 +67,7 @@ func (h *Handler) lotList(ctx context.Context, c *call, cmd LotList) (string, er
 	if len(board.Lots) == 0 {
 		return h.t(c, "CmdLotListEmpty", map[string]any{"Event": e.Slug}), nil
 	}
-	out := []string{h.t(c, "CmdLotListTitle", map[string]any{"Name": e.Name, "Count": len(board.Lots)})}
+	out := []string{h.t(c, "CmdLotListTitle", map[string]any{"Name": e.Name, "N": len(board.Lots)})}
 	for _, st := range board.Lots {
 		out = append(out, h.t(c, "CmdLotListLine", map[string]any{
 			"Code": st.Lot.Code, "Title": st.Lot.Title, "Summary": h.lotSummary(c, e, st.Lot),
@@ -204,7 +204,7 @@ func (h *Handler) publish(ctx context.Context, c *call, cmd Publish) (string, er
 	if n == 0 {
 		id = "CmdPublishedNothing"
 	}
-	return lines(h.t(c, id, map[string]any{"Count": n, "Name": e.Name}), strings.Join(warnings, "\n")), nil
+	return lines(h.t(c, id, map[string]any{"N": n, "Name": e.Name}), strings.Join(warnings, "\n")), nil
 }
 
 // findChannel looks up the channel of a supplier saved without its id and saves it when found.

@@ -135,7 +135,7 @@ func (h *Handler) supplierList(ctx context.Context, c *call) (string, error) {
 	if len(suppliers) == 0 {
 		return h.t(c, "CmdSupplierListEmpty", nil), nil
 	}
-	out := []string{h.t(c, "CmdSupplierListTitle", map[string]any{"Count": len(suppliers)})}
+	out := []string{h.t(c, "CmdSupplierListTitle", map[string]any{"N": len(suppliers)})}
 	for _, s := range suppliers {
 		unbound := 0
 		for _, m := range s.Members {
