@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/db"
+	"guichet.dev/guichet/db/dbtest"
+)
+
+const fixtureDir = "../../commands/testdata/assises-2011/"
+
+func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.URL(t)
+	t.Setenv("GUICHET_DATABASE_URL", url)
+	t.Setenv("GUICHET_MATTERMOST_URL", "")
+	t.Setenv("GUICHET_BOT_TOKEN", "")
+	t.Setenv("GUICHET_LOCALE", "fr")
+	d, err := db.Open(ctx, url)
+	require.NoError(t, err)
+	defer d.Close()
+
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(ctx, []string{"import", "suppliers", fixtureDir + "suppliers.csv"}, &stdout, &stderr), stderr.String())
+	require.Contains(t, stdout.String(), "19 structure(s) importée(s)")
+	require.Contains(t, stdout.String(), "21 membre(s) sans identifiant Mattermost")
+	sups, err := d.Suppliers(ctx)
+	require.NoError(t, err)
+	require.Len(t, sups, 19)
+	for _, s := range sups {
+		require.NotEmpty(t, s.ChannelName)
+		require.Empty(t, s.ChannelID, "no Mattermost configured: channels stay names")
+		for _, m := range s.Members {
+			require.Empty(t, m.UserID)
+			require.NotEmpty(t, m.Username)
+		}
+	}
+
+	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr)
+	require.EqualError(t, err, "Aucun événement `assises-2011`. La liste : `/guichet event list`.")
+	e := &guichet.Event{Slug: "assises-2011", Name: "Assises", Day: time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC)}
+	require.NoError(t, d.CreateEvent(ctx, guichet.Actor{UserID: "u", Username: "coord"}, e))
+
+	// One bad row: nothing imported, the row and the column named.
+	bad, err := os.ReadFile(fixtureDir + "lots.csv")
+	require.NoError(t, err)
+	badPath := filepath.Join(t.TempDir(), "lots.csv")
+	require.NoError(t, os.WriteFile(badPath, []byte(strings.Replace(string(bad), "PAI,Pain du déjeuner,boulangerie,450", "PAI,Pain du déjeuner,boulangerie,beaucoup", 1)), 0o600))
+	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", badPath}, &stdout, &stderr)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "Ligne 7, colonne D « quantity » : « beaucoup » n'est pas une quantité valide")
+	lots, err := d.Lots(ctx, e.ID)
+	require.NoError(t, err)
+	require.Empty(t, lots)
+
+	stdout.Reset()
+	require.NoError(t, run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr))
+	require.Contains(t, stdout.String(), "14 lot(s) importé(s) dans Assises (assises-2011)")
+	lots, err = d.Lots(ctx, e.ID)
+	require.NoError(t, err)
+	require.Len(t, lots, 14)
+	var audit string
+	require.NoError(t, d.SQL().GetContext(ctx, &audit, `SELECT actor_id FROM audit WHERE action = 'lot.add' LIMIT 1`))
+	require.Equal(t, "cli", audit)
+
+	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr)
+	require.ErrorContains(t, err, "Ligne 2, colonne A « code » : Le code `ACC` est déjà pris")
+
+	require.Error(t, run(ctx, []string{"import", "lots", fixtureDir + "lots.csv"}, &stdout, &stderr), "--event is required")
+	require.Error(t, run(ctx, []string{"import", "bananes"}, &stdout, &stderr))
+}
