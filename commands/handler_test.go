@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -397,16 +398,19 @@ func TestWithdrawalReopensAndTellsTheCoordinator(t *testing.T) {
 
 	out := b.run(t, member("peps.julie"), "c-peps", `libérer SON motif="camion en panne"`)
 	require.Equal(t, "↩️ **La Pep's** libère le lot `SON` — Sonorisation (1 ). La coordination est prévenue et le lot de nouveau proposé.", out)
-	var args struct {
-		Waiting int    `db:"waiting"`
-		Reason  string `db:"reason"`
+	var payload struct {
+		Args    string `db:"args"`
 		Channel string `db:"channel"`
 	}
-	require.NoError(t, b.db.SQL().GetContext(b.ctx, &args, `SELECT (payload->'args'->>'Waiting')::int AS waiting, payload->'args'->>'Reason' AS reason,
-		payload->>'channel_id' AS channel FROM outbox WHERE payload->>'message_id' = 'NoticeWithdrawn'`))
-	require.Equal(t, 1, args.Waiting, "the coordinator learns that a candidate waits")
-	require.Equal(t, "camion en panne", args.Reason)
-	require.Equal(t, coordChannel, args.Channel)
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &payload, `SELECT payload->>'args' AS args, payload->>'channel_id' AS channel
+		FROM outbox WHERE payload->>'message_id' = 'NoticeWithdrawn'`))
+	require.Equal(t, coordChannel, payload.Channel)
+	var args map[string]any
+	require.NoError(t, json.Unmarshal([]byte(payload.Args), &args))
+	notice := l10n.New().T("fr", "NoticeWithdrawn", args)
+	require.Contains(t, notice, "Motif : « camion en panne »")
+	require.Contains(t, notice, "1 candidature(s) en attente, la première de **La Malle créative** : pour lui donner la place, `/guichet award SON \"La Malle créative\"`",
+		"the coordinator is offered to give the place to the first waiting candidate")
 	st := b.lotState(t, "SON")
 	require.Equal(t, guichet.LotOpen, st.Lot.Status)
 

@@ -234,15 +234,21 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 		if err := afterClaimChange(ctx, tx, lot); err != nil {
 			return err
 		}
+		// The first waiting candidate is named, so that the coordinator can give them the
+		// place with one command.
 		var waiting int
+		var next string
 		for _, o := range claims {
 			if o.Status == guichet.ClaimPending && o.ID != c.ID {
+				if waiting == 0 {
+					next = o.SupplierName
+				}
 				waiting++
 			}
 		}
 		if err := noticeCoordinator(ctx, tx, lot.EventID, "NoticeWithdrawn", map[string]any{
 			"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
-			"Unit": lot.Unit, "Reason": reason, "Waiting": waiting, "WasAwarded": wasAwarded}); err != nil {
+			"Unit": lot.Unit, "Reason": reason, "Waiting": waiting, "Next": next, "WasAwarded": wasAwarded}); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, actor, "claim.withdraw", lot.EventID, lot.ID, supplierID, map[string]any{
