@@ -83,6 +83,9 @@ type Deps struct {
 	ButtonTTL time.Duration
 	// DialogTTL is how long an opened dialog may wait for its submission. Default 2h.
 	DialogTTL time.Duration
+	// ReminderDelivery is where structures get their reminders: DeliverDM (to each member,
+	// the default) or DeliverChannel (the structure's channel).
+	ReminderDelivery string
 }
 
 // Bot is the Mattermost adapter: client, HTTP endpoints, outbox dispatcher, rendering.
@@ -104,6 +107,8 @@ type Bot struct {
 	pollInterval time.Duration
 	buttonTTL    time.Duration
 	dialogTTL    time.Duration
+	// reminderDelivery is DeliverDM or DeliverChannel.
+	reminderDelivery string
 	// jitter returns a number in [0, 1) for retry backoffs; tests fix it.
 	jitter func() float64
 	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
@@ -156,6 +161,7 @@ func New(d Deps) (*Bot, error) {
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}
+	b.reminderDelivery = d.ReminderDelivery
 	if b.now == nil {
 		b.now = time.Now
 	}

@@ -6,4 +6,5 @@ package bot
 func (b *Bot) registerExtensions() {
 	b.registerBuiltins()
 	b.registerRecap()
+	b.registerReminders()
 }

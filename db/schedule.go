@@ -773,3 +773,26 @@ func (d *DB) RecordDeliveredTarget(ctx context.Context, outboxID int64, target, 
 	}
 	return nil
 }
+
+// MarkReminderLate records that reminder id, taken in time by the scheduler, could not reach
+// anyone before the event's day began (Mattermost was down): it becomes skipped with reason
+// SkipEventStarted, and the delivery posts nothing. A reminder already skipped is left as is.
+func (d *DB) MarkReminderLate(ctx context.Context, id int64, now time.Time) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var r guichet.Reminder
+		err := tx.GetContext(ctx, &r, `UPDATE reminders SET status = 'skipped', skip_reason = $2, sent_at = $3
+			WHERE id = $1 AND status = 'sent' RETURNING `+reminderColumns, id, SkipEventStarted, now)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("mark reminder late: %w", err)
+		}
+		supplierID := int64(0)
+		if r.SupplierID != nil {
+			supplierID = *r.SupplierID
+		}
+		return audit(ctx, tx, guichet.System, "reminder.skip", r.EventID, 0, supplierID, map[string]any{
+			"reminder_id": r.ID, "kind": r.Kind, "reason": SkipEventStarted, "late_delivery": true})
+	})
+}
