@@ -135,6 +135,13 @@ func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guic
 		return "", nil
 	}
 	post := b.BoardPost(board)
+	confirmations, err := b.ReminderBoardSection(ctx, board)
+	if err != nil {
+		return "", err
+	}
+	if confirmations != "" {
+		post.Message += "\n\n" + confirmations
+	}
 	current, err := b.store.BoardPostID(ctx, ev.ID)
 	if err != nil {
 		return "", err

@@ -213,6 +213,7 @@ func TestConfirmFromTheReminder(t *testing.T) {
 	require.Contains(t, section, "⏳ resto 1 — pas encore confirmé")
 	rb.drain(t, rb.bot)
 	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "**resto 0** confirme sa participation (@resto0b)"))
+	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "✅ resto 0 — confirmé par @resto0b"), "the board shows it")
 }
 
 func countMessages(posts []*model.Post, text string) int {
@@ -260,7 +261,8 @@ func TestProblemReachesTheCoordinator(t *testing.T) {
 	require.Contains(t, att.Text, "⚠️ Souci signalé : « "+text+" »")
 	require.Equal(t, []string{actionConfirm, actionProblem}, actionNames(att), "the channel's buttons stay for every member")
 	rb.drain(t, rb.bot)
-	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "« "+text+" »"))
+	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "**resto 1** signale un souci pour **Assises métropolitaines** (@resto1) : « "+text+" »"))
+	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "⚠️ resto 1 — souci : « "+text+" »"), "the board shows it")
 }
 
 func TestRelaunchFromTheDigest(t *testing.T) {
