@@ -8,4 +8,8 @@ func (b *Bot) registerBuiltins() {
 	b.HandleOutbox(guichet.OutboxRefreshOffer, b.refreshOffer)
 	b.HandleOutbox(guichet.OutboxNotice, b.notice)
 	b.HandleOutbox(guichet.OutboxRefreshBoard, b.refreshBoard)
+	b.HandleAction(actionClaim, b.claimClicked)
+	b.HandleAction(actionShare, b.shareClicked)
+	b.HandleAction(actionPass, b.passClicked)
+	b.HandleDialog(claimDialog, b.claimSubmitted)
 }

@@ -32,7 +32,16 @@ type Client struct {
 	mu          sync.Mutex
 	botUserID   string
 	botUsername string
+	usernames   map[string]cachedName
 }
+
+// cachedName is a username looked up by id, kept for usernameTTL.
+type cachedName struct {
+	name string
+	at   time.Time
+}
+
+const usernameTTL = 10 * time.Minute
 
 // ClientOptions tune a Client; zero values take the defaults.
 type ClientOptions struct {
@@ -230,6 +239,32 @@ func (c *Client) BotUsername() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.botUsername
+}
+
+// username returns the username of a user id (dialog submissions carry only the id), cached
+// for a few minutes.
+func (c *Client) username(ctx context.Context, userID string) (string, error) {
+	c.mu.Lock()
+	if n, ok := c.usernames[userID]; ok && time.Since(n.at) < usernameTTL {
+		c.mu.Unlock()
+		return n.name, nil
+	}
+	c.mu.Unlock()
+	var u *model.User
+	err := c.call(ctx, "get user", func(ctx context.Context) (r *model.Response, err error) {
+		u, r, err = c.api.GetUser(ctx, userID, "")
+		return r, err
+	})
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.usernames == nil || len(c.usernames) > 10000 {
+		c.usernames = map[string]cachedName{}
+	}
+	c.usernames[userID] = cachedName{name: u.Username, at: time.Now()}
+	return u.Username, nil
 }
 
 // userMention returns "@username" for a user the bot can see, the id otherwise.

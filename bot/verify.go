@@ -275,15 +275,16 @@ func commandToken(r *http.Request) string {
 	return ""
 }
 
-// refuse answers a refused request with its status, logs why (never the token or the
-// signature) and counts it. Nothing was changed: refusals happen before any handler runs.
-func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, endpoint, userID string, err error) {
+// refuse answers a refused request with its status and logs why (never the token or the
+// signature); it returns the outcome to count. Nothing was changed: refusals happen before any
+// handler runs.
+func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, endpoint, userID string, err error) string {
 	var ref *Refusal
 	if !errors.As(err, &ref) {
 		ref = ErrBadSignature
 	}
 	b.logger.Warn("request refused", "endpoint", endpoint, "reason", ref.Reason,
 		"user_id", userID, "remote", r.RemoteAddr)
-	b.metrics.request(endpoint, "refused")
 	http.Error(w, http.StatusText(ref.Status), ref.Status)
+	return "refused"
 }

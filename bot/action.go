@@ -1,0 +1,346 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/l10n"
+)
+
+// claimDialog is the callback id of the dialog that takes a lot or a share of it.
+const claimDialog = "bot.claim"
+
+// Fields of the claim dialog.
+const (
+	fieldQuantity = "quantity"
+	fieldNote     = "note"
+	fieldSupplier = "supplier"
+)
+
+// settleDelay is how long after answering a click with the updated offer the bot refreshes the
+// lot's copies once more. Mattermost applies the answer's update after the bot has rendered it;
+// a claim committed in between could otherwise be hidden by this older rendering.
+const settleDelay = 3 * time.Second
+
+// lotOf reads the lot id a button was issued for.
+func lotOf(fields map[string]string) (int64, error) {
+	id, err := strconv.ParseInt(fields["lot"], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNoLot
+	}
+	return id, nil
+}
+
+// claimClicked handles "Je prends": the clicker's structure takes the whole lot (first-come) or
+// applies for it (review). A member of several structures serving the lot's category gets a
+// dialog to choose. The answer updates the clicked offer and confirms privately; a refusal
+// ("déjà attribué à …") is private and changes nothing.
+func (b *Bot) claimClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
+	return b.takeClicked(ctx, req, false)
+}
+
+// shareClicked handles "Je prends une part": it opens the dialog asking the quantity and a
+// note (and the structure, for a member of several).
+func (b *Bot) shareClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
+	return b.takeClicked(ctx, req, true)
+}
+
+func (b *Bot) takeClicked(ctx context.Context, req ActionRequest, share bool) (ActionReply, error) {
+	lotID, err := lotOf(req.Fields)
+	if err != nil {
+		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
+	}
+	st, err := b.store.LotState(ctx, lotID)
+	if err != nil {
+		return ActionReply{}, err
+	}
+	ev, err := b.store.Event(ctx, st.Lot.EventID)
+	if err != nil {
+		return ActionReply{}, err
+	}
+	loc := b.eventLocale(ev)
+	if share && !b.claimable(st) {
+		b.metrics.claim("refused")
+		return b.refusal(st, ev, req.ChannelID, loc, unavailable(st, b.pastDeadline(st.Lot))), nil
+	}
+	sups, err := b.access.SuppliersOf(ctx, req.Actor)
+	if err != nil {
+		b.metrics.claim("refused")
+		return ActionReply{Ephemeral: b.personError(loc, err)}, nil
+	}
+	cands := candidates(sups, st.Lot)
+	if share || len(cands) > 1 {
+		// The trigger id lives 3 seconds: open the dialog before anything slow.
+		if err := b.openClaimDialog(ctx, req, st, cands, share, loc); err != nil {
+			return ActionReply{Ephemeral: b.personError(loc, err)}, nil
+		}
+		return ActionReply{}, nil
+	}
+	res, err := b.store.Claim(ctx, guichet.ClaimRequest{Actor: req.Actor, LotID: lotID, SupplierID: cands[0].ID}, b.now())
+	if err != nil {
+		b.countClaim(nil, err)
+		fresh, ferr := b.store.LotState(ctx, lotID)
+		if ferr != nil {
+			fresh = st
+		}
+		return b.refusal(fresh, ev, req.ChannelID, loc, err), nil
+	}
+	b.countClaim(res, nil)
+	reply := ActionReply{Ephemeral: b.claimMessage(res, loc)}
+	if !res.Existing {
+		if fresh, err := b.store.LotState(ctx, lotID); err == nil {
+			reply.Update = b.OfferPost(fresh, ev, req.ChannelID)
+			b.settle(lotID)
+		}
+	}
+	return reply, nil
+}
+
+// refusal answers a click that changed nothing: the reason privately, and the offer
+// re-rendered when the clicker was looking at buttons that no longer apply.
+func (b *Bot) refusal(st *guichet.LotState, ev *guichet.Event, channelID, loc string, err error) ActionReply {
+	r := ActionReply{Ephemeral: b.personError(loc, err)}
+	if !b.claimable(st) {
+		r.Update = b.OfferPost(st, ev, channelID)
+	}
+	return r
+}
+
+// unavailable says why a lot can no longer be taken, as Store.Claim would.
+func unavailable(st *guichet.LotState, pastDeadline bool) error {
+	lot := st.Lot
+	switch {
+	case lot.Status == guichet.LotCancelled:
+		return guichet.Errorf(guichet.ECONFLICT, "ErrLotCancelled", "Code", lot.Code)
+	case lot.Status == guichet.LotClosed || pastDeadline:
+		return guichet.Errorf(guichet.ECONFLICT, "ErrLotClosed", "Code", lot.Code)
+	case lot.Mode == guichet.Exclusive && len(st.Awarded()) > 0:
+		return guichet.Errorf(guichet.ECONFLICT, "ErrLotTaken", "Code", lot.Code, "Supplier", st.Awarded()[0].SupplierName)
+	default:
+		return guichet.Errorf(guichet.ECONFLICT, "ErrLotFull", "Code", lot.Code)
+	}
+}
+
+// candidates returns the clicker's structures that may take the lot: those serving its
+// category, or all of them when none does (the coordination may have offered it more widely).
+func candidates(sups []*guichet.Supplier, lot *guichet.Lot) []*guichet.Supplier {
+	var serving []*guichet.Supplier
+	for _, s := range sups {
+		if s.Serves(lot.Category) {
+			serving = append(serving, s)
+		}
+	}
+	if len(serving) == 0 {
+		return sups
+	}
+	return serving
+}
+
+// claimMessage is the private confirmation of a claim.
+func (b *Bot) claimMessage(res *guichet.ClaimResult, loc string) string {
+	c, lot := res.Claim, res.Lot
+	return b.t(loc, claimMessageID(res), "Supplier", c.SupplierName, "Code", lot.Code, "Title", lot.Title,
+		"Quantity", c.Quantity, "Unit", lot.Unit, "Amount", l10n.Money(c.Amount))
+}
+
+func (b *Bot) countClaim(res *guichet.ClaimResult, err error) {
+	switch {
+	case err != nil:
+		b.metrics.claim(guichet.ErrorCode(err))
+	case res.Existing:
+		b.metrics.claim("existing")
+	case res.Claim.Status == guichet.ClaimPending:
+		b.metrics.claim("candidacy")
+	default:
+		b.metrics.claim("awarded")
+	}
+}
+
+// settle refreshes the lot's copies once more after settleDelay; several clicks on one lot in
+// that time share one refresh. It is best effort: the claim itself already queued a refresh.
+func (b *Bot) settle(lotID int64) {
+	if _, pending := b.settling.LoadOrStore(lotID, true); pending {
+		return
+	}
+	time.AfterFunc(b.settleDelay, func() {
+		b.settling.Delete(lotID)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.store.Enqueue(ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lotID}); err != nil {
+			b.logger.Warn("settling an offer", "lot_id", lotID, "error", err)
+		}
+	})
+}
+
+// claimState is what the claim dialog carries (signed) from the click to the submission.
+type claimState struct {
+	LotID int64 `json:"lot"`
+}
+
+func (b *Bot) openClaimDialog(ctx context.Context, req ActionRequest, st *guichet.LotState, cands []*guichet.Supplier, share bool, loc string) error {
+	lot := st.Lot
+	state, _ := json.Marshal(claimState{LotID: lot.ID})
+	d := guichet.Dialog{
+		CallbackID:  claimDialog,
+		Title:       b.t(loc, "DialogClaimTitle"),
+		SubmitLabel: b.t(loc, "DialogSubmit"),
+		State:       string(state),
+		IntroductionText: b.t(loc, "DialogClaimIntro", "Code", lot.Code, "Title", lot.Title,
+			"Quantity", lot.Quantity, "Unit", lot.Unit),
+	}
+	if share {
+		left := st.Remaining()
+		d.Title = b.t(loc, "DialogShareTitle")
+		d.IntroductionText = b.t(loc, "DialogShareIntro", "Code", lot.Code, "Title", lot.Title,
+			"Remaining", left, "Quantity", lot.Quantity, "Unit", lot.Unit)
+		d.Elements = append(d.Elements,
+			guichet.DialogElement{Name: fieldQuantity, DisplayName: b.t(loc, "DialogFieldQuantity"), Type: "text",
+				SubType: "number", Default: strconv.FormatInt(left, 10), MaxLength: 7,
+				HelpText: b.t(loc, "DialogHelpQuantity", "Remaining", left, "Unit", lot.Unit)},
+			guichet.DialogElement{Name: fieldNote, DisplayName: b.t(loc, "DialogFieldNote"), Type: "textarea",
+				Optional: true, MaxLength: 1000, HelpText: b.t(loc, "DialogHelpNote")})
+	}
+	if len(cands) > 1 {
+		sel := guichet.DialogElement{Name: fieldSupplier, DisplayName: b.t(loc, "DialogFieldSupplier"), Type: "select",
+			HelpText: b.t(loc, "DialogHelpSupplier")}
+		for _, s := range cands {
+			sel.Options = append(sel.Options, guichet.DialogOption{Text: s.Name, Value: strconv.FormatInt(s.ID, 10)})
+			// The structure whose channel the offer was clicked in is the likely one.
+			if s.ChannelID == req.ChannelID && s.ChannelID != "" {
+				sel.Default = strconv.FormatInt(s.ID, 10)
+			}
+		}
+		d.Elements = append(d.Elements, sel)
+	}
+	return b.OpenDialog(ctx, req.TriggerID, req.Actor.UserID, d)
+}
+
+// claimSubmitted handles the claim dialog: it checks the quantity and the structure, claims,
+// and confirms by direct message (a dialog has no private answer of its own). Errors keep the
+// dialog open with the message under the field concerned.
+func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) guichet.DialogReply {
+	errField := fieldQuantity
+	if _, ok := sub.Submission[fieldQuantity]; !ok {
+		errField = fieldSupplier
+	}
+	fail := func(field, msg string) guichet.DialogReply {
+		return guichet.DialogReply{Errors: map[string]string{field: msg}}
+	}
+	var state claimState
+	if err := json.Unmarshal([]byte(sub.State), &state); err != nil || state.LotID <= 0 {
+		return fail(errField, b.t(b.locale, "MsgDialogGone"))
+	}
+	st, err := b.store.LotState(ctx, state.LotID)
+	if err != nil {
+		return fail(errField, b.personError(b.locale, err))
+	}
+	ev, err := b.store.Event(ctx, st.Lot.EventID)
+	if err != nil {
+		return fail(errField, b.personError(b.locale, err))
+	}
+	loc := b.eventLocale(ev)
+
+	var qty int64
+	if raw, ok := sub.Submission[fieldQuantity]; ok {
+		text := strings.TrimSpace(fmt.Sprint(raw))
+		max := st.Remaining()
+		if max < 1 {
+			max = st.Lot.Quantity
+		}
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || n < 1 || n > guichet.MaxQuantity {
+			return fail(fieldQuantity, b.t(loc, "DialogBadQuantity", "Value", text, "Max", max))
+		}
+		qty = n
+	}
+	note, _ := sub.Submission[fieldNote].(string)
+
+	var supplier *guichet.Supplier
+	if raw, ok := sub.Submission[fieldSupplier]; ok {
+		id, err := strconv.ParseInt(strings.TrimSpace(fmt.Sprint(raw)), 10, 64)
+		if err == nil {
+			supplier, err = b.access.SupplierFor(ctx, sub.Actor, id)
+		}
+		if err != nil {
+			if guichet.ErrorCode(err) == guichet.EINTERNAL {
+				return fail(fieldSupplier, b.personError(loc, err))
+			}
+			return fail(fieldSupplier, b.t(loc, "DialogBadSupplier"))
+		}
+	} else {
+		sups, err := b.access.SuppliersOf(ctx, sub.Actor)
+		if err != nil {
+			return fail(errField, b.personError(loc, err))
+		}
+		cands := candidates(sups, st.Lot)
+		if len(cands) != 1 {
+			return fail(errField, b.t(loc, "MsgDialogGone"))
+		}
+		supplier = cands[0]
+	}
+
+	res, err := b.store.Claim(ctx, guichet.ClaimRequest{Actor: sub.Actor, LotID: st.Lot.ID, SupplierID: supplier.ID,
+		Quantity: qty, Note: note}, b.now())
+	b.countClaim(res, err)
+	if err != nil {
+		field := errField
+		if e := guichet.AsError(err); e != nil {
+			switch e.MessageID {
+			case "ErrNotMember", "ErrNoSupplier":
+				if _, ok := sub.Submission[fieldSupplier]; ok {
+					field = fieldSupplier
+				}
+			case "ErrTooLong":
+				if _, ok := sub.Submission[fieldNote]; ok {
+					field = fieldNote
+				}
+			}
+		}
+		return fail(field, b.personError(loc, err))
+	}
+	if err := b.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+		UserID: sub.Actor.UserID, EventID: ev.ID, Locale: loc, MessageID: claimMessageID(res),
+		Args: map[string]any{"Supplier": res.Claim.SupplierName, "Code": res.Lot.Code, "Title": res.Lot.Title,
+			"Quantity": res.Claim.Quantity, "Unit": res.Lot.Unit, "Amount": l10n.Money(res.Claim.Amount)},
+	}); err != nil {
+		// The claim is made and the coordination told; only the confirmation is missing.
+		b.logger.Error("queueing a claim confirmation", "user_id", sub.Actor.UserID, "error", err)
+	}
+	return guichet.DialogReply{}
+}
+
+// claimMessageID names the confirmation of a claim's result.
+func claimMessageID(res *guichet.ClaimResult) string {
+	switch {
+	case res.Existing && res.Claim.Status == guichet.ClaimPending:
+		return "MsgAlreadyCandidate"
+	case res.Existing:
+		return "MsgAlreadyHeld"
+	case res.Claim.Status == guichet.ClaimPending:
+		return "MsgCandidacy"
+	}
+	return "MsgClaimed"
+}
+
+// passClicked handles "Pas pour nous": nothing is recorded; the clicker is answered privately.
+func (b *Bot) passClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
+	lotID, err := lotOf(req.Fields)
+	if err != nil {
+		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
+	}
+	lot, err := b.store.Lot(ctx, lotID)
+	if err != nil {
+		return ActionReply{}, err
+	}
+	loc := b.locale
+	if ev, err := b.store.Event(ctx, lot.EventID); err == nil {
+		loc = b.eventLocale(ev)
+	}
+	b.logger.Info("offer passed", "lot_id", lotID, "user_id", req.Actor.UserID)
+	return ActionReply{Ephemeral: b.t(loc, "MsgPassed", "Code", lot.Code)}, nil
+}

@@ -1,0 +1,213 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+)
+
+const (
+	// maxRequestBody bounds what Mattermost may send to an endpoint.
+	maxRequestBody = 1 << 20
+	// handlerTimeout bounds a command, click or submission (Mattermost waits 30 s at most).
+	handlerTimeout = 20 * time.Second
+	// readyTimeout bounds each readiness check.
+	readyTimeout = 3 * time.Second
+)
+
+// Handler returns the bot's HTTP endpoints:
+//
+//	POST /mattermost/command  the slash command (form; token checked in constant time)
+//	POST /mattermost/action   button clicks (JSON; signed context checked)
+//	POST /mattermost/dialog   dialog submissions (JSON; signed state checked)
+//	GET  /healthz             200 while the process runs
+//	GET  /readyz              200 when the database and Mattermost answer, 503 otherwise
+//	GET  /metrics             Prometheus metrics
+//
+// Refused requests get 401 or 403 and change nothing.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /mattermost/command", b.endpoint("command", b.serveCommand))
+	mux.Handle("POST /mattermost/action", b.endpoint("action", b.serveAction))
+	mux.Handle("POST /mattermost/dialog", b.endpoint("dialog", b.serveDialog))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /readyz", b.endpoint("readyz", b.serveReady))
+	mux.Handle("GET /metrics", b.metrics.Handler())
+	return mux
+}
+
+// endpoint wraps a handler returning its outcome: it bounds the body, turns a panic into a 500
+// and counts the request by endpoint and outcome.
+func (b *Bot) endpoint(name string, h func(w http.ResponseWriter, r *http.Request) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		outcome := "error"
+		defer func() {
+			if p := recover(); p != nil {
+				b.logger.Error("panic in handler", "endpoint", name, "panic", p)
+				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+				outcome = "panic"
+			}
+			b.metrics.request(name, outcome)
+		}()
+		outcome = h(w, r)
+	})
+}
+
+func writeJSONResponse(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+}
+
+func badRequest(w http.ResponseWriter) string {
+	http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
+	return "bad_request"
+}
+
+// personError is the one place where an error becomes a message for a person: a
+// *guichet.Error renders its catalogue message; anything else is logged with its cause and the
+// person reads the generic "ErrInternal".
+func (b *Bot) personError(locale string, err error) string {
+	if guichet.AsError(err) == nil {
+		b.logger.Error("request failed", "error", err)
+	}
+	return b.catalog.Error(locale, err)
+}
+
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) string {
+	if err := r.ParseForm(); err != nil {
+		return badRequest(w)
+	}
+	userID := r.PostFormValue("user_id")
+	if err := CheckCommandToken(commandToken(r), b.tokens); err != nil {
+		return b.refuse(w, r, "command", userID, err)
+	}
+	req := guichet.CommandRequest{
+		Actor:     guichet.Actor{UserID: userID, Username: r.PostFormValue("user_name")},
+		ChannelID: r.PostFormValue("channel_id"),
+		TeamID:    r.PostFormValue("team_id"),
+		Text:      strings.TrimSpace(r.PostFormValue("text")),
+		TriggerID: r.PostFormValue("trigger_id"),
+	}
+	var reply guichet.CommandReply
+	if h := b.commandHandler(); h == nil {
+		b.logger.Error("slash command received before the command handler was set")
+		reply.Text = b.catalog.T(b.locale, "ErrInternal", nil)
+	} else {
+		ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
+		defer cancel()
+		reply = h.HandleCommand(ctx, req)
+	}
+	resp := &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: reply.Text}
+	if reply.InChannel {
+		resp.ResponseType = model.CommandResponseTypeInChannel
+	}
+	writeJSONResponse(w, resp)
+	return "ok"
+}
+
+func (b *Bot) serveAction(w http.ResponseWriter, r *http.Request) string {
+	var req model.PostActionIntegrationRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		return badRequest(w)
+	}
+	action, fields, err := b.signer.VerifyButton(req.Context, req.UserId, b.now())
+	if err != nil {
+		return b.refuse(w, r, "action", req.UserId, err)
+	}
+	b.mu.RLock()
+	h := b.actions[action]
+	b.mu.RUnlock()
+	if h == nil {
+		// Signed by this bot, for an action it no longer has.
+		b.logger.Warn("click on an action without handler", "action", action, "user_id", req.UserId)
+		writeJSONResponse(w, &model.PostActionIntegrationResponse{EphemeralText: b.catalog.T(b.locale, "MsgButtonGone", nil)})
+		return "unknown"
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
+	defer cancel()
+	reply, err := h(ctx, ActionRequest{
+		Actor:     guichet.Actor{UserID: req.UserId, Username: req.UserName},
+		ChannelID: req.ChannelId, TeamID: req.TeamId, PostID: req.PostId, TriggerID: req.TriggerId,
+		Fields: fields,
+	})
+	outcome := "ok"
+	if err != nil {
+		reply.Ephemeral = b.personError(b.locale, err)
+		outcome = "failed"
+	}
+	writeJSONResponse(w, &model.PostActionIntegrationResponse{Update: reply.Update, EphemeralText: reply.Ephemeral})
+	return outcome
+}
+
+func (b *Bot) serveDialog(w http.ResponseWriter, r *http.Request) string {
+	var req model.SubmitDialogRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		return badRequest(w)
+	}
+	state, err := b.signer.VerifyDialog(req.State, req.CallbackId, req.UserId, b.now())
+	if err != nil {
+		return b.refuse(w, r, "dialog", req.UserId, err)
+	}
+	h := b.dialogHandler(req.CallbackId)
+	if h == nil {
+		b.logger.Warn("dialog without handler", "callback_id", req.CallbackId, "user_id", req.UserId)
+		writeJSONResponse(w, &model.SubmitDialogResponse{Error: b.catalog.T(b.locale, "MsgDialogGone", nil)})
+		return "unknown"
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
+	defer cancel()
+	username, err := b.client.username(ctx, req.UserId)
+	if err != nil {
+		b.logger.Warn("dialog: no username for the user", "user_id", req.UserId, "error", err)
+	}
+	reply := h(ctx, guichet.DialogSubmission{
+		Actor:      guichet.Actor{UserID: req.UserId, Username: username},
+		CallbackID: req.CallbackId, ChannelID: req.ChannelId, TeamID: req.TeamId,
+		State: state, Submission: req.Submission, Cancelled: req.Cancelled,
+	})
+	if len(reply.Errors) > 0 {
+		writeJSONResponse(w, &model.SubmitDialogResponse{Errors: reply.Errors})
+		return "invalid"
+	}
+	writeJSONResponse(w, struct{}{})
+	return "ok"
+}
+
+// serveReady answers 200 when the database and Mattermost both answer, 503 otherwise, with
+// what failed (causes are logged, not shown).
+func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) string {
+	status := map[string]string{"database": "ok", "mattermost": "ok"}
+	check := func(name string, ping func(ctx context.Context) error) {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := ping(ctx); err != nil {
+			b.logger.Warn("not ready", "dependency", name, "error", err)
+			status[name] = "unreachable"
+		}
+	}
+	check("database", b.store.Ping)
+	check("mattermost", b.client.Ping)
+	w.Header().Set("Content-Type", "application/json")
+	outcome := "ok"
+	if status["database"] != "ok" || status["mattermost"] != "ok" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		outcome = "unready"
+	}
+	_ = json.NewEncoder(w).Encode(status)
+	return outcome
+}
+
+var errNoLot = errors.New("no lot in the button's fields")
