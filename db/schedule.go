@@ -289,8 +289,9 @@ func (d *DB) dueOnce(ctx context.Context, column string, now time.Time, spec gui
 // AlertUnconfirmed tells the coordinator of each published event, once, at spec's time
 // (DaysBefore days before the event, at Hour:Minute in its zone; J-1@18:00 by configuration),
 // which structures have not confirmed their last reminder (J-1) and which reported a problem,
-// or that every structure confirmed. An event whose day has begun, or that has no structure
-// with an awarded lot, is marked done without a message. Several schedulers alert once: the
+// or that every structure confirmed. Only structures that were sent that reminder and still
+// hold a lot count. An event whose day has begun, or with no such structure, is marked done
+// without a message. Several schedulers alert once: the
 // event row is claimed with a conditional update. It returns how many alerts it queued.
 func (d *DB) AlertUnconfirmed(ctx context.Context, now time.Time, spec guichet.ReminderSpec) (int, error) {
 	due, err := d.dueOnce(ctx, "unconfirmed_alert_at", now, spec)
@@ -329,7 +330,7 @@ func (d *DB) AlertUnconfirmed(ctx context.Context, now time.Time, spec guichet.R
 			if err := tx.SelectContext(ctx, &rows, `
 				SELECT s.name, r.confirmed_at, r.problem
 				FROM reminders r JOIN suppliers s ON s.id = r.supplier_id
-				WHERE r.event_id = $1 AND r.kind = $2 AND r.status <> 'skipped'
+				WHERE r.event_id = $1 AND r.kind = $2 AND r.status = 'sent'
 				  AND EXISTS (SELECT 1 FROM lots l JOIN claims c ON c.lot_id = l.id
 					WHERE l.event_id = r.event_id AND l.status <> 'cancelled'
 					  AND c.supplier_id = r.supplier_id AND c.status = 'awarded')
