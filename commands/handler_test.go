@@ -273,6 +273,8 @@ func TestHelp(t *testing.T) {
 		"claim", "release", "mylots", "help"} {
 		require.Contains(t, out, "`/guichet "+cmd, cmd)
 	}
+	require.Contains(t, out, "Exemple : `/guichet lot add DEJ \"Déjeuner\" category=restauration", "the list shows examples")
+	require.Less(t, len(out), 16000, "the list fits in one message")
 	require.Equal(t, out, b.run(t, member("anyone"), "c-x", ""), "an empty command lists the commands")
 
 	out = b.run(t, member("anyone"), "c-x", "aide prendre")

@@ -21,7 +21,8 @@ func (h *Handler) help(c *call, topic string) (string, error) {
 		if topic != "" && !strings.HasPrefix(s.name, topic+" ") {
 			continue
 		}
-		line := h.t(c, "HelpLine", map[string]any{"Usage": h.t(c, string(s.usage), nil), "Description": h.t(c, string(s.description), nil)})
+		line := h.t(c, "HelpLine", map[string]any{"Usage": h.t(c, string(s.usage), nil), "Description": h.t(c, string(s.description), nil),
+			"Example": h.t(c, string(s.example), nil)})
 		if s.coordinator {
 			coordination = append(coordination, line)
 		} else {
