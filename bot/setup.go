@@ -114,31 +114,40 @@ func (r *SetupResult) EnvText() string {
 }
 
 // WriteEnvFile merges Env into the environment file at path, created with mode 0600 when
-// missing: lines setting these variables are replaced, every other line is kept (so a
-// GUICHET_BOT_TOKEN written by an earlier run stays when this run kept the existing token). The
-// file is replaced atomically.
+// missing: a line setting one of these variables is replaced where it stands, variables not in
+// the file yet are appended, every other line is kept (so a GUICHET_BOT_TOKEN written by an
+// earlier run stays when this run kept the existing token). Writing the same result twice
+// leaves the file as it was. The file is replaced atomically.
 func (r *SetupResult) WriteEnvFile(path string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	env := r.Env()
-	set := map[string]bool{}
+	value := map[string]string{}
 	for _, kv := range env {
-		set[kv[0]] = true
+		value[kv[0]] = kv[1]
 	}
+	written := map[string]bool{}
 	var out bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(old))
 	for sc.Scan() {
 		line := sc.Text()
 		key, _, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "export "), "=")
-		if ok && set[strings.TrimSpace(key)] {
+		key = strings.TrimSpace(key)
+		if v, ours := value[key]; ok && ours {
+			if !written[key] {
+				fmt.Fprintf(&out, "%s=%s\n", key, v)
+				written[key] = true
+			}
 			continue
 		}
 		out.WriteString(line + "\n")
 	}
 	for _, kv := range env {
-		fmt.Fprintf(&out, "%s=%s\n", kv[0], kv[1])
+		if !written[kv[0]] {
+			fmt.Fprintf(&out, "%s=%s\n", kv[0], kv[1])
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".guichet-env-")
 	if err != nil {

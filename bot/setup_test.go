@@ -20,20 +20,25 @@ func TestSetupEnvFileKeepsOtherLines(t *testing.T) {
 	require.NoError(t, res.WriteEnvFile(path))
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Equal(t, "# mine\nGUICHET_DATABASE_URL=postgres://db/guichet\nGUICHET_BOT_TOKEN=old\n"+
-		"GUICHET_MATTERMOST_URL=http://mm:8065\nGUICHET_COMMAND_TOKENS=t1,t2\nGUICHET_PUBLIC_URL=http://bot:8080\n", string(got))
+	require.Equal(t, "# mine\nGUICHET_DATABASE_URL=postgres://db/guichet\nGUICHET_BOT_TOKEN=old\nGUICHET_PUBLIC_URL=http://bot:8080\n"+
+		"GUICHET_MATTERMOST_URL=http://mm:8065\nGUICHET_COMMAND_TOKENS=t1,t2\n", string(got))
 	st, err := os.Stat(path)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 
-	// A new token replaces it; writing twice gives the same file.
-	res.BotToken = "new"
+	// Writing the same result again changes nothing.
 	require.NoError(t, res.WriteEnvFile(path))
+	again, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(got), string(again))
+
+	// A new token replaces the old one where it stands.
+	res.BotToken = "new"
 	require.NoError(t, res.WriteEnvFile(path))
 	got, err = os.ReadFile(path)
 	require.NoError(t, err)
-	require.Equal(t, "# mine\nGUICHET_DATABASE_URL=postgres://db/guichet\n"+
-		"GUICHET_MATTERMOST_URL=http://mm:8065\nGUICHET_BOT_TOKEN=new\nGUICHET_COMMAND_TOKENS=t1,t2\nGUICHET_PUBLIC_URL=http://bot:8080\n", string(got))
+	require.Equal(t, "# mine\nGUICHET_DATABASE_URL=postgres://db/guichet\nGUICHET_BOT_TOKEN=new\nGUICHET_PUBLIC_URL=http://bot:8080\n"+
+		"GUICHET_MATTERMOST_URL=http://mm:8065\nGUICHET_COMMAND_TOKENS=t1,t2\n", string(got))
 }
 
 func TestSetupEnvText(t *testing.T) {
