@@ -89,7 +89,7 @@ func attachedFiles(t *testing.T, ctx context.Context, u *mmrig.User, p *model.Po
 	for _, id := range p.FileIds {
 		info, _, err := u.Client.GetFileInfo(ctx, id)
 		require.NoError(t, err, "file info as %s", u.Username)
-		require.Equal(t, p.ChannelId, info.ChannelId, "the file belongs to the post's channel")
+		require.Equal(t, p.Id, info.PostId, "the file is attached to the post")
 		data, _, err := u.Client.GetFile(ctx, id)
 		require.NoError(t, err, "file %s as %s", info.Name, u.Username)
 		out[info.Name] = data
