@@ -39,8 +39,9 @@ type RecapData struct {
 	Board *Board
 	// Payments are the payments recorded for the event, oldest first.
 	Payments []*Payment
-	// Confirmations are the event's J-1 reminder rows to structures (SupplierID set): their
-	// ConfirmedAt and Problem say whether each structure confirmed.
+	// Confirmations are the rows of the event's last reminder before the event (J-1 by
+	// default) to structures (SupplierID set): their ConfirmedAt and Problem say whether each
+	// structure confirmed.
 	Confirmations []*Reminder
 }
 

@@ -14,8 +14,8 @@ import (
 
 var _ guichet.RecapStore = (*DB)(nil)
 
-// RecapData implements guichet.RecapStore. The event, its lots and claims, its payments and its
-// J-1 confirmations are read in one read-only REPEATABLE READ transaction, so the figures agree
+// RecapData implements guichet.RecapStore. The event, its lots and claims, its payments and the
+// confirmations of its last reminder are read in one read-only REPEATABLE READ transaction, so the figures agree
 // with each other even while claims change.
 func (d *DB) RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, error) {
 	tx, err := d.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
@@ -55,10 +55,15 @@ func (d *DB) RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, 
 		WHERE p.event_id = $1 ORDER BY p.id`, eventID); err != nil {
 		return nil, fmt.Errorf("recap payments: %w", err)
 	}
+	// Structures confirm the last reminder before the event (J-1 by default).
+	kind, err := confirmationKind(&e)
+	if err != nil {
+		kind = "j1"
+	}
 	if err := tx.SelectContext(ctx, &out.Confirmations, `SELECT id, event_id, kind, supplier_id, due_at,
 			status, sent_at, skip_reason, confirmed_at, confirmed_by, problem
-		FROM reminders WHERE event_id = $1 AND kind = 'j1' AND supplier_id IS NOT NULL
-		ORDER BY supplier_id`, eventID); err != nil {
+		FROM reminders WHERE event_id = $1 AND kind = $2 AND supplier_id IS NOT NULL
+		ORDER BY supplier_id`, eventID, string(kind)); err != nil {
 		return nil, fmt.Errorf("recap confirmations: %w", err)
 	}
 	return out, nil

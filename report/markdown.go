@@ -25,7 +25,7 @@ func (r *Recap) Locale(locale string) string {
 // Markdown writes the recap as a Mattermost message in locale ("" for the event's language):
 // a title, the totals (money to the network, structures, lots filled and unfilled, J-1
 // confirmations, paid and remaining), a table with one row per structure (its lots, agreed,
-// paid, remaining, J-1) and the lots left unfilled or cancelled. When the full table would make
+// paid, remaining, confirmation of the last reminder) and the lots left unfilled or cancelled. When the full table would make
 // the message longer than MaxMessage, the lots column is left out (the CSV has it), then rows
 // are cut with a line that says so.
 func Markdown(cat *l10n.Catalog, r *Recap, locale string) string {
@@ -68,19 +68,23 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 	}
 	line("RecapLots", map[string]any{"Filled": r.LotsFilled, "Total": len(r.Lots),
 		"Unfilled": r.LotsUnfilled, "Cancelled": r.LotsCancelled})
+	reminder := r.ConfirmReminder
+	if reminder == "" {
+		reminder = "J-1"
+	}
 	if r.ConfirmAsked == 0 {
-		line("RecapNoConfirmations", nil)
+		line("RecapNoConfirmations", map[string]any{"Reminder": reminder})
 	} else {
-		line("RecapConfirmations", map[string]any{"Confirmed": r.Confirmed, "Asked": r.ConfirmAsked, "Problems": r.Problems})
+		line("RecapConfirmations", map[string]any{"Reminder": reminder, "Confirmed": r.Confirmed, "Asked": r.ConfirmAsked, "Problems": r.Problems})
 	}
 	if len(r.Structures) > 0 {
 		line("RecapPayments", map[string]any{"Paid": l10n.Money(r.Paid), "Remaining": l10n.Money(r.Remaining())})
 		b.WriteString("\n")
 		if withLots {
-			line("RecapTableHeader", nil)
+			line("RecapTableHeader", map[string]any{"Reminder": reminder})
 			b.WriteString("|:--|:--|--:|--:|--:|:--:|\n")
 		} else {
-			line("RecapTableHeaderShort", nil)
+			line("RecapTableHeaderShort", map[string]any{"Reminder": reminder})
 			b.WriteString("|:--|--:|--:|--:|:--:|\n")
 		}
 		for i, s := range r.Structures {

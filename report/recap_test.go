@@ -427,3 +427,26 @@ func TestAuditTrailExport(t *testing.T) {
 	_, err = a.db.AuditTrail(a.ctx, a.event.ID, foreign.ID)
 	require.Equal(t, "ErrLotNotFound", guichet.AsError(err).MessageID)
 }
+
+func TestConfirmationsFollowTheLastReminder(t *testing.T) {
+	t.Parallel()
+	a := loadAssises(t)
+	a.claimAll(t)
+	e, err := a.db.Event(a.ctx, a.event.ID)
+	require.NoError(t, err)
+	e.Reminders = "J-7@09:00,J-2@10:00"
+	require.NoError(t, a.db.UpdateEvent(a.ctx, coordinator, e))
+	_, err = a.db.SQL().ExecContext(a.ctx, `UPDATE reminders SET status = 'sent', sent_at = now(), confirmed_at = now()
+		WHERE event_id = $1 AND kind = 'j2' AND supplier_id = $2`, a.event.ID, a.suppliers["Romsi"].ID)
+	require.NoError(t, err)
+
+	r, err := report.Build(a.ctx, a.db, a.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, "J-2", r.ConfirmReminder)
+	require.Equal(t, 19, r.ConfirmAsked)
+	require.Equal(t, 1, r.Confirmed)
+	md := report.Markdown(cat, r, "fr")
+	require.Contains(t, md, "Confirmations J-2 : **1** sur 19")
+	require.Contains(t, md, "| Reste dû | J-2 |")
+	require.Contains(t, md, "| Romsi | ")
+}

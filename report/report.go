@@ -18,6 +18,7 @@ package report
 import (
 	"context"
 	"sort"
+	"strconv"
 
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
@@ -45,7 +46,10 @@ type Recap struct {
 	Paid guichet.Cents
 	// LotsFilled, LotsUnfilled and LotsCancelled count the lots by outcome.
 	LotsFilled, LotsUnfilled, LotsCancelled int
-	// ConfirmAsked counts the structures sent (or due) a J-1 reminder; Confirmed those who
+	// ConfirmReminder names the reminder structures confirm, the last before the event, as
+	// people write it: "J-1" by default.
+	ConfirmReminder string
+	// ConfirmAsked counts the structures sent (or due) that reminder; Confirmed those who
 	// confirmed; Problems those who reported a problem instead.
 	ConfirmAsked, Confirmed, Problems int
 }
@@ -127,12 +131,13 @@ type LotLine struct {
 	Structures int
 }
 
-// Confirmation is where a structure stands on its J-1 reminder.
+// Confirmation is where a structure stands on the last reminder before the event (J-1 by
+// default).
 type Confirmation string
 
 // Confirmation states.
 const (
-	// J1None: no J-1 reminder for this structure (none in the schedule, or it came later).
+	// J1None: no such reminder for this structure (none in the schedule, or it came later).
 	J1None Confirmation = ""
 	// J1Waiting: the reminder is not sent yet.
 	J1Waiting Confirmation = "waiting"
@@ -155,7 +160,10 @@ func Build(ctx context.Context, store Store, eventID int64) (*Recap, error) {
 
 // FromData builds a recap from data already read.
 func FromData(d *guichet.RecapData) *Recap {
-	r := &Recap{Event: d.Board.Event}
+	r := &Recap{Event: d.Board.Event, ConfirmReminder: "J-1"}
+	if specs, err := guichet.ParseReminders(r.Event.Reminders); err == nil && len(specs) > 0 {
+		r.ConfirmReminder = "J-" + strconv.Itoa(specs[len(specs)-1].DaysBefore)
+	}
 	bySupplier := map[int64]*Structure{}
 	structure := func(id int64, name string) *Structure {
 		s := bySupplier[id]
