@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/scheduler"
 )
 
 // Labels of the reminder buttons, as people read them.
@@ -216,4 +219,41 @@ func TestRemindersDueWhileMattermostIsDownArriveOnce(t *testing.T) {
 	require.Equal(t, 4, count(t, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND (payload->>'event_id')::bigint = $1`, w.event.ID))
 	require.Zero(t, count(t, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND (payload->>'event_id')::bigint = $1
 		AND delivered_at IS NULL`, w.event.ID))
+}
+
+// Three more schedulers run on the bot's database beside the one in `guichet serve`: when the
+// reminders fall due, each structure's member still gets one post, and the outbox holds one
+// message per reminder.
+func TestFourSchedulersPostEachReminderOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := newWorld(t, "quatre", "Accueil Quatre", "Vestiaire Quatre", "Navette Quatre", "Badges Quatre")
+	var lots []*guichet.Lot
+	for i := range w.suppliers {
+		lots = append(lots, w.addLot(t, &guichet.Lot{Code: fmt.Sprintf("Q%d", i), Title: fmt.Sprintf("Lot quatre %d", i),
+			Quantity: 1, Unit: "lot", Budget: 20000}))
+	}
+	w.remindSoon(t, time.Minute)
+	w.publish(t, 16)
+	for i, l := range lots {
+		w.award(t, i, l, 0)
+	}
+	done := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		s, err := scheduler.New(scheduler.Deps{Store: rig.DB(), Tick: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		require.NoError(t, err)
+		go func() { done <- s.Run(ctx) }()
+	}
+	for i, m := range w.members {
+		post := w.waitOneReminder(t, directChannel(t, m), 3*time.Minute)
+		require.Contains(t, mmrig.PostText(post), fmt.Sprintf("Lot quatre %d", i))
+	}
+	cancel()
+	for i := 0; i < 3; i++ {
+		require.NoError(t, <-done)
+	}
+	require.Equal(t, 5, count(t, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND (payload->>'event_id')::bigint = $1`, w.event.ID),
+		"one message per structure and one for the coordinator")
+	require.Equal(t, 5, count(t, `SELECT count(*) FROM audit WHERE event_id = $1 AND action = 'reminder.send'`, w.event.ID))
 }
