@@ -26,8 +26,9 @@ import (
 // MinSigningKey is the shortest signing key accepted, in bytes.
 const MinSigningKey = 32
 
-// Refusal is why a request was refused; Status is the HTTP status to answer with (401 when the
-// request carries no credential, 403 when it carries a bad one).
+// Refusal is why a request was refused; Status is the HTTP status to answer with: 401 when the
+// request carries no credential or a wrong command token, 403 when a signed context or state
+// does not hold (forged, tampered, expired, for another user or callback).
 type Refusal struct {
 	Status int
 	Reason string
