@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"guichet.dev/guichet"
 )
 
 // Metrics are the bot's Prometheus metrics, on a registry of their own (so that tests can make
@@ -31,7 +33,7 @@ type Metrics struct {
 //	guichet_outbox_pending, guichet_outbox_parked outbox rows waiting, parked
 //	guichet_outbox_deliveries_total{kind,outcome} delivery attempts
 //	guichet_outbox_delivery_seconds               from a row's creation to its delivery
-//	guichet_reminders_sent_total                  reminders delivered
+//	guichet_reminders_sent_total                  reminder messages delivered through the outbox
 func NewMetrics() *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
@@ -73,7 +75,8 @@ func (m *Metrics) Handler() http.Handler {
 // Registry returns the registry, for tests and for adding collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
-// ReminderSent counts one reminder delivered.
+// ReminderSent counts one reminder delivered outside the outbox; those delivered through it
+// (kind guichet.OutboxReminder) are counted by the dispatcher.
 func (m *Metrics) ReminderSent() {
 	if m != nil {
 		m.reminders.Inc()
@@ -106,5 +109,8 @@ func (m *Metrics) delivery(kind, outcome string, latency time.Duration) {
 	m.deliveries.WithLabelValues(kind, outcome).Inc()
 	if outcome == "delivered" && latency >= 0 {
 		m.deliveryLatency.Observe(latency.Seconds())
+	}
+	if outcome == "delivered" && kind == string(guichet.OutboxReminder) {
+		m.reminders.Inc()
 	}
 }

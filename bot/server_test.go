@@ -380,3 +380,17 @@ func TestReadinessWithoutTheDatabase(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	require.JSONEq(t, `{"database":"unreachable","mattermost":"ok"}`, string(body))
 }
+
+func TestDeliveredRemindersAreCounted(t *testing.T) {
+	t.Parallel()
+	m := NewMetrics()
+	m.delivery(string(guichet.OutboxReminder), "delivered", time.Second)
+	m.delivery(string(guichet.OutboxReminder), "retry", 0)
+	m.delivery(string(guichet.OutboxNotice), "delivered", time.Second)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	require.Contains(t, body, "guichet_reminders_sent_total 1")
+	require.Contains(t, body, `guichet_outbox_deliveries_total{kind="reminder",outcome="retry"} 1`)
+	require.Contains(t, body, "guichet_outbox_delivery_seconds_count 2")
+}
