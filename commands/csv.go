@@ -243,6 +243,12 @@ func (r SupplierRecord) CellError(column string, problem error) error {
 	return r.table.cellError(r.Row, column, problem)
 }
 
+// has reports whether the record's file has the column (a canonical name).
+func (r SupplierRecord) has(column string) bool {
+	_, ok := r.table.header[column]
+	return ok
+}
+
 // ReadSuppliers reads a suppliers file: columns name, categories (separated by ";" or ","),
 // channel, members (usernames separated by ";" or ","). It is all or nothing: the first
 // problem is returned as an EINVALID error naming the row and the column, and no record.

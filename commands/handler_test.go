@@ -475,6 +475,14 @@ func TestSupplierChannelsTheBotCannotJoin(t *testing.T) {
 	require.Equal(t, "✅ Structure **Romsi** ajoutée — catégories : restauration — canal ~romsi — membres : @ana.", out)
 	require.Equal(t, 1, b.chat.joinCount("c-romsi"))
 
+	// Updating a structure keeps what the command does not say.
+	out = b.run(t, coord, coordChannel, "supplier add Romsi categories=restauration,pause-cafe")
+	require.Equal(t, "✅ Structure **Romsi** mise à jour — catégories : restauration, pause-cafe — canal ~romsi — membres : @ana.", out)
+	s, err := b.db.SupplierByRef(b.ctx, "romsi")
+	require.NoError(t, err)
+	require.Equal(t, "c-romsi", s.ChannelID)
+	require.Equal(t, []guichet.Member{{UserID: "u-ana", Username: "ana"}}, s.Members)
+
 	out = b.run(t, coord, coordChannel, "supplier add Secret categories=restauration channel=~secret members=@bo")
 	require.Contains(t, out, "Structure **Secret** ajoutée")
 	require.Contains(t, out, "Je ne peux pas rejoindre le canal ~secret (canal privé ?) : invitez-moi avec `/invite @guichet`")

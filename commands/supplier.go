@@ -55,9 +55,49 @@ func ResolveSuppliers(ctx context.Context, dir Directory, teamID string, recs []
 	return channelsNotFound, nil
 }
 
+// SupplierLookup finds a supplier of the directory; guichet.SupplierStore satisfies it.
+type SupplierLookup interface {
+	SupplierByRef(ctx context.Context, ref string) (*guichet.Supplier, error)
+}
+
+// KeepExisting completes records of structures already in the directory, so that saving them
+// loses nothing that was not said: a column the file does not have (an option the command did
+// not give) keeps the structure's channel or members, and a member listed without a user id
+// keeps the id already known for that username.
+func KeepExisting(ctx context.Context, store SupplierLookup, recs []SupplierRecord) error {
+	for _, r := range recs {
+		old, err := store.SupplierByRef(ctx, r.Supplier.Slug)
+		if guichet.ErrorCode(err) == guichet.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !r.has("channel") {
+			r.Supplier.ChannelName, r.Supplier.ChannelID = old.ChannelName, old.ChannelID
+		}
+		if !r.has("members") {
+			r.Supplier.Members = append([]guichet.Member(nil), old.Members...)
+		}
+		known := map[string]string{}
+		for _, m := range old.Members {
+			known[m.Username] = m.UserID
+		}
+		for i, m := range r.Supplier.Members {
+			if m.UserID == "" {
+				r.Supplier.Members[i].UserID = known[m.Username]
+			}
+		}
+	}
+	return nil
+}
+
 // saveSuppliers resolves, saves and joins the suppliers' channels, all or nothing for the
 // save. It returns the warnings for the coordinator: channels not found or not joinable.
 func (h *Handler) saveSuppliers(ctx context.Context, c *call, recs []SupplierRecord) (string, error) {
+	if err := KeepExisting(ctx, h.store, recs); err != nil {
+		return "", err
+	}
 	notFound, err := ResolveSuppliers(ctx, h.chat, c.teamID, recs)
 	if err != nil {
 		return "", err
@@ -99,7 +139,15 @@ func (h *Handler) supplierAdd(ctx context.Context, c *call, cmd SupplierAdd) (st
 	if err != nil && guichet.ErrorCode(err) != guichet.ENOTFOUND {
 		return "", err
 	}
-	rec := SupplierRecord{Row: 1, Supplier: s, table: &table{header: map[string]int{}}}
+	// Options not given keep the structure's current values.
+	given := &table{header: map[string]int{"name": 0, "categories": 1}, written: []string{"name", "categories", "channel", "members"}}
+	if cmd.Channel != "" {
+		given.header["channel"] = 2
+	}
+	if len(cmd.Members) > 0 {
+		given.header["members"] = 3
+	}
+	rec := SupplierRecord{Row: 1, Supplier: s, table: given}
 	warnings, err := h.saveSuppliers(ctx, c, []SupplierRecord{rec})
 	if err != nil {
 		if e := guichet.AsError(err); e != nil && e.MessageID == "CmdCSVCell" {

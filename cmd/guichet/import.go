@@ -121,6 +121,9 @@ func importSuppliersCLI(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return env.personError(err)
 	}
+	if err := commands.KeepExisting(ctx, env.db, recs); err != nil {
+		return env.personError(err)
+	}
 	var notFound []string
 	if env.mmURL != "" && env.token != "" {
 		client := bot.NewClient(env.mmURL, env.token, bot.ClientOptions{})

@@ -45,6 +45,23 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 		}
 	}
 
+	// Importing again keeps the user ids already known, and a file without the members column
+	// keeps the members.
+	_, err = d.SQL().ExecContext(ctx, `UPDATE supplier_members SET user_id = 'u-anne' WHERE username = 'takapres.anne'`)
+	require.NoError(t, err)
+	require.NoError(t, run(ctx, []string{"import", "suppliers", fixtureDir + "suppliers.csv"}, &stdout, &stderr))
+	short := filepath.Join(t.TempDir(), "short.csv")
+	require.NoError(t, os.WriteFile(short, []byte("name;categories\nTAK-APRES;accueil;restauration;pause-cafe;traiteur\n"), 0o600))
+	err = run(ctx, []string{"import", "suppliers", short}, &stdout, &stderr)
+	require.ErrorContains(t, err, "Ligne 2 : 5 cellules", "a ;-separated file needs its lists quoted")
+	require.NoError(t, os.WriteFile(short, []byte("name;categories\nTAK-APRES;\"accueil;restauration;pause-cafe;traiteur\"\n"), 0o600))
+	require.NoError(t, run(ctx, []string{"import", "suppliers", short}, &stdout, &stderr))
+	tak, err := d.SupplierByRef(ctx, "TAK-APRES")
+	require.NoError(t, err)
+	require.Equal(t, []string{"accueil", "restauration", "pause-cafe", "traiteur"}, tak.Categories)
+	require.Equal(t, "tak-apres", tak.ChannelName)
+	require.Equal(t, []guichet.Member{{UserID: "u-anne", Username: "takapres.anne"}, {Username: "takapres.yann"}}, tak.Members)
+
 	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr)
 	require.EqualError(t, err, "Aucun événement `assises-2011`. La liste : `/guichet event list`.")
 	e := &guichet.Event{Slug: "assises-2011", Name: "Assises", Day: time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC)}
