@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -49,8 +50,10 @@ func BuildGuichet(ctx context.Context, moduleRoot, out string) error {
 
 // botProcess is `guichet serve`, configured by environment only.
 type botProcess struct {
-	bin     string
-	work    string
+	bin  string
+	work string
+	// envMu guards env, which tests may read while another changes it for the next start.
+	envMu   sync.Mutex
 	env     map[string]string
 	url     string // http://127.0.0.1:port
 	logPath string
@@ -58,6 +61,8 @@ type botProcess struct {
 }
 
 func (b *botProcess) environ() []string {
+	b.envMu.Lock()
+	defer b.envMu.Unlock()
 	env := cleanEnv("GUICHET_")
 	keys := make([]string, 0, len(b.env))
 	for k := range b.env {

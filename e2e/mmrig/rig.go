@@ -320,6 +320,8 @@ func (r *Rig) DatabaseURL() string { return r.dbURL }
 
 // BotEnv returns the bot's environment (GUICHET_* variables), secrets included.
 func (r *Rig) BotEnv() map[string]string {
+	r.bot.envMu.Lock()
+	defer r.bot.envMu.Unlock()
 	out := make(map[string]string, len(r.bot.env))
 	for k, v := range r.bot.env {
 		out[k] = v
@@ -360,6 +362,8 @@ func (r *Rig) RestartBot(ctx context.Context, sig syscall.Signal) error {
 // SetBotEnv changes a variable of the bot's environment (empty value: removes it) for its
 // next start.
 func (r *Rig) SetBotEnv(key, value string) {
+	r.bot.envMu.Lock()
+	defer r.bot.envMu.Unlock()
 	if value == "" {
 		delete(r.bot.env, key)
 		return
