@@ -114,6 +114,10 @@ func (c *Catalog) T(locale, id string, args map[string]any) string {
 		count = n
 	}
 	s, err := lz.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: args, PluralCount: count})
+	if err != nil && count != nil {
+		// A message without plural forms, given a Count: render its single form.
+		s, err = lz.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: args})
+	}
 	if err != nil || s == "" {
 		return "[" + id + "]"
 	}

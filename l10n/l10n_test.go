@@ -64,6 +64,12 @@ func TestRenderings(t *testing.T) {
 	require.Equal(t, "Lot DEJ is full. Nothing changed for you.", c.Error("en", guichet.Errorf(guichet.ECONFLICT, "ErrLotFull", "Code", "DEJ")))
 	require.Contains(t, c.Error("fr", os.ErrNotExist), "Rien n'a été modifié")
 	require.Equal(t, "fr", l10n.Locale("de"))
+	// A Count argument on a message without plural forms renders its one form.
+	for _, n := range []int{0, 1, 2} {
+		for _, loc := range l10n.Locales {
+			require.NotContains(t, c.T(loc, "ErrLotFull", map[string]any{"Code": "DEJ", "Count": n}), "[")
+		}
+	}
 
 	paris, _ := time.LoadLocation("Europe/Paris")
 	at := time.Date(2011, 4, 15, 10, 0, 0, 0, time.UTC)
