@@ -209,19 +209,28 @@ func activeClaim(claims []*guichet.Claim, supplierID int64) *guichet.Claim {
 	return nil
 }
 
+// lockActiveClaim locks the lot and returns it with its claims and the supplier's active claim
+// (nil when it has none).
+func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64) (*guichet.Lot, []*guichet.Claim, *guichet.Claim, error) {
+	lot, err := lockLot(ctx, tx, lotID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	claims, err := lockedClaims(ctx, tx, lotID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return lot, claims, activeClaim(claims, supplierID), nil
+}
+
 // Withdraw implements guichet.ClaimStore.
 func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, reason string) (*guichet.Claim, error) {
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, err := lockLot(ctx, tx, lotID)
+		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
 		if err != nil {
 			return err
 		}
-		claims, err := lockedClaims(ctx, tx, lotID)
-		if err != nil {
-			return err
-		}
-		c := activeClaim(claims, supplierID)
 		if c == nil {
 			return guichet.Errorf(guichet.ENOTFOUND, "ErrNoClaim", "Code", lot.Code)
 		}
@@ -265,18 +274,13 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 func (d *DB) Award(ctx context.Context, actor guichet.Actor, lotID, supplierID int64) (*guichet.Claim, error) {
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, err := lockLot(ctx, tx, lotID)
+		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
 		if err != nil {
 			return err
 		}
 		if lot.Status == guichet.LotCancelled {
 			return guichet.Errorf(guichet.ECONFLICT, "ErrLotCancelled", "Code", lot.Code)
 		}
-		claims, err := lockedClaims(ctx, tx, lotID)
-		if err != nil {
-			return err
-		}
-		c := activeClaim(claims, supplierID)
 		if c == nil || c.Status != guichet.ClaimPending {
 			if c != nil && c.Status == guichet.ClaimAwarded {
 				out = c
@@ -323,15 +327,10 @@ func (d *DB) Decline(ctx context.Context, actor guichet.Actor, lotID, supplierID
 	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, err := lockLot(ctx, tx, lotID)
+		lot, _, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
 		if err != nil {
 			return err
 		}
-		claims, err := lockedClaims(ctx, tx, lotID)
-		if err != nil {
-			return err
-		}
-		c := activeClaim(claims, supplierID)
 		if c == nil || c.Status != guichet.ClaimPending {
 			return guichet.Errorf(guichet.ENOTFOUND, "ErrNoCandidacy", "Code", lot.Code)
 		}
