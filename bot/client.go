@@ -309,13 +309,15 @@ func PendingPostID(botUserID, dedupeKey string) string {
 
 // CreatePost posts post as the bot. Its PendingPostId is derived from dedupeKey (see
 // PendingPostID), so that a retry of the same delivery within 30 seconds is dropped by
-// Mattermost, which returns the post it kept. An empty key sends no pending id.
+// Mattermost, which returns the post it kept. An empty key sends no pending id. Channel-wide
+// mentions in it are defused (see defuseChannelMentions).
 func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey string) (*model.Post, error) {
 	me, err := c.me(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p := post.Clone()
+	defuseChannelMentions(p)
 	if dedupeKey != "" {
 		p.PendingPostId = PendingPostID(me, dedupeKey)
 	}
@@ -329,10 +331,13 @@ func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey str
 
 // UpdatePost replaces the post post.Id (message and props wholesale). Build post from the
 // bot's own state: posts read from the API have their button integrations stripped.
+// Channel-wide mentions in it are defused, as CreatePost does.
 func (c *Client) UpdatePost(ctx context.Context, post *model.Post) (*model.Post, error) {
+	p := post.Clone()
+	defuseChannelMentions(p)
 	var out *model.Post
 	err := c.call(ctx, "update post", func(ctx context.Context) (r *model.Response, err error) {
-		out, r, err = c.api.UpdatePost(ctx, post.Id, post)
+		out, r, err = c.api.UpdatePost(ctx, p.Id, p)
 		return r, err
 	})
 	return out, err
