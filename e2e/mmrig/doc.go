@@ -62,6 +62,8 @@
 //	r.StopBot(syscall.SIGTERM | syscall.SIGKILL), r.StartBot(ctx), r.RestartBot(ctx, sig)
 //	r.SetBotEnv(key, value) // for the next start
 //	r.StopMattermost(), r.StartMattermost(ctx) // same port and data; sessions stay valid
+//	r.SetMattermostEnv(key, value)             // for its next start, e.g. rate limits on
+//	r.Postgres()                               // *pgserver.Server: Restart, StopKeep, StartAgain
 //	r.BotLog(n), r.MattermostLog(n)
 //
 // Waits last Options.WaitTimeout (30 s) and fail the test with what was awaited, what was

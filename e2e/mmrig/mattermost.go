@@ -77,6 +77,8 @@ type mattermost struct {
 	dsn     string
 	logPath string
 	proc    *process
+	// extra adds to, or overrides, env's settings (Rig.SetMattermostEnv).
+	extra map[string]string
 }
 
 func (m *mattermost) url() string { return fmt.Sprintf("http://127.0.0.1:%d", m.port) }
@@ -123,6 +125,9 @@ func (m *mattermost) env() []string {
 		"MM_RATELIMITSETTINGS_ENABLE":                            "false",
 		"MM_METRICSSETTINGS_ENABLE":                              "false",
 		"MM_IMAGEPROXYSETTINGS_ENABLE":                           "false",
+	}
+	for k, v := range m.extra {
+		set[k] = v
 	}
 	env := cleanEnv("MM_")
 	for k, v := range set {

@@ -371,6 +371,24 @@ func (r *Rig) SetBotEnv(key, value string) {
 	r.bot.env[key] = value
 }
 
+// SetMattermostEnv changes a variable of Mattermost's environment (e.g.
+// "MM_RATELIMITSETTINGS_ENABLE") for its next start (StopMattermost, then StartMattermost);
+// an empty value goes back to the rig's setting.
+func (r *Rig) SetMattermostEnv(key, value string) {
+	if r.mm.extra == nil {
+		r.mm.extra = map[string]string{}
+	}
+	if value == "" {
+		delete(r.mm.extra, key)
+		return
+	}
+	r.mm.extra[key] = value
+}
+
+// Postgres returns the rig's PostgreSQL server, which holds the bot's and Mattermost's
+// databases: for tests that restart it (Restart, or StopKeep then StartAgain).
+func (r *Rig) Postgres() *pgserver.Server { return r.pg }
+
 // StopMattermost stops the Mattermost server (SIGTERM), keeping its data; the bot keeps
 // running. Sessions stay valid: clients work again after StartMattermost.
 func (r *Rig) StopMattermost() error { return r.mm.stop() }
