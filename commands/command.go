@@ -133,6 +133,30 @@ type Release struct {
 	Reason    string
 }
 
+// Remind sends the event's reminder of Kind now, to the coordinator and to every structure
+// holding an awarded lot, or, with Preview, shows privately who would get it and what it
+// would say, and changes nothing.
+type Remind struct {
+	Event   string
+	Kind    guichet.ReminderKind // "j7", "j1"…
+	Preview bool
+}
+
+// Recap posts the event's recap now (coordination channel, and the client's channel if set),
+// or, with Preview, shows it privately and changes nothing.
+type Recap struct {
+	Event   string
+	Preview bool
+}
+
+// Paid records a payment to a structure for an event (Event empty: the channel's).
+type Paid struct {
+	Supplier string
+	Amount   guichet.Cents // more than zero
+	Event    string
+	Note     string
+}
+
 // MyLots lists what the person's structures hold.
 type MyLots struct{}
 
@@ -192,6 +216,15 @@ func (Claim) CommandName() string { return "claim" }
 
 // CommandName implements Command.
 func (Release) CommandName() string { return "release" }
+
+// CommandName implements Command.
+func (Remind) CommandName() string { return "remind" }
+
+// CommandName implements Command.
+func (Recap) CommandName() string { return "recap" }
+
+// CommandName implements Command.
+func (Paid) CommandName() string { return "paid" }
 
 // CommandName implements Command.
 func (MyLots) CommandName() string { return "mylots" }

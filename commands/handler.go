@@ -2,7 +2,7 @@
 // typed commands (Parse), runs them against the store and Mattermost (Handler, which
 // implements guichet.CommandHandler), and reads the CSV import formats (ReadSuppliers,
 // ReadLots). Every answer comes from the catalogues, in the event's language or the default
-// one.
+// one; the recap's text comes from package report.
 package commands
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/l10n"
+	"guichet.dev/guichet/report"
 )
 
 // Store is what the commands need from persistence; *db.DB satisfies it.
@@ -30,6 +31,21 @@ type Store interface {
 	LotsByCode(ctx context.Context, code string) ([]*guichet.Lot, error)
 	// BindMember records userID for memberships listed under username without a user id.
 	BindMember(ctx context.Context, userID, username string) (int64, error)
+	// SendRemindersNow queues the event's reminder of kind now, to the coordinator and to
+	// every structure holding an awarded lot, and returns how many it queued. EINVALID
+	// "ErrEventDraft" or "ErrReminderKind" (a kind not in the event's schedule).
+	SendRemindersNow(ctx context.Context, actor guichet.Actor, eventID int64, kind guichet.ReminderKind) (int, error)
+	// PreviewReminders returns what SendRemindersNow would send, changing nothing: the
+	// reminders (the coordinator's first, SupplierID nil) and the board they are made from.
+	PreviewReminders(ctx context.Context, eventID int64, kind guichet.ReminderKind) ([]*guichet.Reminder, *guichet.Board, error)
+	// RecapData reads the event's recap data (report.Build uses it).
+	report.Store
+	// QueueRecap asks for the event's recap to be posted, with its audit entry.
+	QueueRecap(ctx context.Context, actor guichet.Actor, eventID int64) error
+	// RecordPayment records a payment to the structure for the event and returns its balance
+	// after it. EINVALID "ErrPaymentAmount", "ErrPaymentNothingAgreed"; ECONFLICT
+	// "ErrPaymentTooMuch".
+	RecordPayment(ctx context.Context, actor guichet.Actor, eventID, supplierID int64, amount guichet.Cents, note string) (*guichet.Balance, error)
 }
 
 // Deps are the handler's dependencies.
@@ -173,6 +189,12 @@ func (h *Handler) run(ctx context.Context, c *call, cmd Command) (string, error)
 		return h.claim(ctx, c, cmd)
 	case Release:
 		return h.release(ctx, c, cmd)
+	case Remind:
+		return h.remind(ctx, c, cmd)
+	case Recap:
+		return h.recap(ctx, c, cmd)
+	case Paid:
+		return h.paid(ctx, c, cmd)
 	case MyLots:
 		return h.myLots(ctx, c)
 	case History:

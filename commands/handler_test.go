@@ -128,6 +128,7 @@ func setup(t *testing.T) *bundle {
 	chat := newFakeChat()
 	chat.addUsers("coord")
 	b := &bundle{ctx: context.Background(), db: d, chat: chat, now: time.Date(2011, 3, 1, 10, 0, 0, 0, time.UTC)}
+	d.Now = func() time.Time { return b.now }
 	b.h = commands.New(commands.Deps{
 		Store:   d,
 		Chat:    chat,
@@ -269,7 +270,8 @@ func TestHelp(t *testing.T) {
 	require.Contains(t, out, "**Coordination**")
 	require.Contains(t, out, "**Structures**")
 	for _, cmd := range []string{"event create", "event list", "event show", "supplier add", "supplier list", "supplier import",
-		"lot add", "lot list", "lot cancel", "lot import", "publish", "status", "award", "decline", "history", "coordinator add",
+		"lot add", "lot list", "lot cancel", "lot import", "publish", "status", "award", "decline", "remind", "recap", "paid",
+		"history", "coordinator add",
 		"claim", "release", "mylots", "help"} {
 		require.Contains(t, out, "`/guichet "+cmd, cmd)
 	}
@@ -281,6 +283,14 @@ func TestHelp(t *testing.T) {
 	require.Contains(t, out, "`/guichet claim <lot> [quantité]")
 	require.Contains(t, out, "Exemple : `/guichet claim DEJ 110")
 	require.Contains(t, out, "`prendre`")
+
+	out = b.run(t, member("anyone"), "c-x", "aide bilan")
+	require.Contains(t, out, "`/guichet recap [<événement>] [--preview]`")
+	require.Contains(t, out, "`bilan`")
+	out = b.run(t, member("anyone"), "c-x", "aide payé")
+	require.Contains(t, out, "Exemple : `/guichet paid \"Le Goût des Autres\" 1320,50")
+	require.Contains(t, out, "`paiement`")
+	require.Contains(t, b.run(t, member("anyone"), "c-x", "aide rappel"), "`/guichet remind [<événement>] j7|j1 [--preview]`")
 
 	out = b.run(t, member("anyone"), "c-x", "aide lot")
 	require.Contains(t, out, "lot add")
@@ -314,6 +324,8 @@ func TestSupplierCannotRunCoordinatorCommands(t *testing.T) {
 		"lot cancel assises-2011/DEJ", "publish assises-2011", "award assises-2011/DEJ Romsi", "decline assises-2011/DEJ Romsi",
 		"coordinator add @romsi.ana", "supplier add Romsi categories=restauration", "supplier import", "lot import assises-2011",
 		"status assises-2011", "history assises-2011/DEJ",
+		"remind assises-2011 j1", "remind assises-2011 j7 --preview", "recap assises-2011", "bilan assises-2011 aperçu",
+		"paid Romsi 10 assises-2011", "payé « Romsi » 10",
 	} {
 		out := b.run(t, romsi, "c-romsi", text)
 		require.Equal(t, "Cette commande est réservée à la coordination. Vous pouvez consulter vos lots avec `/guichet mylots`.", out, text)

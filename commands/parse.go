@@ -40,6 +40,9 @@ var specs = []*spec{
 	{name: "status", usage: "HelpUsageStatus", description: "HelpDescStatus", example: "HelpExampleStatus", coordinator: true, parse: parseEventOnly(func(e string) Command { return Status{Event: e} })},
 	{name: "award", usage: "HelpUsageAward", description: "HelpDescAward", example: "HelpExampleAward", coordinator: true, parse: parseAward},
 	{name: "decline", usage: "HelpUsageDecline", description: "HelpDescDecline", example: "HelpExampleDecline", coordinator: true, parse: parseDecline},
+	{name: "remind", usage: "HelpUsageRemind", description: "HelpDescRemind", example: "HelpExampleRemind", coordinator: true, parse: parseRemind},
+	{name: "recap", usage: "HelpUsageRecap", description: "HelpDescRecap", example: "HelpExampleRecap", coordinator: true, parse: parseRecap},
+	{name: "paid", usage: "HelpUsagePaid", description: "HelpDescPaid", example: "HelpExamplePaid", coordinator: true, parse: parsePaid},
 	{name: "history", usage: "HelpUsageHistory", description: "HelpDescHistory", example: "HelpExampleHistory", coordinator: true, parse: parseHistory},
 	{name: "coordinator add", usage: "HelpUsageCoordinatorAdd", description: "HelpDescCoordinatorAdd", example: "HelpExampleCoordinatorAdd", coordinator: true, parse: parseCoordinatorAdd},
 	{name: "claim", usage: "HelpUsageClaim", description: "HelpDescClaim", example: "HelpExampleClaim", parse: parseClaim},
@@ -56,7 +59,10 @@ var verbs = map[string]string{
 	"supplier": "supplier", "suppliers": "supplier", "fournisseur": "supplier", "structure": "supplier", "structures": "supplier",
 	"lot": "lot", "lots": "lot",
 	"publish": "publish", "publier": "publish",
-	"status": "status", "statut": "status", "etat": "status", "bilan": "status", "board": "status", "tableau": "status",
+	"status": "status", "statut": "status", "etat": "status", "board": "status", "tableau": "status",
+	"remind": "remind", "reminder": "remind", "rappel": "remind", "rappeler": "remind",
+	"recap": "recap", "bilan": "recap", "recapitulatif": "recap",
+	"paid": "paid", "pay": "paid", "payment": "paid", "paye": "paid", "payer": "paid", "paiement": "paid",
 	"award": "award", "attribuer": "award",
 	"decline": "decline", "refuser": "decline",
 	"claim": "claim", "prendre": "claim",
@@ -813,4 +819,173 @@ func parseCoordinatorAdd(a *args) (Command, error) {
 		return nil, a.bad(err)
 	}
 	return CoordinatorAdd{Username: u}, a.finish()
+}
+
+// previewWords are the ways of asking for a preview, folded and without leading dashes:
+// "--preview", "aperçu", "—apercu" (some keyboards turn "--" into a dash).
+var previewWords = map[string]bool{"preview": true, "apercu": true}
+
+// preview takes the words that ask for a preview out of the positional words and reports
+// whether there was one.
+func (a *args) preview() bool {
+	found := false
+	kept := a.pos[:0]
+	for _, w := range a.pos {
+		if previewWords[fold(strings.TrimLeft(w, "-\u2013\u2014"))] {
+			found = true
+			continue
+		}
+		kept = append(kept, w)
+	}
+	a.pos = kept
+	return found
+}
+
+var reminderKindRe = regexp.MustCompile(`^[jJ]-?0*(\d{1,2})$`)
+
+// parseReminderKind reads a reminder written "j7", "J-7" or "j-1": the reminder that many
+// days before the event.
+func parseReminderKind(s string) (guichet.ReminderKind, error) {
+	if m := reminderKindRe.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
+		if d, _ := strconv.Atoi(m[1]); d >= 1 && d <= 60 {
+			return guichet.ReminderSpec{DaysBefore: d}.Kind(), nil
+		}
+	}
+	return "", guichet.Errorf(guichet.EINVALID, "CmdBadReminderKind", "Value", s)
+}
+
+// looksLikeKind tells a mistyped reminder ("j8x", "J-") from an event's slug.
+func looksLikeKind(s string) bool {
+	return len(s) >= 2 && (s[0] == 'j' || s[0] == 'J') && (s[1] == '-' || s[1] >= '0' && s[1] <= '9')
+}
+
+// parseRemind reads "[<event>] <kind> [--preview]"; the event may also follow the kind.
+func parseRemind(a *args) (Command, error) {
+	c := Remind{Preview: a.preview()}
+	kindWord, err := a.need("CmdArgReminderKind")
+	if err != nil {
+		return nil, err
+	}
+	if second, ok := a.next(); ok {
+		event := kindWord
+		if _, err := parseReminderKind(second); err == nil {
+			kindWord = second
+		} else if _, err := parseReminderKind(kindWord); err == nil {
+			event = second
+		} else {
+			kindWord = second
+		}
+		if err := checkSlug(a, event); err != nil {
+			return nil, err
+		}
+		c.Event = strings.ToLower(event)
+	} else if _, err := parseReminderKind(kindWord); err != nil && !looksLikeKind(kindWord) && guichet.ValidSlug(strings.ToLower(kindWord)) {
+		// "remind assises-2011": the event is there, the reminder is not.
+		return nil, a.missing("CmdArgReminderKind")
+	}
+	if c.Kind, err = parseReminderKind(kindWord); err != nil {
+		return nil, a.bad(err)
+	}
+	return c, a.finish()
+}
+
+// parseRecap reads "[<event>] [--preview]".
+func parseRecap(a *args) (Command, error) {
+	c := Recap{Preview: a.preview()}
+	if e, ok := a.next(); ok {
+		if err := checkSlug(a, e); err != nil {
+			return nil, err
+		}
+		c.Event = strings.ToLower(e)
+	}
+	return c, a.finish()
+}
+
+// amountLike tells whether a word is meant as an amount: digits with the signs, separators
+// and currency an amount may be written with ("1320,50", "-5", "450€").
+func amountLike(s string) bool {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(s, "€")
+	s = strings.TrimSuffix(strings.TrimSpace(s), "EUR")
+	digit := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case strings.ContainsRune(",.-+ \u00a0\u202f", r):
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// currencyWords are the words that may follow an amount written apart: "450 €".
+var currencyWords = map[string]bool{"€": true, "eur": true, "euro": true, "euros": true}
+
+// parsePaid reads "<supplier> <amount> [<event>] [note=…]", or the supplier as structure=….
+// A supplier's name may be written without quotes: the amount is the last word that is
+// written like one.
+func parsePaid(a *args) (Command, error) {
+	c := Paid{}
+	named, hasNamed, err := a.opt("structure", "supplier", "fournisseur")
+	if err != nil {
+		return nil, err
+	}
+	if c.Note, _, err = a.opt("note", "commentaire", "reference", "ref", "facture", "motif"); err != nil {
+		return nil, err
+	}
+	words := a.pos
+	a.pos = nil
+	at := -1 // index of the amount in words
+	if hasNamed {
+		if c.Supplier = strings.TrimSpace(named); c.Supplier == "" {
+			return nil, a.missing("CmdArgSupplier")
+		}
+		if len(words) == 0 {
+			return nil, a.missing("CmdArgAmount")
+		}
+		at = 0
+	} else {
+		for i := len(words) - 1; i >= 1 && at < 0; i-- {
+			if amountLike(words[i]) {
+				at = i
+			}
+		}
+		if at < 0 {
+			// No word is written like an amount: name the one in the amount's place.
+			switch {
+			case len(words) == 0 || strings.TrimSpace(strings.Join(words, "")) == "",
+				len(words) == 1 && amountLike(words[0]):
+				return nil, a.missing("CmdArgSupplier")
+			case len(words) == 2, len(words) == 3 && guichet.ValidSlug(strings.ToLower(words[2])):
+				at = 1
+			default:
+				return nil, a.missing("CmdArgAmount")
+			}
+		}
+		if c.Supplier = strings.TrimSpace(strings.Join(words[:at], " ")); c.Supplier == "" {
+			return nil, a.missing("CmdArgSupplier")
+		}
+	}
+	amount := words[at]
+	if c.Amount, err = guichet.ParseEuros(amount); err != nil {
+		return nil, a.bad(err)
+	}
+	if c.Amount <= 0 {
+		return nil, a.bad(guichet.Errorf(guichet.EINVALID, "ErrPaymentAmount", "Value", amount))
+	}
+	rest := words[at+1:]
+	if len(rest) > 0 && currencyWords[fold(rest[0])] {
+		rest = rest[1:]
+	}
+	if len(rest) > 0 {
+		if err := checkSlug(a, rest[0]); err != nil {
+			return nil, err
+		}
+		c.Event = strings.ToLower(rest[0])
+		rest = rest[1:]
+	}
+	a.pos = rest
+	return c, a.finish()
 }
