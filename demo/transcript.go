@@ -66,7 +66,7 @@ func (t *transcript) beginPhase(titleID string, at time.Time) {
 // action records what someone did, where, and the private answers they got.
 func (t *transcript) action(realAt time.Time, who, where, what string, answers ...string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s  @%s, %s : %s", t.clockAt(realAt), who, where, what)
+	fmt.Fprintf(&b, "  %s  @%s, %s%s%s", t.clockAt(realAt), who, where, t.tr("CmdDemoColon"), what)
 	for _, a := range answers {
 		if strings.TrimSpace(a) == "" {
 			continue
@@ -107,7 +107,7 @@ func (t *transcript) endPhase(views []view) {
 			if known {
 				mark, at = t.tr("CmdDemoChanged")+" ", p.UpdateAt
 			}
-			lines = append(lines, fmt.Sprintf("    %s  %s@%s : %s", t.clockAt(time.UnixMilli(at)), mark, t.author(p.UserId),
+			lines = append(lines, fmt.Sprintf("    %s  %s@%s%s%s", t.clockAt(time.UnixMilli(at)), mark, t.author(p.UserId), t.tr("CmdDemoColon"),
 				indent(text, "", "             ")))
 		}
 		if len(lines) == 0 {
@@ -161,7 +161,7 @@ func (t *transcript) postText(p *model.Post) string {
 		for _, f := range a.Fields {
 			v := strings.ReplaceAll(strings.TrimSpace(fmt.Sprint(f.Value)), "\n", ", ")
 			if v != "" {
-				fields = append(fields, f.Title+" : "+v)
+				fields = append(fields, f.Title+t.tr("CmdDemoColon")+v)
 			}
 		}
 		if len(fields) > 0 {
