@@ -88,7 +88,14 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 			"quantity": qty, "note": c.Note}); err != nil {
 			return err
 		}
-		if err := d.afterEventChange(ctx, tx, lot.EventID); err != nil {
+		// A claim only ever adds a reminder recipient (an award), so it does not resync the
+		// whole event's reminders, which would serialize every claim on the event's row.
+		if status == guichet.ClaimAwarded {
+			if err := addReminderRecipient(ctx, tx, lot.EventID, req.SupplierID); err != nil {
+				return err
+			}
+		}
+		if err := enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID}); err != nil {
 			return err
 		}
 		res = &guichet.ClaimResult{Claim: c, Lot: lot}

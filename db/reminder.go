@@ -3,8 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"guichet.dev/guichet"
 )
@@ -57,6 +59,46 @@ func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 		eventID, pqStrings(kinds), pqInts(suppliers))
 	if err != nil {
 		return fmt.Errorf("prune reminders: %w", err)
+	}
+	return nil
+}
+
+// addReminderRecipient gives a structure that has just been awarded a lot of the event its
+// reminder rows (one per kind of the event's schedule), if it has none yet: what syncReminders
+// would do after an award, without its cost. It locks the event row in share mode, so that
+// claims on one event do not wait for each other, while a change of the event's schedule
+// (syncReminders, which locks the row for update) waits for them and then sees their rows.
+func addReminderRecipient(ctx context.Context, tx *sqlx.Tx, eventID, supplierID int64) error {
+	var e guichet.Event
+	if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1 FOR SHARE`, eventID); err != nil {
+		return notFound(err, "ErrEventNotFound", "Slug", eventID)
+	}
+	if e.Status == guichet.EventDraft {
+		return nil
+	}
+	specs, err := guichet.ParseReminders(e.Reminders)
+	if err != nil {
+		return err
+	}
+	var kinds []string
+	var dues []time.Time
+	for _, s := range specs {
+		due, err := e.LocalTime(-s.DaysBefore, s.Hour, s.Minute)
+		if err != nil {
+			return err
+		}
+		kinds = append(kinds, string(s.Kind()))
+		dues = append(dues, due.UTC())
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
+		SELECT $1, k.kind, $2, k.due_at FROM unnest($3::text[], $4::timestamptz[]) AS k(kind, due_at)
+		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING`,
+		eventID, supplierID, pqStrings(kinds), pq.Array(dues)); err != nil {
+		return fmt.Errorf("add reminder recipient: %w", err)
 	}
 	return nil
 }
