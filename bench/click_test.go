@@ -1,0 +1,255 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/e2e/mmrig"
+)
+
+// clickers is how many people click at once.
+const clickers = 16
+
+// clickWorld is the click benchmark's people: clickers users, each the one member of a
+// structure of its own (category "bclk-NN", channel "bclk-NN"), and a coordination channel.
+type clickWorld struct {
+	users     []*mmrig.User
+	channels  []*model.Channel
+	suppliers []*guichet.Supplier
+	coord     *model.Channel
+}
+
+var (
+	clickOnce   sync.Once
+	clickPeople *clickWorld
+)
+
+func clickPeopleOf(b *testing.B, r *mmrig.Rig) *clickWorld {
+	b.Helper()
+	var err error
+	clickOnce.Do(func() {
+		ctx := context.Background()
+		w := &clickWorld{}
+		if w.coord, err = r.NewChannel(ctx, "bclk-coord", r.Coordinator().Username); err != nil {
+			return
+		}
+		for i := range clickers {
+			name := fmt.Sprintf("bclk-%02d", i)
+			u, e := r.NewUser(ctx, fmt.Sprintf("bclk.u%02d", i))
+			if e != nil {
+				err = e
+				return
+			}
+			ch, e := r.NewChannel(ctx, name, u.Username)
+			if e != nil {
+				err = e
+				return
+			}
+			w.users = append(w.users, u)
+			w.channels = append(w.channels, ch)
+			w.suppliers = append(w.suppliers, &guichet.Supplier{Name: "Structure " + name, Categories: []string{name},
+				ChannelID: ch.Id, ChannelName: ch.Name, Members: []guichet.Member{{UserID: u.ID, Username: u.Username}}})
+		}
+		err = r.DB().UpsertSuppliers(ctx, coordActor(r), w.suppliers)
+		clickPeople = w
+	})
+	if err != nil || clickPeople == nil {
+		b.Fatalf("click benchmark's people: %v", err)
+	}
+	return clickPeople
+}
+
+func coordActor(r *mmrig.Rig) guichet.Actor {
+	return guichet.Actor{UserID: r.Coordinator().ID, Username: r.Coordinator().Username}
+}
+
+// BenchmarkClaimClick measures, in one run, the latency of a claim click through Mattermost
+// (DoPostAction on an offer's "Je prends": Mattermost calls the bot, which claims in one
+// transaction, answers with the updated offer and a private confirmation, which Mattermost
+// applies) against a click on a button of a no-op integration posted by the same bot (an HTTP
+// server on loopback answering {}): 16 people clicking at once, each on their own offer,
+// GUICHET_BENCH_ROUNDS rounds per side, the sides alternating. It reports p50 and p99 of each
+// side and their ratios (targets: p50 ≤ 1.25×, p99 ≤ 1.5×), and fails if a claim was lost or
+// doubled.
+func BenchmarkClaimClick(b *testing.B) {
+	r := benchRig(b)
+	w := clickPeopleOf(b, r)
+	rounds := envInt(b, "GUICHET_BENCH_ROUNDS", 30)
+	ctx := context.Background()
+
+	noop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer noop.Close()
+
+	// One event, one exclusive lot per clicker and round, offered to that clicker's structure
+	// only; the bot publishes them (rounds × 16 posts) before the clock starts.
+	ev := &guichet.Event{Slug: fmt.Sprintf("bench-click-%d", time.Now().UnixNano()), Name: "Banc d'essai des clics",
+		Day: time.Now().AddDate(0, 2, 0), CoordChannelID: w.coord.Id}
+	if err := r.DB().CreateEvent(ctx, coordActor(r), ev); err != nil {
+		b.Fatal(err)
+	}
+	lots := make([][]*guichet.Lot, rounds)
+	var all []*guichet.Lot
+	for k := range rounds {
+		for i := range clickers {
+			l := &guichet.Lot{Code: fmt.Sprintf("C%03dN%02d", k, i), Title: fmt.Sprintf("Lot %d du tour %d", i, k), Category: w.suppliers[i].Categories[0],
+				Quantity: 1, Unit: "lot", Budget: 10000, Mode: guichet.Exclusive}
+			lots[k] = append(lots[k], l)
+			all = append(all, l)
+		}
+	}
+	if err := r.DB().AddLots(ctx, coordActor(r), ev.ID, all); err != nil {
+		b.Fatal(err)
+	}
+	if n, err := r.DB().Publish(ctx, coordActor(r), ev.ID); err != nil || n != rounds*clickers {
+		b.Fatalf("publish: %d offers queued, %v", n, err)
+	}
+	waitDelivered(b, r, 5*time.Minute)
+
+	type target struct{ postID, actionID string }
+	claimTargets := make([][]target, rounds)
+	for k := range rounds {
+		for i, l := range lots[k] {
+			var postID string
+			if err := r.DB().SQL().GetContext(ctx, &postID, `SELECT post_id FROM offer_posts WHERE lot_id = $1 AND channel_id = $2`, l.ID, w.channels[i].Id); err != nil || postID == "" {
+				b.Fatalf("offer of lot %s not posted: %v", l.Code, err)
+			}
+			p, _, err := w.users[i].Client.GetPost(ctx, postID, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			act := mmrig.Button(p, "Je prends")
+			if act == nil {
+				b.Fatalf("offer %s has no « Je prends »: %s", postID, mmrig.PostText(p))
+			}
+			claimTargets[k] = append(claimTargets[k], target{postID, act.Id})
+		}
+	}
+	// The no-op side: a post per clicker, by the bot, with one button served by the no-op
+	// server; a no-op click changes nothing, so it is clicked every round.
+	botClient := model.NewAPIv4Client(r.MattermostURL())
+	botClient.SetToken(r.Setup().BotToken)
+	noopTargets := make([]target, clickers)
+	for i := range clickers {
+		post := &model.Post{ChannelId: w.channels[i].Id}
+		model.ParseMessageAttachment(post, []*model.MessageAttachment{{
+			Title: "Intégration sans effet", Text: "Un bouton qui ne fait rien.",
+			Actions: []*model.PostAction{{Id: "noop", Name: "Rien", Integration: &model.PostActionIntegration{
+				URL: noop.URL, Context: map[string]any{"lot": "0"}}}},
+		}})
+		created, _, err := botClient.CreatePost(ctx, post)
+		if err != nil {
+			b.Fatal(err)
+		}
+		noopTargets[i] = target{created.Id, "noop"}
+	}
+
+	click := func(targets []target) ([]time.Duration, error) {
+		out := make([]time.Duration, clickers)
+		errs := make([]error, clickers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range clickers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				defer cancel()
+				began := time.Now()
+				_, errs[i] = w.users[i].Client.DoPostAction(cctx, targets[i].postID, targets[i].actionID)
+				out[i] = time.Since(began)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				return nil, fmt.Errorf("%s clicks on %s: %w", w.users[i].Username, targets[i].postID, err)
+			}
+		}
+		return out, nil
+	}
+	// Warm up both paths (connections, caches) outside the measure.
+	if _, err := click(noopTargets); err != nil {
+		b.Fatal(err)
+	}
+	var claimLat, noopLat []time.Duration
+	b.ResetTimer()
+	for k := range rounds {
+		sides := []func() error{
+			func() error { d, err := click(noopTargets); noopLat = append(noopLat, d...); return err },
+			func() error { d, err := click(claimTargets[k]); claimLat = append(claimLat, d...); return err },
+		}
+		if k%2 == 1 {
+			sides[0], sides[1] = sides[1], sides[0]
+		}
+		for _, side := range sides {
+			if err := side(); err != nil {
+				b.Fatal(err)
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}
+	b.StopTimer()
+
+	// Every click claimed its lot for its structure, once.
+	var awarded, wrong int
+	if err := r.DB().SQL().GetContext(ctx, &awarded, `SELECT count(*) FROM claims c JOIN lots l ON l.id = c.lot_id
+		WHERE l.event_id = $1 AND c.status = 'awarded'`, ev.ID); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.DB().SQL().GetContext(ctx, &wrong, `SELECT count(*) FROM lots l
+		WHERE l.event_id = $1 AND (SELECT count(*) FROM claims c WHERE c.lot_id = l.id) <> 1`, ev.ID); err != nil {
+		b.Fatal(err)
+	}
+	if awarded != rounds*clickers || wrong != 0 {
+		b.Fatalf("%d claims awarded for %d clicks; %d lots without exactly one claim", awarded, rounds*clickers, wrong)
+	}
+
+	cp50, cp99 := percentile(claimLat, 50), percentile(claimLat, 99)
+	np50, np99 := percentile(noopLat, 50), percentile(noopLat, 99)
+	b.ReportMetric(ms(cp50), "claim-p50-ms")
+	b.ReportMetric(ms(cp99), "claim-p99-ms")
+	b.ReportMetric(ms(np50), "noop-p50-ms")
+	b.ReportMetric(ms(np99), "noop-p99-ms")
+	b.ReportMetric(ms(cp50)/ms(np50), "p50-ratio")
+	b.ReportMetric(ms(cp99)/ms(np99), "p99-ratio")
+	b.ReportMetric(float64(len(claimLat)), "clicks/side")
+	b.Logf("claim p50 %.1f ms p99 %.1f ms; no-op p50 %.1f ms p99 %.1f ms; ratios p50 %.2f× p99 %.2f× (%d clicks per side, %d at once)",
+		ms(cp50), ms(cp99), ms(np50), ms(np99), ms(cp50)/ms(np50), ms(cp99)/ms(np99), len(claimLat), clickers)
+}
+
+// waitDelivered waits until the outbox holds nothing left to deliver and nothing parked.
+func waitDelivered(b *testing.B, r *mmrig.Rig, timeout time.Duration) {
+	b.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var pending, parked int
+		if err := r.DB().SQL().QueryRowContext(context.Background(), `SELECT
+			count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL),
+			count(*) FILTER (WHERE parked_at IS NOT NULL) FROM outbox`).Scan(&pending, &parked); err != nil {
+			b.Fatal(err)
+		}
+		if parked > 0 {
+			b.Fatalf("%d outbox messages parked", parked)
+		}
+		if pending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d outbox messages still pending after %s", pending, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
