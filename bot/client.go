@@ -309,8 +309,10 @@ func PendingPostID(botUserID, dedupeKey string) string {
 
 // CreatePost posts post as the bot. Its PendingPostId is derived from dedupeKey (see
 // PendingPostID), so that a retry of the same delivery within 30 seconds is dropped by
-// Mattermost, which returns the post it kept. An empty key sends no pending id. Channel-wide
-// mentions in it are defused (see defuseChannelMentions).
+// Mattermost, which returns the post it kept. An empty key sends no pending id. The key is
+// also kept in the post's props: when ctx says the delivery was attempted before, the post an
+// earlier attempt created with that key, if any, is returned instead of posting again (see
+// once.go). Channel-wide mentions in it are defused (see defuseChannelMentions).
 func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey string) (*model.Post, error) {
 	me, err := c.me(ctx)
 	if err != nil {
@@ -320,6 +322,17 @@ func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey str
 	defuseChannelMentions(p)
 	if dedupeKey != "" {
 		p.PendingPostId = PendingPostID(me, dedupeKey)
+		withProp(p, propDeliveryKey, p.PendingPostId)
+		if since, ok := retryingSince(ctx); ok {
+			// An earlier attempt may have posted it before the bot died (see once.go).
+			earlier, err := c.deliveredPost(ctx, me, p.ChannelId, p.PendingPostId, since)
+			if err != nil {
+				return nil, err
+			}
+			if earlier != nil {
+				return earlier, nil
+			}
+		}
 	}
 	var out *model.Post
 	err = c.call(ctx, "create post", func(ctx context.Context) (r *model.Response, err error) {

@@ -164,6 +164,9 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[st
 	// The delivery itself is not cut short by a shutdown: the message in hand is finished.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
 	defer cancel()
+	if m.Attempts > 1 {
+		dctx = retrying(dctx, m.CreatedAt)
+	}
 	log := b.logger.With("outbox_id", m.ID, "kind", string(m.Kind), "attempt", m.Attempts)
 
 	p, err := decodePayload(m.PayloadJSON)

@@ -104,6 +104,20 @@ func newFakeMM(t *testing.T) *fakeMM {
 		}
 		writeJSON(w, http.StatusCreated, &p)
 	})
+	mux.HandleFunc("GET /api/v4/channels/{id}/posts", func(w http.ResponseWriter, r *http.Request) {
+		var since int64
+		fmt.Sscanf(r.URL.Query().Get("since"), "%d", &since)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		list := model.NewPostList()
+		for _, p := range f.posts {
+			if p.ChannelId == r.PathValue("id") && max(p.CreateAt, p.UpdateAt) >= since {
+				list.AddPost(p)
+				list.AddOrder(p.Id)
+			}
+		}
+		writeJSON(w, http.StatusOK, list)
+	})
 	mux.HandleFunc("PUT /api/v4/posts/{id}", func(w http.ResponseWriter, r *http.Request) {
 		var p model.Post
 		if err := json.NewDecoder(r.Body).Decode(&p); err != nil || p.Id != r.PathValue("id") {

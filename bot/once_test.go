@@ -1,0 +1,89 @@
+package bot
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+)
+
+// A bot that posted an offer and died before recording it: when the message comes back after
+// its lease, long after Mattermost forgot the pending post id, the offer is found and
+// recorded, not posted again.
+func TestDeliveryPostedBeforeACrashIsNotPostedAgain(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot) // the board
+	sups := bd.suppliers(t, 1, "crash", "vaisselle")
+	lot := bd.lot(t, &guichet.Lot{Code: "VAI", Title: "Vaisselle", Category: "vaisselle", Quantity: 1, Budget: 1000, Mode: guichet.Exclusive})
+	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	// The first attempt: the message is taken and the offer posted, then the bot dies.
+	msgs, err := bd.db.TakeOutbox(bd.ctx, time.Now(), 20, 2*time.Minute)
+	require.NoError(t, err)
+	var offer *guichet.OutboxMessage
+	for _, m := range msgs {
+		if m.Kind == guichet.OutboxPublishOffer {
+			offer = m
+		}
+	}
+	require.NotNil(t, offer)
+	st, err := bd.db.LotState(bd.ctx, lot.ID)
+	require.NoError(t, err)
+	first, err := bd.bot.client.CreatePost(bd.ctx, bd.bot.OfferPost(st, bd.event, sups[0].ChannelID), dedupeKey(offer, sups[0].ChannelID))
+	require.NoError(t, err)
+
+	// Minutes later Mattermost no longer knows the pending post id, and the lease ends.
+	bd.mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
+	_, err = bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL`)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+
+	posts := bd.mm.postsIn(sups[0].ChannelID)
+	require.Len(t, posts, 1, "the offer was posted again")
+	require.Equal(t, first.Id, posts[0].Id)
+	var postID string
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &postID, `SELECT post_id FROM offer_posts WHERE lot_id = $1`, lot.ID))
+	require.Equal(t, first.Id, postID, "the earlier post is recorded as the offer's")
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE id = $1 AND delivered_at IS NOT NULL AND attempts = 2`, offer.ID))
+}
+
+// A first delivery does not look for earlier posts; a retry looks only in its channel, for its
+// own key, and ignores posts of others and deleted ones.
+func TestDeliveredPostLookup(t *testing.T) {
+	t.Parallel()
+	mm := newFakeMM(t)
+	c := mm.client(ClientOptions{Timeout: 2 * time.Second})
+	ctx := context.Background()
+	post := func(ch string) *model.Post { return &model.Post{ChannelId: ch, Message: "Offre"} }
+
+	_, err := c.CreatePost(ctx, post("ch-a"), "key-1")
+	require.NoError(t, err)
+	require.Equal(t, 0, mm.countCalls("GET /api/v4/channels/"), "a first delivery does not search")
+	mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
+
+	retry := retrying(ctx, time.Now().Add(-time.Minute))
+	got, err := c.CreatePost(retry, post("ch-a"), "key-1")
+	require.NoError(t, err)
+	require.Len(t, mm.postsIn("ch-a"), 1, "found, not posted again")
+	require.Equal(t, mm.postsIn("ch-a")[0].Id, got.Id)
+
+	_, err = c.CreatePost(retry, post("ch-b"), "key-1")
+	require.NoError(t, err)
+	require.Len(t, mm.postsIn("ch-b"), 1, "another channel gets its own post")
+	_, err = c.CreatePost(retry, post("ch-a"), "key-2")
+	require.NoError(t, err)
+	require.Len(t, mm.postsIn("ch-a"), 2, "another key is another post")
+
+	gone := mm.postsIn("ch-b")[0]
+	require.NoError(t, c.DeletePost(ctx, gone.Id))
+	mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
+	_, err = c.CreatePost(retry, post("ch-b"), "key-1")
+	require.NoError(t, err)
+	require.Len(t, mm.postsIn("ch-b"), 1, "a deleted post does not count as delivered")
+}
