@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -96,80 +98,242 @@ func waitOutboxDone(t *testing.T, within time.Duration, what, where string, args
 	})
 }
 
-// The bot killed (SIGKILL) again and again while it publishes an event's offers and while it
-// sends the event's reminders, each time a moment after it was seen delivering, and started
-// again each time: in the end every offer is in its structure's channel once, each member has
-// the reminder in their direct messages once per time it was sent, the board is in the
-// coordination channel once, and nothing is left undelivered.
-func TestFaultBotKilledDuringPublishAndReminders(t *testing.T) {
-	ctx := context.Background()
-	t.Cleanup(func() { _ = rig.StartBot(context.Background()) })
+// ofEvent is the SQL condition on the outbox that picks the messages of event $1: its board,
+// notices and reminders, and its lots' offers.
+const ofEvent = `((payload->>'event_id')::bigint = $1 OR (payload->>'lot_id')::bigint IN (SELECT id FROM lots WHERE event_id = $1))`
+
+// Faults, one after the other, on two events of their own:
+//
+//   - the bot killed (SIGKILL) again and again while it publishes the first event's offers and
+//     while it sends its reminders, each time a moment after it was seen delivering, and
+//     started again each time;
+//   - PostgreSQL, which holds the bot's and Mattermost's data, stopped while the bot publishes
+//     the second event's offers after structures claimed lots, then started again: /readyz
+//     says the bot is not ready while the database is away and ready again once it is back,
+//     without the bot being restarted.
+//
+// What a killed bot had in hand comes back when its lease ends (two minutes), so the checks
+// wait once, at the end: every offer is in its structure's channel once (or not at all when
+// its lot was taken before its turn came), each member has the reminder once per time it was
+// sent, the board is in the coordination channel once, every claim is kept, and nothing is
+// left undelivered.
+func TestFaultsLoseNothingAndPostOnce(t *testing.T) {
+	t.Cleanup(func() {
+		// Leave PostgreSQL and the bot running for the other tests, whatever happened.
+		_ = rig.Postgres().StartAgain(context.Background())
+		if status, _ := readyz(); status != http.StatusOK {
+			_ = rig.RestartBot(context.Background(), syscall.SIGKILL)
+		}
+	})
+	kill := newKillScenario(t)
+	pg := newPostgresScenario(t)
+	for _, phase := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"bot killed while publishing", kill.publish},
+		{"bot killed while sending reminders", kill.remind},
+		{"PostgreSQL restarted under load", pg.restart},
+		{"every offer and reminder delivered once", func(t *testing.T) {
+			waitOutboxDone(t, 4*time.Minute, "every message of the events delivered",
+				ofEvent+" OR "+strings.ReplaceAll(ofEvent, "$1", "$2"), kill.w.event.ID, pg.w.event.ID)
+			kill.check(t)
+			pg.check(t)
+		}},
+	} {
+		if !t.Run(phase.name, phase.run) {
+			t.FailNow()
+		}
+	}
+}
+
+// killScenario is an event whose offers and reminders are delivered while the bot is killed.
+type killScenario struct {
+	w                  *world
+	lots               []*guichet.Lot
+	kills, sends, size int
+}
+
+func newKillScenario(t *testing.T) *killScenario {
 	structures := sized(t, "GUICHET_LOAD_KILL_STRUCTURES", 20, 24)
 	lotsN := sized(t, "GUICHET_LOAD_KILL_LOTS", 25, 50)
-	kills := sized(t, "GUICHET_LOAD_KILLS", 10, 24) // half during publication, half during reminders
-	sends := sized(t, "GUICHET_LOAD_KILL_SENDS", 12, 25)
+	k := &killScenario{
+		kills: sized(t, "GUICHET_LOAD_KILLS", 10, 24), // half while publishing, half while sending reminders
+		sends: sized(t, "GUICHET_LOAD_KILL_SENDS", 12, 25),
+		size:  structures,
+	}
 	var names []string
 	for i := range structures {
 		names = append(names, fmt.Sprintf("Structure Coupure %d", i+1))
 	}
-	w := newWorld(t, "tuer", names...)
-	var lots []*guichet.Lot
+	k.w = newWorld(t, "tuer", names...)
 	for i := range lotsN {
-		lots = append(lots, w.addLot(t, &guichet.Lot{Code: fmt.Sprintf("K%02d", i), Title: fmt.Sprintf("Lot coupure %d", i),
+		k.lots = append(k.lots, k.w.addLot(t, &guichet.Lot{Code: fmt.Sprintf("K%02d", i), Title: fmt.Sprintf("Lot coupure %d", i),
 			Quantity: int64(structures), Unit: "parts", Budget: 100000, Mode: guichet.Shared, MaxSuppliers: structures}))
 	}
-	ofEvent := `((payload->>'event_id')::bigint = $1 OR (payload->>'lot_id')::bigint IN (SELECT id FROM lots WHERE event_id = $1))`
+	return k
+}
 
-	// Publication: every lot to every structure.
-	w.publish(t, structures*lotsN)
-	landed := killBotWhileDelivering(t, kills/2, ofEvent+` AND kind = 'publish_offer'`, w.event.ID)
-	require.Equal(t, kills/2, landed, "every kill landed while the bot was publishing: make the work bigger")
+// publish publishes every lot to every structure and kills the bot half the kills.
+func (k *killScenario) publish(t *testing.T) {
+	k.w.publish(t, k.size*len(k.lots))
+	landed := killBotWhileDelivering(t, k.kills/2, ofEvent+` AND kind = 'publish_offer'`, k.w.event.ID)
+	require.Equal(t, k.kills/2, landed, "every kill landed while the bot was publishing: make the work bigger")
+}
 
-	// Every structure takes a share of a lot; then the J-1 reminder is sent again and again,
-	// while the bot is killed again.
-	for i := range w.suppliers {
-		w.award(t, i, lots[i%lotsN], 1)
+// remind has every structure take a share of a lot, sends the J-1 reminder again and again,
+// and kills the bot the other half of the kills.
+func (k *killScenario) remind(t *testing.T) {
+	for i := range k.w.suppliers {
+		k.w.award(t, i, k.lots[i%len(k.lots)], 1)
 	}
-	for range sends {
-		n, err := rig.DB().SendRemindersNow(ctx, w.actor(), w.event.ID, "j1")
+	for range k.sends {
+		n, err := rig.DB().SendRemindersNow(context.Background(), k.w.actor(), k.w.event.ID, "j1")
 		require.NoError(t, err)
-		require.Equal(t, structures+1, n, "one reminder per structure and one for the coordination")
+		require.Equal(t, k.size+1, n, "one reminder per structure and one for the coordination")
 	}
-	landed = killBotWhileDelivering(t, kills-kills/2, ofEvent+` AND kind = 'reminder'`, w.event.ID)
-	require.Equal(t, kills-kills/2, landed, "every kill landed while the bot was sending reminders: make the work bigger")
+	landed := killBotWhileDelivering(t, k.kills-k.kills/2, ofEvent+` AND kind = 'reminder'`, k.w.event.ID)
+	require.Equal(t, k.kills-k.kills/2, landed, "every kill landed while the bot was sending reminders: make the work bigger")
+}
 
-	// What a killed bot had in hand comes back when its lease ends (two minutes).
-	waitOutboxDone(t, 4*time.Minute, "every message of the event delivered", ofEvent, w.event.ID)
-
-	for i, ch := range w.channels {
-		posts, err := rig.BotPosts(ctx, ch.Id)
-		require.NoError(t, err)
-		perLot := map[string]int{}
-		for _, p := range posts {
-			text := mmrig.PostText(p)
-			for _, l := range lots {
-				if strings.Contains(text, l.Code+" — "+l.Title) {
-					perLot[l.Code]++
-				}
-			}
-		}
-		for _, l := range lots {
+func (k *killScenario) check(t *testing.T) {
+	ctx := context.Background()
+	for i, ch := range k.w.channels {
+		perLot := offersIn(t, ch.Id, k.lots)
+		for _, l := range k.lots {
 			require.Equal(t, 1, perLot[l.Code], "structure %d: offer %s posted %d times", i+1, l.Code, perLot[l.Code])
 		}
-		reminders, err := w.reminders(ctx, directChannel(t, w.members[i]))
+		reminders, err := k.w.reminders(ctx, directChannel(t, k.w.members[i]))
 		require.NoError(t, err)
-		require.Len(t, reminders, sends, "structure %d: the reminder was sent %d times and came %d times", i+1, sends, len(reminders))
+		require.Len(t, reminders, k.sends, "structure %d: the reminder was sent %d times and came %d times", i+1, k.sends, len(reminders))
 	}
-	var boards int
-	posts, err := rig.BotPosts(ctx, w.coordChannel.Id)
+	posts, err := rig.BotPosts(ctx, k.w.coordChannel.Id)
 	require.NoError(t, err)
+	boards := 0
 	for _, p := range posts {
 		if strings.Contains(mmrig.PostText(p), "Tableau de bord") {
 			boards++
 		}
 	}
 	require.Equal(t, 1, boards, "the board is in the coordination channel once")
-	require.Zero(t, count(t, `SELECT count(*) FROM offer_posts o JOIN lots l ON l.id = o.lot_id WHERE l.event_id = $1 AND o.post_id = ''`, w.event.ID),
+	require.Zero(t, count(t, `SELECT count(*) FROM offer_posts o JOIN lots l ON l.id = o.lot_id WHERE l.event_id = $1 AND o.post_id = ''`, k.w.event.ID),
 		"every offer recorded with its post")
-	t.Logf("%d kills while delivering; %d offers once each, %d × %d reminders once each", kills, structures*lotsN, sends, structures+1)
+	t.Logf("%d kills while delivering; %d offers once each, %d × %d reminders once each", k.kills, k.size*len(k.lots), k.sends, k.size+1)
+}
+
+// offersIn counts the bot's posts in a channel offering each of lots, by code.
+func offersIn(t *testing.T, channelID string, lots []*guichet.Lot) map[string]int {
+	t.Helper()
+	posts, err := rig.BotPosts(context.Background(), channelID)
+	require.NoError(t, err)
+	perLot := map[string]int{}
+	for _, p := range posts {
+		text := mmrig.PostText(p)
+		for _, l := range lots {
+			if strings.Contains(text, l.Code+" — "+l.Title) {
+				perLot[l.Code]++
+			}
+		}
+	}
+	return perLot
+}
+
+// postgresScenario is an event being published, with lots claimed, when PostgreSQL stops.
+type postgresScenario struct {
+	w       *world
+	lots    []*guichet.Lot
+	claimed []int // structures whose claim (lots[i]) succeeded before the stop
+	// after is the lot the first structure claimed once PostgreSQL was back.
+	after *guichet.Lot
+}
+
+func newPostgresScenario(t *testing.T) *postgresScenario {
+	structures := sized(t, "GUICHET_LOAD_PG_STRUCTURES", 12, 20)
+	lotsN := sized(t, "GUICHET_LOAD_PG_LOTS", 25, 50)
+	p := &postgresScenario{}
+	var names []string
+	for i := range structures {
+		names = append(names, fmt.Sprintf("Structure Base %d", i+1))
+	}
+	p.w = newWorld(t, "basepg", names...)
+	for i := range lotsN {
+		p.lots = append(p.lots, p.w.addLot(t, &guichet.Lot{Code: fmt.Sprintf("B%02d", i), Title: fmt.Sprintf("Lot base %d", i),
+			Quantity: 1, Unit: "lot", Budget: 10000, Mode: guichet.Exclusive}))
+	}
+	return p
+}
+
+func (p *postgresScenario) restart(t *testing.T) {
+	ctx := context.Background()
+	pg := rig.Postgres()
+	starts := strings.Count(rig.BotLog(1000000), "=== mmrig")
+	p.w.publish(t, len(p.w.suppliers)*len(p.lots))
+	for i := range p.w.suppliers {
+		out := say(t, p.w.members[i], p.w.channels[i].Id, fmt.Sprintf("/guichet claim %s/%s", p.w.event.Slug, p.lots[i].Code))
+		if strings.Contains(out, "prend le lot") {
+			p.claimed = append(p.claimed, i)
+		}
+	}
+	require.NotEmpty(t, p.claimed)
+	status, _ := readyz()
+	require.Equal(t, http.StatusOK, status)
+	require.Positive(t, count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND delivered_at IS NULL
+		AND (payload->>'lot_id')::bigint IN (SELECT id FROM lots WHERE event_id = $1)`, p.w.event.ID), "the publication is still under way")
+
+	require.NoError(t, pg.StopKeep(ctx))
+	rig.EventuallyWithin(t, 20*time.Second, "/readyz to say the database is away", func(ctx context.Context) error {
+		status, body := readyz()
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"unreachable"`) {
+			return fmt.Errorf("/readyz answered %d %s", status, body)
+		}
+		return nil
+	})
+	time.Sleep(3 * time.Second)
+	require.NoError(t, pg.StartAgain(ctx))
+	rig.EventuallyWithin(t, time.Minute, "/readyz to say the bot is ready again", func(ctx context.Context) error {
+		status, body := readyz()
+		if status != http.StatusOK {
+			return fmt.Errorf("/readyz answered %d %s", status, body)
+		}
+		return nil
+	})
+	require.Equal(t, starts, strings.Count(rig.BotLog(1000000), "=== mmrig"), "the bot recovered by itself, it was not restarted")
+	// And it serves as before.
+	p.after = p.lots[len(p.lots)-1]
+	out := say(t, p.w.members[0], p.w.channels[0].Id, fmt.Sprintf("/guichet claim %s/%s", p.w.event.Slug, p.after.Code))
+	require.Contains(t, out, "prend le lot")
+}
+
+func (p *postgresScenario) check(t *testing.T) {
+	// An offer is in a channel once, or not at all when its lot was taken before its turn to
+	// be posted came (the bot then forgets it); the lots nobody claimed are offered everywhere.
+	taken := map[string]bool{p.after.Code: true}
+	require.Len(t, claims(t, p.after.ID), 1)
+	for _, i := range p.claimed {
+		taken[p.lots[i].Code] = true
+		cs := claims(t, p.lots[i].ID)
+		require.Len(t, cs, 1, "the claim on %s is kept", p.lots[i].Code)
+		require.Equal(t, p.w.suppliers[i].ID, cs[0].SupplierID)
+	}
+	for i, ch := range p.w.channels {
+		perLot := offersIn(t, ch.Id, p.lots)
+		for _, l := range p.lots {
+			recorded := count(t, `SELECT count(*) FROM offer_posts WHERE lot_id = $1 AND channel_id = $2 AND post_id <> ''`, l.ID, ch.Id)
+			require.Equal(t, recorded, perLot[l.Code], "structure %d: offer %s posted %d times, recorded %d times", i+1, l.Code, perLot[l.Code], recorded)
+			if !taken[l.Code] {
+				require.Equal(t, 1, perLot[l.Code], "structure %d: offer %s of a lot nobody took posted %d times", i+1, l.Code, perLot[l.Code])
+			}
+		}
+	}
+}
+
+// readyz asks the bot whether it is ready.
+func readyz() (int, string) {
+	resp, err := http.Get(rig.BotURL() + "/readyz")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
 }
