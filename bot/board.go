@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -11,6 +12,14 @@ import (
 
 // maxBoardRows bounds the lots listed on the board, to stay well within Mattermost's post size.
 const maxBoardRows = 60
+
+// Mattermost refuses a post of more than 16,383 characters. The board lists lots while it stays
+// within boardBudget (the rest of the post fits in what is left), and a lot's holders within
+// maxHoldersCell characters (a shared lot may have a hundred).
+const (
+	boardBudget    = 15000
+	maxHoldersCell = 500
+)
 
 // BoardPost renders an event's status board for its coordination channel: a title with the
 // event's day and status, a summary (lots by status, money awarded against the budget), and a
@@ -53,13 +62,14 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 		sb.WriteString(b.t(loc, "BoardHeader"))
 		sb.WriteString("\n|:--|:--|--:|--:|:--|:--|\n")
 		for i, st := range board.Lots {
-			if i == maxBoardRows {
+			row := b.boardRow(st, loc)
+			if i == maxBoardRows || utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(row) > boardBudget {
 				sb.WriteString("\n")
-				sb.WriteString(b.t(loc, "BoardMore", "More", len(board.Lots)-maxBoardRows))
+				sb.WriteString(b.t(loc, "BoardMore", "More", len(board.Lots)-i))
 				sb.WriteString("\n")
 				break
 			}
-			sb.WriteString(b.boardRow(st, loc))
+			sb.WriteString(row)
 		}
 	}
 	sb.WriteString("\n")
@@ -84,12 +94,20 @@ func (b *Bot) boardRow(st *guichet.LotState, loc string) string {
 	if lot.Status == guichet.LotOpen && b.pastDeadline(lot) {
 		status = b.t(loc, "BoardLotClosed")
 	}
+	holders := strings.Join(who, ", ")
+	if r := []rune(holders); len(r) > maxHoldersCell {
+		cut := string(r[:maxHoldersCell])
+		if i := strings.LastIndex(cut, ", "); i > 0 {
+			cut = cut[:i]
+		}
+		holders = cut + ", …"
+	}
 	cells := []string{
 		"`" + lot.Code + "`",
 		lot.Title,
 		b.t(loc, "OfferQuantity", "Quantity", lot.Quantity, "Unit", lot.Unit),
 		b.t(loc, "BoardAwarded", "Quantity", st.AwardedQuantity(), "Amount", l10n.Money(awardedAmount(st))),
-		strings.Join(who, ", "),
+		holders,
 		status,
 	}
 	for i, c := range cells {
