@@ -1,10 +1,13 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -12,13 +15,15 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/bot"
 	"guichet.dev/guichet/e2e/mmrig"
 )
 
-// clickers is how many people click at once.
-const clickers = 16
+// maxClickers is how many people the click benchmark has; GUICHET_BENCH_CLICKERS of them
+// (default all) click at once.
+const maxClickers = 16
 
-// clickWorld is the click benchmark's people: clickers users, each the one member of a
+// clickWorld is the click benchmark's people: maxClickers users, each the one member of a
 // structure of its own (category "bclk-NN", channel "bclk-NN"), and a coordination channel.
 type clickWorld struct {
 	users     []*mmrig.User
@@ -41,7 +46,7 @@ func clickPeopleOf(b *testing.B, r *mmrig.Rig) *clickWorld {
 		if w.coord, err = r.NewChannel(ctx, "bclk-coord", r.Coordinator().Username); err != nil {
 			return
 		}
-		for i := range clickers {
+		for i := range maxClickers {
 			name := fmt.Sprintf("bclk-%02d", i)
 			u, e := r.NewUser(ctx, fmt.Sprintf("bclk.u%02d", i))
 			if e != nil {
@@ -75,14 +80,15 @@ func coordActor(r *mmrig.Rig) guichet.Actor {
 // (DoPostAction on an offer's "Je prends": Mattermost calls the bot, which claims in one
 // transaction, answers with the updated offer and a private confirmation, which Mattermost
 // applies) against a click on a button of a no-op integration posted by the same bot (an HTTP
-// server on loopback answering {}): 16 people clicking at once, each on their own offer,
-// GUICHET_BENCH_ROUNDS rounds per side, the sides alternating. It reports p50 and p99 of each
+// server on loopback answering {}): 16 people (GUICHET_BENCH_CLICKERS) clicking at once, each
+// on their own offer, GUICHET_BENCH_ROUNDS rounds per side, the sides alternating. It reports p50 and p99 of each
 // side and their ratios (targets: p50 ≤ 1.25×, p99 ≤ 1.5×), and fails if a claim was lost or
 // doubled.
 func BenchmarkClaimClick(b *testing.B) {
 	r := benchRig(b)
 	w := clickPeopleOf(b, r)
 	rounds := envInt(b, "GUICHET_BENCH_ROUNDS", 30)
+	clickers := min(envInt(b, "GUICHET_BENCH_CLICKERS", maxClickers), maxClickers)
 	ctx := context.Background()
 
 	noop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -92,26 +98,31 @@ func BenchmarkClaimClick(b *testing.B) {
 	defer noop.Close()
 
 	// One event, one exclusive lot per clicker and round, offered to that clicker's structure
-	// only; the bot publishes them (rounds × 16 posts) before the clock starts.
+	// only; the bot publishes them (rounds × clickers posts) before the clock starts.
 	ev := &guichet.Event{Slug: fmt.Sprintf("bench-click-%d", time.Now().UnixNano()), Name: "Banc d'essai des clics",
 		Day: time.Now().AddDate(0, 2, 0), CoordChannelID: w.coord.Id}
 	if err := r.DB().CreateEvent(ctx, coordActor(r), ev); err != nil {
 		b.Fatal(err)
 	}
+	// A second set of lots is clicked straight at the bot's port, to tell the bot's share of a
+	// claim click from Mattermost's.
 	lots := make([][]*guichet.Lot, rounds)
+	directLots := make([][]*guichet.Lot, rounds)
 	var all []*guichet.Lot
 	for k := range rounds {
 		for i := range clickers {
-			l := &guichet.Lot{Code: fmt.Sprintf("C%03dN%02d", k, i), Title: fmt.Sprintf("Lot %d du tour %d", i, k), Category: w.suppliers[i].Categories[0],
-				Quantity: 1, Unit: "lot", Budget: 10000, Mode: guichet.Exclusive}
-			lots[k] = append(lots[k], l)
-			all = append(all, l)
+			for set, into := range map[string][][]*guichet.Lot{"C": lots, "D": directLots} {
+				l := &guichet.Lot{Code: fmt.Sprintf("%s%03dN%02d", set, k, i), Title: fmt.Sprintf("Lot %d du tour %d", i, k), Category: w.suppliers[i].Categories[0],
+					Quantity: 1, Unit: "lot", Budget: 10000, Mode: guichet.Exclusive}
+				into[k] = append(into[k], l)
+				all = append(all, l)
+			}
 		}
 	}
 	if err := r.DB().AddLots(ctx, coordActor(r), ev.ID, all); err != nil {
 		b.Fatal(err)
 	}
-	if n, err := r.DB().Publish(ctx, coordActor(r), ev.ID); err != nil || n != rounds*clickers {
+	if n, err := r.DB().Publish(ctx, coordActor(r), ev.ID); err != nil || n != 2*rounds*clickers {
 		b.Fatalf("publish: %d offers queued, %v", n, err)
 	}
 	waitDelivered(b, r, 5*time.Minute)
@@ -154,45 +165,69 @@ func BenchmarkClaimClick(b *testing.B) {
 		noopTargets[i] = target{created.Id, "noop"}
 	}
 
-	click := func(targets []target) ([]time.Duration, error) {
-		out := make([]time.Duration, clickers)
-		errs := make([]error, clickers)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range clickers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
-				began := time.Now()
-				_, errs[i] = w.users[i].Client.DoPostAction(cctx, targets[i].postID, targets[i].actionID)
-				out[i] = time.Since(began)
-			}()
-		}
-		close(start)
-		wg.Wait()
-		for i, err := range errs {
-			if err != nil {
-				return nil, fmt.Errorf("%s clicks on %s: %w", w.users[i].Username, targets[i].postID, err)
+	// The direct side: the click Mattermost would send for the offer of a lot of the second
+	// set, signed with the bot's key, posted straight to the bot.
+	signer, err := bot.NewSigner([]byte(r.SigningKey()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	directBodies := make([][][]byte, rounds)
+	for k := range rounds {
+		for i, l := range directLots[k] {
+			var postID string
+			if err := r.DB().SQL().GetContext(ctx, &postID, `SELECT post_id FROM offer_posts WHERE lot_id = $1`, l.ID); err != nil {
+				b.Fatal(err)
 			}
+			body, err := json.Marshal(model.PostActionIntegrationRequest{UserId: w.users[i].ID, UserName: w.users[i].Username,
+				ChannelId: w.channels[i].Id, TeamId: r.Team().Id, PostId: postID,
+				Context: signer.ButtonContext(claimTargets[0][0].actionID, map[string]string{"lot": strconv.FormatInt(l.ID, 10)}, "", time.Now().Add(time.Hour))})
+			if err != nil {
+				b.Fatal(err)
+			}
+			directBodies[k] = append(directBodies[k], body)
 		}
-		return out, nil
+	}
+	direct := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxClickers}}
+	clickDirect := func(bodies [][]byte) ([]time.Duration, error) {
+		return atOnce(clickers, func(i int) error {
+			resp, err := direct.Post(r.BotURL()+"/mattermost/action", "application/json", bytes.NewReader(bodies[i]))
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			var answer model.PostActionIntegrationResponse
+			if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK || answer.Update == nil {
+				return fmt.Errorf("direct click: %d %v, update %v", resp.StatusCode, err, answer.Update != nil)
+			}
+			return nil
+		})
+	}
+
+	click := func(targets []target) ([]time.Duration, error) {
+		return atOnce(clickers, func(i int) error {
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if _, err := w.users[i].Client.DoPostAction(cctx, targets[i].postID, targets[i].actionID); err != nil {
+				return fmt.Errorf("%s clicks on %s: %w", w.users[i].Username, targets[i].postID, err)
+			}
+			return nil
+		})
 	}
 	// Warm up both paths (connections, caches) outside the measure.
 	if _, err := click(noopTargets); err != nil {
 		b.Fatal(err)
 	}
-	var claimLat, noopLat []time.Duration
+	var claimLat, noopLat, directLat []time.Duration
 	b.ResetTimer()
 	for k := range rounds {
 		sides := []func() error{
 			func() error { d, err := click(noopTargets); noopLat = append(noopLat, d...); return err },
 			func() error { d, err := click(claimTargets[k]); claimLat = append(claimLat, d...); return err },
+			func() error { d, err := clickDirect(directBodies[k]); directLat = append(directLat, d...); return err },
 		}
-		if k%2 == 1 {
-			sides[0], sides[1] = sides[1], sides[0]
+		// Each side goes first, second and third in turn.
+		for range k % 3 {
+			sides = append(sides[1:], sides[0])
 		}
 		for _, side := range sides {
 			if err := side(); err != nil {
@@ -213,8 +248,8 @@ func BenchmarkClaimClick(b *testing.B) {
 		WHERE l.event_id = $1 AND (SELECT count(*) FROM claims c WHERE c.lot_id = l.id) <> 1`, ev.ID); err != nil {
 		b.Fatal(err)
 	}
-	if awarded != rounds*clickers || wrong != 0 {
-		b.Fatalf("%d claims awarded for %d clicks; %d lots without exactly one claim", awarded, rounds*clickers, wrong)
+	if awarded != 2*rounds*clickers || wrong != 0 {
+		b.Fatalf("%d claims awarded for %d clicks; %d lots without exactly one claim", awarded, 2*rounds*clickers, wrong)
 	}
 
 	cp50, cp99 := percentile(claimLat, 50), percentile(claimLat, 99)
@@ -223,11 +258,41 @@ func BenchmarkClaimClick(b *testing.B) {
 	b.ReportMetric(ms(cp99), "claim-p99-ms")
 	b.ReportMetric(ms(np50), "noop-p50-ms")
 	b.ReportMetric(ms(np99), "noop-p99-ms")
+	b.ReportMetric(ms(percentile(directLat, 50)), "bot-alone-p50-ms")
+	b.ReportMetric(ms(percentile(directLat, 99)), "bot-alone-p99-ms")
 	b.ReportMetric(ms(cp50)/ms(np50), "p50-ratio")
 	b.ReportMetric(ms(cp99)/ms(np99), "p99-ratio")
 	b.ReportMetric(float64(len(claimLat)), "clicks/side")
-	b.Logf("claim p50 %.1f ms p99 %.1f ms; no-op p50 %.1f ms p99 %.1f ms; ratios p50 %.2f× p99 %.2f× (%d clicks per side, %d at once)",
-		ms(cp50), ms(cp99), ms(np50), ms(np99), ms(cp50)/ms(np50), ms(cp99)/ms(np99), len(claimLat), clickers)
+	b.Logf("claim p50 %.1f ms p99 %.1f ms; no-op p50 %.1f ms p99 %.1f ms; ratios p50 %.2f× p99 %.2f× (%d clicks per side, %d at once); the bot alone (straight to its port) p50 %.1f ms p99 %.1f ms",
+		ms(cp50), ms(cp99), ms(np50), ms(np99), ms(cp50)/ms(np50), ms(cp99)/ms(np99), len(claimLat), clickers,
+		ms(percentile(directLat, 50)), ms(percentile(directLat, 99)))
+}
+
+// atOnce runs fn(0) … fn(n-1) at the same moment and returns how long each took, or the first
+// error.
+func atOnce(n int, fn func(i int) error) ([]time.Duration, error) {
+	out := make([]time.Duration, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			began := time.Now()
+			errs[i] = fn(i)
+			out[i] = time.Since(began)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // waitDelivered waits until the outbox holds nothing left to deliver and nothing parked.

@@ -23,5 +23,6 @@
 // Sizes come from the environment (defaults in brackets): GUICHET_BENCH_ROUNDS, the rounds of
 // 16 clicks per side [30]; GUICHET_BENCH_LOTS and GUICHET_BENCH_STRUCTURES, the larger
 // publication [200 lots, 100 structures]; GUICHET_BENCH_CATEGORIES, the categories its lots
-// spread over [20].
+// spread over [20]; GUICHET_BENCH_RUNS, the runs of each side of a publication [3];
+// GUICHET_BENCH_CLICKERS, the people clicking at once [16].
 package bench

@@ -18,16 +18,14 @@ import (
 	"guichet.dev/guichet/l10n"
 )
 
-// publishRuns is how many times each side of a publication is measured; the median counts.
-const publishRuns = 3
 
 // BenchmarkPublish measures the publication of an event's offers by the bot (from the
 // publish transaction to the last outbox message delivered: offers, board and notices, one
 // dispatcher) against raw CreatePost of the same offer posts, rendered by the bot's code, one
 // after the other with the same token: the Assises 2011 event (14 lots to 19 structures) and a
 // larger one (GUICHET_BENCH_LOTS lots over GUICHET_BENCH_CATEGORIES categories to
-// GUICHET_BENCH_STRUCTURES structures). Each side runs three times, alternating; the medians
-// count. Target: the bot's throughput ≥ 0.8× raw CreatePost's.
+// GUICHET_BENCH_STRUCTURES structures). Each side runs GUICHET_BENCH_RUNS times (default 3),
+// alternating; the medians count. Target: the bot's throughput ≥ 0.8× raw CreatePost's.
 func BenchmarkPublish(b *testing.B) {
 	r := benchRig(b)
 	b.Run("assises-14x19", func(b *testing.B) {
@@ -105,13 +103,14 @@ func BenchmarkPublishRateLimited(b *testing.B) {
 		n, took.Round(time.Millisecond), float64(n)/took.Seconds(), retries)
 }
 
-// comparePublish runs the bot's publication and raw CreatePost publishRuns times each,
+// comparePublish runs the bot's publication and raw CreatePost GUICHET_BENCH_RUNS times each,
 // alternating, on fresh events made by newEvent, and reports the medians.
 func comparePublish(b *testing.B, r *mmrig.Rig, newEvent func(b *testing.B, run int) *guichet.Event) {
 	ctx := context.Background()
 	renderer := offerRenderer(b, r)
 	raw := model.NewAPIv4Client(r.MattermostURL())
 	raw.SetToken(r.Setup().BotToken)
+	publishRuns := envInt(b, "GUICHET_BENCH_RUNS", 3)
 	var botTimes, rawTimes []time.Duration
 	var posts int
 	for run := range publishRuns {
