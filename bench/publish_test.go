@@ -18,7 +18,6 @@ import (
 	"guichet.dev/guichet/l10n"
 )
 
-
 // BenchmarkPublish measures the publication of an event's offers by the bot (from the
 // publish transaction to the last outbox message delivered: offers, board and notices, one
 // dispatcher) against raw CreatePost of the same offer posts, rendered by the bot's code, one
