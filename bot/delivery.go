@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -140,7 +141,11 @@ func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guic
 		return "", err
 	}
 	if confirmations != "" {
-		post.Message += "\n\n" + confirmations
+		// A structure per line: an event with hundreds of them would pass Mattermost's limit.
+		budget := maxPostRunes - utf8.RuneCountInString(post.Message) - 2
+		post.Message += "\n\n" + fitLines(confirmations, budget, func(n int) string {
+			return b.t(b.eventLocale(ev), "ReminderBoardMore", "More", n)
+		})
 	}
 	current, err := b.store.BoardPostID(ctx, ev.ID)
 	if err != nil {
