@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet/db"
+	"guichet.dev/guichet/db/dbtest"
 )
 
 // The scheduler's queries stay on indexes with 10,000 events and 200,000 lots: no sequential
@@ -17,32 +18,7 @@ func TestSchedulerQueriesUseIndexesAtScale(t *testing.T) {
 	b := setup(t)
 	ctx := b.ctx
 	sqlDB := b.db.SQL()
-	for _, q := range []string{
-		`INSERT INTO suppliers (slug, name, categories, channel_id)
-			SELECT 'sup-' || g, 'Sup ' || g, '{restauration}', 'ch-' || g FROM generate_series(1, 2000) g`,
-		// Four years of events around 2027-01-01: those before it are done.
-		`INSERT INTO events (slug, name, day, status, coord_channel_id)
-			SELECT 'ev-' || g, 'Ev ' || g, date '2025-01-01' + (g % 1460),
-				CASE WHEN g % 1460 < 730 THEN 'recapped' ELSE 'published' END, 'coord-' || g
-			FROM generate_series(1, 10000) g`,
-		`INSERT INTO lots (event_id, code, title, category, quantity, budget_cents, mode, max_suppliers, award, deadline, status)
-			SELECT e.id, 'L' || g, 'Lot', 'restauration', 10, 1000, 'exclusive', 1, 'first-come',
-				CASE WHEN g % 4 = 0 THEN e.day - 10 END,
-				CASE WHEN e.status <> 'published' THEN 'filled' WHEN g % 3 = 0 THEN 'filled' ELSE 'open' END
-			FROM events e, generate_series(1, 20) g`,
-		`INSERT INTO claims (lot_id, supplier_id, quantity, status)
-			SELECT l.id, 1 + (l.id % 2000), 10, 'awarded' FROM lots l WHERE l.status = 'filled'`,
-		`INSERT INTO reminders (event_id, kind, supplier_id, due_at, status)
-			SELECT e.id, k.kind, s.sid, e.day - k.days + time '07:00',
-				CASE WHEN e.status = 'published' THEN 'due' ELSE 'sent' END
-			FROM events e,
-				(VALUES ('j7', 7), ('j1', 1)) AS k(kind, days),
-				LATERAL (SELECT NULL::bigint AS sid UNION ALL SELECT 1 + ((e.id * 7 + n) % 2000) FROM generate_series(1, 3) n) s`,
-		`ANALYZE`,
-	} {
-		_, err := sqlDB.ExecContext(ctx, q)
-		require.NoError(t, err, q)
-	}
+	dbtest.FillAtScale(ctx, t, sqlDB)
 	require.GreaterOrEqual(t, b.count(t, `SELECT count(*) FROM lots`), 200000)
 
 	now := time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)
