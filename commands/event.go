@@ -76,7 +76,12 @@ var eventStatusID = map[guichet.EventStatus]string{
 }
 
 func (h *Handler) eventStatus(c *call, s guichet.EventStatus) string {
-	if id, ok := eventStatusID[s]; ok {
+	return statusText(h, c, eventStatusID, s)
+}
+
+// statusText renders a status through its catalogue message in ids, or as is when it has none.
+func statusText[S ~string](h *Handler, c *call, ids map[S]string, s S) string {
+	if id, ok := ids[s]; ok {
 		return h.t(c, id, nil)
 	}
 	return string(s)

@@ -49,10 +49,7 @@ var lotStatusID = map[guichet.LotStatus]string{
 }
 
 func (h *Handler) lotStatus(c *call, s guichet.LotStatus) string {
-	if id, ok := lotStatusID[s]; ok {
-		return h.t(c, id, nil)
-	}
-	return string(s)
+	return statusText(h, c, lotStatusID, s)
 }
 
 func (h *Handler) lotList(ctx context.Context, c *call, cmd LotList) (string, error) {
