@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -35,7 +37,7 @@ var _ guichet.Store = (*DB)(nil)
 // Open connects to the PostgreSQL database at url (a postgres:// URL or a key=value DSN) and
 // checks that it answers. It does not migrate; call Migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
-	sdb, err := sqlx.Open("postgres", url)
+	sdb, err := sqlx.Open("postgres", singleRoundTrip(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -49,6 +51,30 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return &DB{db: sdb, Now: time.Now}, nil
+}
+
+// singleRoundTrip asks lib/pq to send each parameterised statement in one round trip (parse,
+// bind and execute together) instead of two (lib/pq otherwise waits for the statement's
+// description before binding). Its condition: byte-slice arguments are sent in binary, so JSON
+// must be passed as a string (see jsonArg). A setting already in dsn is kept.
+func singleRoundTrip(dsn string) string {
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn
+	}
+	if u, err := neturl.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn) + " binary_parameters=yes"
+}
+
+// jsonArg marshals v for a jsonb parameter, as a string: with binary parameters a byte slice
+// would reach PostgreSQL in jsonb's binary format, which it is not.
+func jsonArg(v any) (string, error) {
+	js, err := json.Marshal(v)
+	return string(js), err
 }
 
 // Close closes the connection pool.
@@ -139,7 +165,7 @@ func audit(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, action string,
 	if detail == nil {
 		detail = map[string]any{}
 	}
-	js, err := json.Marshal(detail)
+	js, err := jsonArg(detail)
 	if err != nil {
 		return err
 	}
@@ -162,7 +188,7 @@ func nullID(id int64) any {
 
 // enqueue writes an outbox message in tx, due at once.
 func enqueue(ctx context.Context, tx *sqlx.Tx, kind guichet.OutboxKind, p guichet.OutboxPayload) error {
-	js, err := json.Marshal(p)
+	js, err := jsonArg(p)
 	if err != nil {
 		return err
 	}
