@@ -59,6 +59,9 @@ type ClaimResult struct {
 	// Existing is true when the supplier already held an active claim on the lot, which is
 	// returned unchanged (a double click changes nothing).
 	Existing bool
+	// Locale is the event's locale (events.locale), so that the claim can be answered in the
+	// event's language without reading the event again; "" when the event has none.
+	Locale string
 }
 
 // LotAmounts splits a lot's budget over its awarded claims in proportion to their quantities,
