@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/l10n"
@@ -21,11 +20,6 @@ const (
 	fieldNote     = "note"
 	fieldSupplier = "supplier"
 )
-
-// settleDelay is how long after answering a click with the updated offer the bot refreshes the
-// lot's copies once more. Mattermost applies the answer's update after the bot has rendered it;
-// a claim committed in between could otherwise be hidden by this older rendering.
-const settleDelay = 3 * time.Second
 
 // lotOf reads the lot id a button was issued for.
 func lotOf(fields map[string]string) (int64, error) {
@@ -55,6 +49,14 @@ func (b *Bot) takeClicked(ctx context.Context, req ActionRequest, share bool) (A
 	if err != nil {
 		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
 	}
+	if !share {
+		// The common case, a member of one structure taking a lot, claims straight away: the
+		// claim checks everything (membership, the lot still open, what is left), so nothing
+		// needs reading first.
+		if sups, err := b.access.SuppliersOf(ctx, req.Actor); err == nil && len(sups) == 1 {
+			return b.claimNow(ctx, req, lotID, sups[0], nil, nil)
+		}
+	}
 	st, err := b.store.LotState(ctx, lotID)
 	if err != nil {
 		return ActionReply{}, err
@@ -81,24 +83,36 @@ func (b *Bot) takeClicked(ctx context.Context, req ActionRequest, share bool) (A
 		}
 		return ActionReply{}, nil
 	}
-	res, err := b.store.Claim(ctx, guichet.ClaimRequest{Actor: req.Actor, LotID: lotID, SupplierID: cands[0].ID}, b.now())
-	if err != nil {
-		b.countClaim(nil, err)
-		fresh, ferr := b.store.LotState(ctx, lotID)
-		if ferr != nil {
-			fresh = st
+	return b.claimNow(ctx, req, lotID, cands[0], st, ev)
+}
+
+// claimNow claims the lot for the structure and answers the click. A claim is confirmed
+// privately and the offer left as it is: the claim queued the refresh of every copy of the
+// offer, the clicked one included, which the outbox delivers a moment later, rendered from the
+// database. A refusal says why privately and re-renders the clicked offer when its buttons no
+// longer apply. st and ev, when the caller has read them, spare reading them again on refusal.
+func (b *Bot) claimNow(ctx context.Context, req ActionRequest, lotID int64, sup *guichet.Supplier, st *guichet.LotState, ev *guichet.Event) (ActionReply, error) {
+	res, err := b.store.Claim(ctx, guichet.ClaimRequest{Actor: req.Actor, LotID: lotID, SupplierID: sup.ID}, b.now())
+	b.countClaim(res, err)
+	if err == nil {
+		loc := b.locale
+		if res.Locale != "" {
+			loc = l10n.Locale(res.Locale)
 		}
-		return b.refusal(fresh, ev, req.ChannelID, loc, err), nil
+		return ActionReply{Ephemeral: b.claimMessage(res, loc)}, nil
 	}
-	b.countClaim(res, nil)
-	reply := ActionReply{Ephemeral: b.claimMessage(res, loc)}
-	if !res.Existing {
-		if fresh, err := b.store.LotState(ctx, lotID); err == nil {
-			reply.Update = b.OfferPost(fresh, ev, req.ChannelID)
-			b.settle(lotID)
+	if fresh, ferr := b.store.LotState(ctx, lotID); ferr == nil {
+		st = fresh
+	} else if st == nil {
+		return ActionReply{}, err
+	}
+	if ev == nil {
+		var ferr error
+		if ev, ferr = b.store.Event(ctx, st.Lot.EventID); ferr != nil {
+			return ActionReply{}, err
 		}
 	}
-	return reply, nil
+	return b.refusal(st, ev, req.ChannelID, b.eventLocale(ev), err), nil
 }
 
 // refusal answers a click that changed nothing: the reason privately, and the offer
@@ -159,22 +173,6 @@ func (b *Bot) countClaim(res *guichet.ClaimResult, err error) {
 	default:
 		b.metrics.claim("awarded")
 	}
-}
-
-// settle refreshes the lot's copies once more after settleDelay; several clicks on one lot in
-// that time share one refresh. It is best effort: the claim itself already queued a refresh.
-func (b *Bot) settle(lotID int64) {
-	if _, pending := b.settling.LoadOrStore(lotID, true); pending {
-		return
-	}
-	time.AfterFunc(b.settleDelay, func() {
-		b.settling.Delete(lotID)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := b.store.Enqueue(ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lotID}); err != nil {
-			b.logger.Warn("settling an offer", "lot_id", lotID, "error", err)
-		}
-	})
 }
 
 // claimState is what the claim dialog carries (signed) from the click to the submission.

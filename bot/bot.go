@@ -113,9 +113,6 @@ type Bot struct {
 	jitter func() float64
 	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
 	outboxNow func() time.Time
-	// settling holds the lots with a refresh pending after a click (see settle).
-	settling    sync.Map
-	settleDelay time.Duration
 
 	mu      sync.RWMutex
 	actions map[string]ActionHandler
@@ -160,7 +157,7 @@ func New(d Deps) (*Bot, error) {
 		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
 		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
-		jitter: randFloat, outboxNow: time.Now, settleDelay: settleDelay,
+		jitter: randFloat, outboxNow: time.Now,
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}

@@ -120,11 +120,9 @@ func (s *session) claims(ctx context.Context) error {
 			return err
 		}
 	}
-	// A click's offer is refreshed once more a few seconds later (the bot's settle delay).
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(4 * time.Second):
+	// The offers are refreshed by the outbox a moment after each claim.
+	if err := s.delivered(ctx); err != nil {
+		return err
 	}
 	if _, err := s.command(ctx, s.coordinator(), s.rig.CoordChannel().Id, "/guichet status"); err != nil {
 		return err
