@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
@@ -196,8 +198,8 @@ func BenchmarkClaimClick(b *testing.B) {
 			}
 			defer resp.Body.Close()
 			var answer model.PostActionIntegrationResponse
-			if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK || answer.Update == nil {
-				return fmt.Errorf("direct click: %d %v, update %v", resp.StatusCode, err, answer.Update != nil)
+			if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(answer.EphemeralText, "✅") {
+				return fmt.Errorf("direct click: %d %v, answer %q", resp.StatusCode, err, answer.EphemeralText)
 			}
 			return nil
 		})
@@ -217,12 +219,23 @@ func BenchmarkClaimClick(b *testing.B) {
 	if _, err := click(noopTargets); err != nil {
 		b.Fatal(err)
 	}
-	var claimLat, noopLat, directLat []time.Duration
+	var claimLat, noopLat, directLat, shownLat []time.Duration
 	b.ResetTimer()
 	for k := range rounds {
 		sides := []func() error{
 			func() error { d, err := click(noopTargets); noopLat = append(noopLat, d...); return err },
-			func() error { d, err := click(claimTargets[k]); claimLat = append(claimLat, d...); return err },
+			func() error {
+				began := time.Now()
+				d, err := click(claimTargets[k])
+				claimLat = append(claimLat, d...)
+				if err == nil {
+					// A claim is confirmed privately at once; the offer itself is refreshed by
+					// the outbox a moment later. How long until every clicked offer shows it:
+					waitDelivered(b, r, time.Minute)
+					shownLat = append(shownLat, refreshedAfter(b, r, lots[k], began)...)
+				}
+				return err
+			},
 			func() error { d, err := clickDirect(directBodies[k]); directLat = append(directLat, d...); return err },
 		}
 		// Each side goes first, second and third in turn.
@@ -233,6 +246,9 @@ func BenchmarkClaimClick(b *testing.B) {
 			if err := side(); err != nil {
 				b.Fatal(err)
 			}
+			// What a side queued (offer refreshes, the coordination's notices, the board) is
+			// delivered before the next side clicks, so that no side pays for another's.
+			waitDelivered(b, r, time.Minute)
 			time.Sleep(150 * time.Millisecond)
 		}
 	}
@@ -262,10 +278,38 @@ func BenchmarkClaimClick(b *testing.B) {
 	b.ReportMetric(ms(percentile(directLat, 99)), "bot-alone-p99-ms")
 	b.ReportMetric(ms(cp50)/ms(np50), "p50-ratio")
 	b.ReportMetric(ms(cp99)/ms(np99), "p99-ratio")
+	b.ReportMetric(ms(percentile(shownLat, 50)), "offer-shown-p50-ms")
+	b.ReportMetric(ms(percentile(shownLat, 99)), "offer-shown-p99-ms")
 	b.ReportMetric(float64(len(claimLat)), "clicks/side")
 	b.Logf("claim p50 %.1f ms p99 %.1f ms; no-op p50 %.1f ms p99 %.1f ms; ratios p50 %.2f× p99 %.2f× (%d clicks per side, %d at once); the bot alone (straight to its port) p50 %.1f ms p99 %.1f ms",
 		ms(cp50), ms(cp99), ms(np50), ms(np99), ms(cp50)/ms(np50), ms(cp99)/ms(np99), len(claimLat), clickers,
 		ms(percentile(directLat, 50)), ms(percentile(directLat, 99)))
+	b.Logf("the clicked offers showed their holder (refresh delivered by the outbox) p50 %.1f ms p99 %.1f ms after the clicks began",
+		ms(percentile(shownLat, 50)), ms(percentile(shownLat, 99)))
+}
+
+// refreshedAfter returns, for each lot, how long after began the last refresh of its offer was
+// delivered (its copies updated in Mattermost).
+func refreshedAfter(b *testing.B, r *mmrig.Rig, lots []*guichet.Lot, began time.Time) []time.Duration {
+	b.Helper()
+	ids := make([]int64, len(lots))
+	for i, l := range lots {
+		ids[i] = l.ID
+	}
+	var at []time.Time
+	if err := r.DB().SQL().SelectContext(context.Background(), &at, `SELECT max(delivered_at) FROM outbox
+		WHERE kind = 'refresh_offer' AND (payload->>'lot_id')::bigint = ANY($1) AND delivered_at IS NOT NULL
+		GROUP BY payload->>'lot_id'`, pq.Int64Array(ids)); err != nil {
+		b.Fatal(err)
+	}
+	if len(at) != len(lots) {
+		b.Fatalf("%d of %d clicked offers refreshed", len(at), len(lots))
+	}
+	out := make([]time.Duration, len(at))
+	for i, t := range at {
+		out[i] = t.Sub(began)
+	}
+	return out
 }
 
 // atOnce runs fn(0) … fn(n-1) at the same moment and returns how long each took, or the first
