@@ -33,6 +33,10 @@ type Store interface {
 	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)
 	RecordOfferPost(ctx context.Context, p guichet.OfferPost) error
 	ForgetOfferPost(ctx context.Context, lotID int64, channelID string) error
+	// LotStates, OfferPostsOf and RecordOfferDelivered serve publications in batches (pass.go).
+	LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.LotState, map[int64]string, error)
+	OfferPostsOf(ctx context.Context, ids []int64) ([]guichet.OfferPost, error)
+	RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.OfferPost, now time.Time, version string) (bool, error)
 	Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error)
 
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error

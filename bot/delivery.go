@@ -15,45 +15,43 @@ import (
 // the database at delivery time, so a late delivery shows the current truth, and each is safe
 // to run twice.
 
-// publishOffer posts the offer of p.LotID in p.ChannelID and records the post. A lot that
-// stopped being open before its offer went out is not posted (the queued copy is forgotten);
-// a copy already posted is refreshed instead of posted again.
+// publishOffer posts the offer of p.LotID in p.ChannelID and records the post, rendered from
+// the state its pass read (pass.go). A lot that stopped being open before its offer went out
+// is not posted (the queued copy is forgotten); a copy already posted is refreshed instead of
+// posted again.
 func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	if p.LotID == 0 || p.ChannelID == "" {
 		return "", fmt.Errorf("%w: publish_offer needs lot_id and channel_id", errBadMessage)
 	}
-	st, err := b.store.LotState(ctx, p.LotID)
+	ps := passOf(ctx)
+	snap, err := b.passLot(ctx, ps, p.LotID)
 	if err != nil {
 		return "", err
 	}
-	ev, err := b.store.Event(ctx, st.Lot.EventID)
-	if err != nil {
-		return "", err
-	}
-	posts, err := b.store.OfferPosts(ctx, p.LotID)
-	if err != nil {
-		return "", err
-	}
-	for _, op := range posts {
-		if op.ChannelID == p.ChannelID {
-			post := b.OfferPost(st, ev, op.ChannelID)
-			post.Id = op.PostID
-			if _, err := b.client.UpdatePost(ctx, post); err != nil {
-				return "", err
-			}
-			return op.PostID, nil
+	if postID := snap.copies[p.ChannelID]; postID != "" {
+		post := b.OfferPost(snap.state, snap.event, p.ChannelID)
+		post.Id = postID
+		if _, err := b.client.UpdatePost(ctx, post); err != nil {
+			return "", err
 		}
+		return postID, nil
 	}
-	if st.Lot.Status != guichet.LotOpen {
+	if snap.state.Lot.Status != guichet.LotOpen {
 		return "", b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID)
 	}
-	created, err := b.client.CreatePost(ctx, b.OfferPost(st, ev, p.ChannelID), dedupeKey(m, p.ChannelID))
+	created, err := b.client.CreatePost(ctx, b.OfferPost(snap.state, snap.event, p.ChannelID), dedupeKey(m, p.ChannelID))
 	if err != nil {
 		return "", err
 	}
-	if err := b.store.RecordOfferPost(ctx, guichet.OfferPost{LotID: p.LotID, ChannelID: p.ChannelID, PostID: created.Id}); err != nil {
+	op := guichet.OfferPost{LotID: p.LotID, ChannelID: p.ChannelID, PostID: created.Id}
+	refreshed, err := b.recordOffer(ctx, m, op, snap.version)
+	if err != nil {
 		return "", err
 	}
+	if refreshed {
+		b.logger.Info("offer changed while it was posted, refresh queued", "lot_id", p.LotID, "channel_id", p.ChannelID)
+	}
+	ps.posted(m.ID, op, refreshed)
 	return created.Id, nil
 }
 

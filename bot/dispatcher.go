@@ -114,6 +114,7 @@ func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
 	// Refreshes of one lot or one board render the database state when they run, so one
 	// delivery stands for every such message taken in the same batch.
 	done := map[string]string{}
+	ctx = withPass(ctx, b.newPass(ctx, msgs))
 	for i, m := range msgs {
 		if ctx.Err() != nil || b.unreachable(done) {
 			b.release(msgs[i:], ctx.Err() == nil)
@@ -191,7 +192,9 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[st
 	postID, err := h(dctx, m, p)
 	switch {
 	case err == nil:
-		b.markDelivered(dctx, m, postID)
+		if !passOf(ctx).wasRecorded(m.ID) {
+			b.markDelivered(dctx, m, postID)
+		}
 		if key != "" {
 			done[key] = postID
 		}

@@ -93,6 +93,47 @@ func (d *DB) LotState(ctx context.Context, lotID int64) (*guichet.LotState, erro
 	return &guichet.LotState{Lot: l, Claims: claims}, nil
 }
 
+// lotVersion is an expression over a lot's row l that changes whenever anything its offer
+// shows changes: the lot's row and its claims, with their structures' names.
+const lotVersion = `md5(l::text || coalesce((SELECT string_agg(c::text || s.name, ',' ORDER BY c.id)
+	FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = l.id), ''))`
+
+// LotStates returns the states of the lots ids that exist, each with its version: a string
+// that changes whenever the lot or its claims change (RecordOfferDelivered compares it). The
+// versions are read first, then the claims: a change in between makes a state newer than its
+// version, never older, so a comparison at record time errs only towards a needless refresh.
+func (d *DB) LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.LotState, map[int64]string, error) {
+	var rows []struct {
+		guichet.Lot
+		Version string `db:"version"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT `+lotColumns+`, `+lotVersion+` AS version
+		FROM lots l WHERE l.id = ANY($1)`, pqInts(ids)); err != nil {
+		return nil, nil, fmt.Errorf("lot states: %w", err)
+	}
+	states := make(map[int64]*guichet.LotState, len(rows))
+	versions := make(map[int64]string, len(rows))
+	for i := range rows {
+		l := rows[i].Lot
+		states[l.ID] = &guichet.LotState{Lot: &l}
+		versions[l.ID] = rows[i].Version
+	}
+	if len(rows) == 0 {
+		return states, versions, nil
+	}
+	var claims []*guichet.Claim
+	if err := d.db.SelectContext(ctx, &claims, `SELECT `+claimColumns+`
+		FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = ANY($1) ORDER BY c.id`, pqInts(ids)); err != nil {
+		return nil, nil, fmt.Errorf("lot states claims: %w", err)
+	}
+	for _, c := range claims {
+		if st := states[c.LotID]; st != nil {
+			st.Claims = append(st.Claims, c)
+		}
+	}
+	return states, versions, nil
+}
+
 // Board implements guichet.LotStore.
 func (d *DB) Board(ctx context.Context, eventID int64) (*guichet.Board, error) {
 	e, err := d.Event(ctx, eventID)
@@ -241,6 +282,17 @@ func (d *DB) OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, 
 	var out []guichet.OfferPost
 	if err := d.db.SelectContext(ctx, &out, `SELECT lot_id, channel_id, post_id FROM offer_posts
 		WHERE lot_id = $1 AND post_id <> '' ORDER BY channel_id`, lotID); err != nil {
+		return nil, fmt.Errorf("offer posts: %w", err)
+	}
+	return out, nil
+}
+
+// OfferPostsOf returns the posted copies of the offers of lots ids, by lot and channel.
+// Copies queued but not yet posted are left out.
+func (d *DB) OfferPostsOf(ctx context.Context, ids []int64) ([]guichet.OfferPost, error) {
+	var out []guichet.OfferPost
+	if err := d.db.SelectContext(ctx, &out, `SELECT lot_id, channel_id, post_id FROM offer_posts
+		WHERE lot_id = ANY($1) AND post_id <> '' ORDER BY lot_id, channel_id`, pqInts(ids)); err != nil {
 		return nil, fmt.Errorf("offer posts: %w", err)
 	}
 	return out, nil

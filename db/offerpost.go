@@ -3,6 +3,9 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"guichet.dev/guichet"
 )
 
 // ForgetOfferPost removes a copy of an offer that was queued but never posted (its delivery was
@@ -14,4 +17,29 @@ func (d *DB) ForgetOfferPost(ctx context.Context, lotID int64, channelID string)
 		return fmt.Errorf("forget offer post: %w", err)
 	}
 	return nil
+}
+
+// RecordOfferDelivered records, in one statement, that outbox message msgID delivered the copy
+// p of an offer: the copy's post, and the message delivered at now. version is the version of
+// the lot's state the copy was rendered from (LotStates). If the lot has changed since, the
+// statement also queues a refresh of the lot's offer and reports it: the change's own refresh
+// may have run before this copy was recorded, and missed it.
+func (d *DB) RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.OfferPost, now time.Time, version string) (refreshQueued bool, err error) {
+	err = d.db.GetContext(ctx, &refreshQueued, `
+		WITH copy AS (
+			INSERT INTO offer_posts (lot_id, channel_id, post_id, posted_at) VALUES ($1, $2, $3, now())
+			ON CONFLICT (lot_id, channel_id) DO UPDATE SET post_id = EXCLUDED.post_id, posted_at = now()
+		), delivered AS (
+			UPDATE outbox SET delivered_at = $5, post_id = $3, last_error = '' WHERE id = $4
+		), changed AS (
+			SELECT l.id FROM lots l WHERE l.id = $1 AND `+lotVersion+` <> $6
+		), queued AS (
+			INSERT INTO outbox (kind, payload) SELECT $7, jsonb_build_object('lot_id', id) FROM changed RETURNING id
+		)
+		SELECT CASE WHEN EXISTS (SELECT FROM queued) THEN (SELECT true FROM pg_notify('guichet_outbox', '')) ELSE false END`,
+		p.LotID, p.ChannelID, p.PostID, msgID, now, version, string(guichet.OutboxRefreshOffer))
+	if err != nil {
+		return false, fmt.Errorf("record offer delivered: %w", err)
+	}
+	return refreshQueued, nil
 }

@@ -1,0 +1,73 @@
+package db_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+)
+
+func TestRecordOfferDeliveredQueuesARefreshWhenTheLotChanged(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 2, "resto", "restauration")
+	lot := b.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Budget: 540000,
+		Mode: guichet.Shared, MaxSuppliers: 4})
+	other := b.lot(t, &guichet.Lot{Code: "PDJ", Title: "Petit déjeuner", Category: "restauration", Quantity: 10, Budget: 1000})
+	_, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+	require.NoError(t, err)
+	var msgs []int64
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &msgs, `SELECT id FROM outbox WHERE kind = 'publish_offer'
+		AND (payload->>'lot_id')::bigint = $1 ORDER BY id`, lot.ID))
+	require.Len(t, msgs, 2)
+
+	states, versions, err := b.db.LotStates(b.ctx, []int64{lot.ID, other.ID, 987654})
+	require.NoError(t, err)
+	require.Len(t, states, 2, "a lot that does not exist is left out")
+	require.Equal(t, "DEJ", states[lot.ID].Lot.Code)
+	require.Empty(t, states[lot.ID].Claims)
+	require.NotEqual(t, versions[lot.ID], versions[other.ID])
+	refreshes := func() int {
+		return b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND (payload->>'lot_id')::bigint = $1`, lot.ID)
+	}
+
+	// Unchanged: the copy is recorded, the message delivered, nothing queued.
+	now := time.Now().Truncate(time.Millisecond)
+	queued, err := b.db.RecordOfferDelivered(b.ctx, msgs[0], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"},
+		now, versions[lot.ID])
+	require.NoError(t, err)
+	require.False(t, queued)
+	require.Zero(t, refreshes())
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE id = $1 AND delivered_at = $2 AND post_id = 'post-0'`, msgs[0], now))
+	posts, err := b.db.OfferPostsOf(b.ctx, []int64{lot.ID, other.ID})
+	require.NoError(t, err)
+	require.Equal(t, []guichet.OfferPost{{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"}}, posts,
+		"copies queued but not posted are left out")
+
+	// A claim changes the lot's version: recording a copy rendered before it queues a refresh.
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID, Quantity: 100}, time.Now())
+	require.NoError(t, err)
+	before := refreshes()
+	after, versionsAfter, err := b.db.LotStates(b.ctx, []int64{lot.ID})
+	require.NoError(t, err)
+	require.Len(t, after[lot.ID].Claims, 1)
+	require.Equal(t, "resto 1", after[lot.ID].Claims[0].SupplierName)
+	require.NotEqual(t, versions[lot.ID], versionsAfter[lot.ID])
+	queued, err = b.db.RecordOfferDelivered(b.ctx, msgs[1], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1"},
+		now, versions[lot.ID])
+	require.NoError(t, err)
+	require.True(t, queued)
+	require.Equal(t, before+1, refreshes())
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE id = $1 AND delivered_at IS NOT NULL`, msgs[1]))
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM offer_posts WHERE lot_id = $1 AND post_id <> ''`, lot.ID))
+
+	// The version of the day records without a refresh.
+	_, err = b.db.SQL().ExecContext(b.ctx, `UPDATE outbox SET delivered_at = NULL WHERE id = $1`, msgs[1])
+	require.NoError(t, err)
+	queued, err = b.db.RecordOfferDelivered(b.ctx, msgs[1], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1"},
+		now, versionsAfter[lot.ID])
+	require.NoError(t, err)
+	require.False(t, queued)
+	require.Equal(t, before+1, refreshes())
+}
