@@ -2,11 +2,13 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"guichet.dev/guichet"
 )
@@ -15,6 +17,12 @@ import (
 const MaxNoteLength = 1000
 
 // Claim implements guichet.ClaimStore.
+//
+// It is one transaction of four round trips (five when another transaction changed the lot's
+// claims while this one waited for its lock): BEGIN; claimReadQuery, which locks the lot and
+// returns all that the rules need; the rules in Go (membership, a claim already there,
+// checkOpen, grantable, the amounts from guichet.LotAmounts, the lot's status); claimWriteQuery,
+// which writes everything at once; COMMIT.
 func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
 	if req.Quantity < 0 || req.Quantity > guichet.MaxQuantity {
 		return nil, guichet.Errorf(guichet.EINVALID, "ErrQuantity", "Value", req.Quantity, "Max", guichet.MaxQuantity)
@@ -25,86 +33,229 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 	}
 	var res *guichet.ClaimResult
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, err := lockLot(ctx, tx, req.LotID)
+		v, err := d.readForClaim(ctx, tx, req)
 		if err != nil {
 			return err
 		}
-		ok, err := isMember(ctx, tx, req.SupplierID, req.Actor.UserID)
-		if err != nil {
-			return fmt.Errorf("membership: %w", err)
-		}
-		if !ok {
+		lot := &v.lot
+		if !v.member {
 			return guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember")
 		}
-		claims, err := lockedClaims(ctx, tx, lot.ID)
-		if err != nil {
-			return err
-		}
-		for _, c := range claims {
-			if c.SupplierID == req.SupplierID && c.Status.Active() {
-				res = &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true}
-				return nil
-			}
+		if c := activeClaim(v.claims, req.SupplierID); c != nil {
+			res = &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true, Locale: v.event.Locale}
+			return nil
 		}
 		if err := checkOpen(lot, now); err != nil {
 			return err
 		}
-		qty, err := grantable(lot, claims, req.Quantity)
+		qty, err := grantable(lot, v.claims, req.Quantity)
 		if err != nil {
 			return err
 		}
-		status := guichet.ClaimAwarded
+		c := &guichet.Claim{LotID: lot.ID, SupplierID: req.SupplierID, Quantity: qty, ClickedBy: req.Actor.UserID,
+			Note: req.Note, Status: guichet.ClaimAwarded, SupplierName: v.supplierName}
+		action, notice := "claim.award", "NoticeClaimed"
 		if lot.Award == guichet.Review {
-			status = guichet.ClaimPending
-		}
-		c := &guichet.Claim{}
-		if err := tx.GetContext(ctx, c, `
-			INSERT INTO claims (lot_id, supplier_id, quantity, clicked_by, note, status)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			RETURNING id, lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status, reason, created_at, updated_at`,
-			lot.ID, req.SupplierID, qty, req.Actor.UserID, req.Note, status); err != nil {
-			return fmt.Errorf("insert claim: %w", err)
-		}
-		if err := tx.GetContext(ctx, &c.SupplierName, `SELECT name FROM suppliers WHERE id = $1`, req.SupplierID); err != nil {
-			return fmt.Errorf("supplier name: %w", err)
-		}
-		action := "claim.award"
-		notice := "NoticeClaimed"
-		if status == guichet.ClaimPending {
+			c.Status = guichet.ClaimPending
 			action, notice = "claim.candidacy", "NoticeCandidacy"
 		}
-		if err := afterClaimChange(ctx, tx, lot); err != nil {
-			return err
+
+		// The amounts of the lot's awarded claims, the new one last (it has the largest id),
+		// and the status that follows; only amounts that change are written.
+		var awarded []*guichet.Claim
+		for _, o := range v.claims {
+			if o.Status == guichet.ClaimAwarded {
+				awarded = append(awarded, o)
+			}
 		}
-		if err := tx.GetContext(ctx, &c.Amount, `SELECT amount_cents FROM claims WHERE id = $1`, c.ID); err != nil {
-			return err
+		if c.Status == guichet.ClaimAwarded {
+			awarded = append(awarded, c)
 		}
-		if err := noticeCoordinator(ctx, tx, lot.EventID, notice, map[string]any{
-			"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
-			"Unit": lot.Unit, "Note": c.Note}); err != nil {
-			return err
+		amounts, next := settleLot(lot, awarded)
+		want := make(map[int64]guichet.Cents, len(awarded))
+		for i, a := range awarded {
+			want[a.ID] = amounts[i]
 		}
-		if err := audit(ctx, tx, req.Actor, action, lot.EventID, lot.ID, req.SupplierID, map[string]any{
-			"quantity": qty, "note": c.Note}); err != nil {
+		if c.Status == guichet.ClaimAwarded {
+			c.Amount = amounts[len(amounts)-1]
+		}
+		var ids, cents []int64
+		for _, o := range v.claims {
+			if a := want[o.ID]; a != o.Amount {
+				ids, cents = append(ids, o.ID), append(cents, int64(a))
+			}
+		}
+
+		kinds := []string{string(guichet.OutboxRefreshOffer)}
+		payloads := []guichet.OutboxPayload{{LotID: lot.ID}}
+		if v.event.CoordChannelID != "" {
+			kinds = append(kinds, string(guichet.OutboxNotice))
+			payloads = append(payloads, guichet.OutboxPayload{ChannelID: v.event.CoordChannelID, EventID: lot.EventID, MessageID: notice,
+				Args: map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
+					"Unit": lot.Unit, "Note": c.Note}})
+		}
+		kinds = append(kinds, string(guichet.OutboxRefreshBoard))
+		payloads = append(payloads, guichet.OutboxPayload{EventID: lot.EventID})
+		jsons := make([]string, len(payloads))
+		for i, p := range payloads {
+			if jsons[i], err = jsonArg(p); err != nil {
+				return err
+			}
+		}
+		detail, err := jsonArg(map[string]any{"quantity": qty, "note": c.Note})
+		if err != nil {
 			return err
 		}
 		// A claim only ever adds a reminder recipient (an award), so it does not resync the
 		// whole event's reminders, which would serialize every claim on the event's row.
-		if status == guichet.ClaimAwarded {
-			if err := addReminderRecipient(ctx, tx, lot.EventID, req.SupplierID); err != nil {
+		var reminderKinds []string
+		var reminderDues []time.Time
+		if c.Status == guichet.ClaimAwarded {
+			if reminderKinds, reminderDues, err = reminderRows(&v.event); err != nil {
 				return err
 			}
 		}
-		if err := enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID}); err != nil {
-			return err
+
+		if err := tx.QueryRowContext(ctx, claimWriteQuery,
+			lot.ID, req.SupplierID, qty, c.Amount, c.ClickedBy, c.Note, c.Status,
+			pqInts(ids), pqInts(cents), next,
+			pqStrings(kinds), pqStrings(jsons),
+			req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
+			pqStrings(reminderKinds), pq.Array(reminderDues),
+		).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return fmt.Errorf("write claim: %w", err)
 		}
-		res = &guichet.ClaimResult{Claim: c, Lot: lot}
+		lot.Status = next
+		res = &guichet.ClaimResult{Claim: c, Lot: lot, Locale: v.event.Locale}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// claimReadQuery ($1 lot, $2 supplier, $3 the clicking user) locks the lot for update (every
+// change to a lot's claims takes this lock first, which serialises the claims on one lot) and
+// its event in share mode (see reminderRows), and returns them with what the rules need:
+// whether the user is a member of the supplier, the supplier's name, and the lot's claims
+// with their structures' names, as JSON in id order.
+//
+// The claims are read with the statement's snapshot, taken before the lock was granted, so
+// they miss the changes of a transaction that held the lock meanwhile. Every transaction that
+// changes a lot's claims also writes the lot's row (afterClaimChange, touchLot, claimWriteQuery;
+// a cancellation sets its status), so such a change shows as a newer version of the row than
+// the snapshot's: "stale" is then true and the claims are read again.
+const claimReadQuery = `
+	SELECT l.id, l.event_id, l.code, l.title, l.category, l.description, l.quantity, l.unit, l.budget_cents,
+		l.slot_start, l.slot_end, l.place, l.mode, l.max_suppliers, l.award, l.deadline, l.status,
+		l.cancel_reason, l.created_at,
+		e.day, e.time_zone, e.coord_channel_id, e.status, e.reminders, e.locale,
+		EXISTS (SELECT 1 FROM supplier_members m WHERE m.supplier_id = $2 AND m.user_id = $3 AND m.user_id <> ''),
+		coalesce((SELECT name FROM suppliers WHERE id = $2), ''),
+		(SELECT json_agg(json_build_object('id', c.id, 'lot_id', c.lot_id, 'supplier_id', c.supplier_id,
+				'quantity', c.quantity, 'amount_cents', c.amount_cents, 'clicked_by', c.clicked_by, 'note', c.note,
+				'status', c.status, 'reason', c.reason, 'created_at', c.created_at, 'updated_at', c.updated_at,
+				'supplier_name', s.name) ORDER BY c.id)
+			FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = $1),
+		l.ctid <> (SELECT ctid FROM lots WHERE id = $1) AS stale
+	FROM lots l JOIN events e ON e.id = l.event_id
+	WHERE l.id = $1
+	FOR UPDATE OF l FOR SHARE OF e`
+
+// claimWriteQuery writes a new claim and all that follows from it in one statement: the claim
+// ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), the new
+// amounts of the lot's other claims ($8 ids, $9 amounts), the lot's status ($10, written even
+// when unchanged: see claimReadQuery), the outbox messages in order ($11 kinds, $12 payloads)
+// with the dispatchers' wake-up, the audit entry ($13 actor id, $14 actor name, $15 action,
+// $16 event, $17 detail) and the structure's reminder rows ($18 kinds, $19 due times). It
+// returns the claim's id and times.
+const claimWriteQuery = `
+	WITH claim AS (
+		INSERT INTO claims (lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, created_at, updated_at
+	), amounts AS (
+		UPDATE claims c SET amount_cents = a.amount
+		FROM unnest($8::bigint[], $9::bigint[]) AS a(id, amount) WHERE c.id = a.id
+	), lot AS (
+		UPDATE lots SET status = $10 WHERE id = $1
+	), outbox AS (
+		INSERT INTO outbox (kind, payload)
+		SELECT o.kind, o.payload::jsonb FROM unnest($11::text[], $12::text[]) WITH ORDINALITY AS o(kind, payload, n)
+		ORDER BY o.n
+	), audit AS (
+		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
+		VALUES ($13, $14, $15, $16, $1, $2, $17::jsonb)
+	), reminders AS (
+		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
+		SELECT $16, r.kind, $2, r.due_at FROM unnest($18::text[], $19::timestamptz[]) AS r(kind, due_at)
+		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
+	)
+	SELECT claim.id, claim.created_at, claim.updated_at FROM claim, pg_notify('guichet_outbox', '')`
+
+// claimView is what claimReadQuery returns.
+type claimView struct {
+	lot          guichet.Lot
+	event        guichet.Event // the columns claimReadQuery reads
+	member       bool
+	supplierName string
+	claims       []*guichet.Claim
+}
+
+// claimJSON is a claim as claimReadQuery aggregates it.
+type claimJSON struct {
+	ID           int64               `json:"id"`
+	LotID        int64               `json:"lot_id"`
+	SupplierID   int64               `json:"supplier_id"`
+	Quantity     int64               `json:"quantity"`
+	Amount       guichet.Cents       `json:"amount_cents"`
+	ClickedBy    string              `json:"clicked_by"`
+	Note         string              `json:"note"`
+	Status       guichet.ClaimStatus `json:"status"`
+	Reason       string              `json:"reason"`
+	CreatedAt    time.Time           `json:"created_at"`
+	UpdatedAt    time.Time           `json:"updated_at"`
+	SupplierName string              `json:"supplier_name"`
+}
+
+// readForClaim runs claimReadQuery, and reads the lot's claims again if they were stale.
+func (d *DB) readForClaim(ctx context.Context, tx *sqlx.Tx, req guichet.ClaimRequest) (*claimView, error) {
+	v := &claimView{}
+	l, e := &v.lot, &v.event
+	var claims []byte
+	var stale bool
+	err := tx.QueryRowContext(ctx, claimReadQuery, req.LotID, req.SupplierID, req.Actor.UserID).Scan(
+		&l.ID, &l.EventID, &l.Code, &l.Title, &l.Category, &l.Description, &l.Quantity, &l.Unit, &l.Budget,
+		&l.SlotStart, &l.SlotEnd, &l.Place, &l.Mode, &l.MaxSuppliers, &l.Award, &l.Deadline, &l.Status,
+		&l.CancelReason, &l.CreatedAt,
+		&e.Day, &e.TimeZone, &e.CoordChannelID, &e.Status, &e.Reminders, &e.Locale,
+		&v.member, &v.supplierName, &claims, &stale)
+	if err != nil {
+		return nil, notFound(err, "ErrLotNotFound", "Code", req.LotID)
+	}
+	e.ID = l.EventID
+	if !v.member {
+		return v, nil
+	}
+	if stale {
+		v.claims, err = lockedClaims(ctx, tx, l.ID)
+		return v, err
+	}
+	if claims == nil {
+		return v, nil
+	}
+	var rows []claimJSON
+	if err := json.Unmarshal(claims, &rows); err != nil {
+		return nil, fmt.Errorf("lot claims: %w", err)
+	}
+	v.claims = make([]*guichet.Claim, len(rows))
+	for i, r := range rows {
+		v.claims[i] = &guichet.Claim{ID: r.ID, LotID: r.LotID, SupplierID: r.SupplierID, Quantity: r.Quantity, Amount: r.Amount,
+			ClickedBy: r.ClickedBy, Note: r.Note, Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+			SupplierName: r.SupplierName}
+	}
+	return v, nil
 }
 
 // checkOpen refuses claims on a lot that is not open or whose deadline has passed.
@@ -161,33 +312,14 @@ func lockedClaims(ctx context.Context, tx *sqlx.Tx, lotID int64) ([]*guichet.Cla
 	return claims, nil
 }
 
-// afterClaimChange recomputes the awarded claims' amounts, sets the lot's status from its
-// awards (filled when full, open again when not) and queues the refresh of every offer copy.
-// The caller holds the lot lock.
-func afterClaimChange(ctx context.Context, tx *sqlx.Tx, lot *guichet.Lot) error {
-	var awarded []struct {
-		ID       int64 `db:"id"`
-		Quantity int64 `db:"quantity"`
-	}
-	if err := tx.SelectContext(ctx, &awarded, `SELECT id, quantity FROM claims
-		WHERE lot_id = $1 AND status = 'awarded' ORDER BY id`, lot.ID); err != nil {
-		return fmt.Errorf("awarded claims: %w", err)
-	}
+// settleLot returns the amounts of the lot's awarded claims (in id order) and the lot's status
+// that follows from them: filled when full, open again when not.
+func settleLot(lot *guichet.Lot, awarded []*guichet.Claim) ([]guichet.Cents, guichet.LotStatus) {
 	qty := make([]int64, len(awarded))
 	var total int64
 	for i, a := range awarded {
 		qty[i] = a.Quantity
 		total += a.Quantity
-	}
-	amounts := guichet.LotAmounts(lot, qty)
-	for i, a := range awarded {
-		if _, err := tx.ExecContext(ctx, `UPDATE claims SET amount_cents = $2 WHERE id = $1`, a.ID, amounts[i]); err != nil {
-			return fmt.Errorf("claim amount: %w", err)
-		}
-	}
-	// Claims no longer awarded hold no money.
-	if _, err := tx.ExecContext(ctx, `UPDATE claims SET amount_cents = 0 WHERE lot_id = $1 AND status <> 'awarded' AND amount_cents <> 0`, lot.ID); err != nil {
-		return fmt.Errorf("reset amounts: %w", err)
 	}
 	full := total >= lot.Quantity || len(awarded) >= lot.MaxSuppliers
 	next := lot.Status
@@ -197,13 +329,43 @@ func afterClaimChange(ctx context.Context, tx *sqlx.Tx, lot *guichet.Lot) error 
 	case lot.Status == guichet.LotFilled && !full:
 		next = guichet.LotOpen
 	}
-	if next != lot.Status {
-		if _, err := tx.ExecContext(ctx, `UPDATE lots SET status = $2 WHERE id = $1`, lot.ID, next); err != nil {
-			return fmt.Errorf("lot status: %w", err)
-		}
-		lot.Status = next
+	return guichet.LotAmounts(lot, qty), next
+}
+
+// afterClaimChange recomputes the awarded claims' amounts, sets the lot's status from its
+// awards (filled when full, open again when not) and queues the refresh of every offer copy.
+// The caller holds the lot lock. It writes the lot's row even when its status is unchanged
+// (see claimReadQuery).
+func afterClaimChange(ctx context.Context, tx *sqlx.Tx, lot *guichet.Lot) error {
+	var awarded []*guichet.Claim
+	if err := tx.SelectContext(ctx, &awarded, `SELECT id, quantity FROM claims
+		WHERE lot_id = $1 AND status = 'awarded' ORDER BY id`, lot.ID); err != nil {
+		return fmt.Errorf("awarded claims: %w", err)
 	}
+	amounts, next := settleLot(lot, awarded)
+	for i, a := range awarded {
+		if _, err := tx.ExecContext(ctx, `UPDATE claims SET amount_cents = $2 WHERE id = $1`, a.ID, amounts[i]); err != nil {
+			return fmt.Errorf("claim amount: %w", err)
+		}
+	}
+	// Claims no longer awarded hold no money.
+	if _, err := tx.ExecContext(ctx, `UPDATE claims SET amount_cents = 0 WHERE lot_id = $1 AND status <> 'awarded' AND amount_cents <> 0`, lot.ID); err != nil {
+		return fmt.Errorf("reset amounts: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE lots SET status = $2 WHERE id = $1`, lot.ID, next); err != nil {
+		return fmt.Errorf("lot status: %w", err)
+	}
+	lot.Status = next
 	return enqueue(ctx, tx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID})
+}
+
+// touchLot writes the lot's row unchanged, for a transaction that changes the lot's claims
+// without afterClaimChange (see claimReadQuery).
+func touchLot(ctx context.Context, tx *sqlx.Tx, lotID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE lots SET status = status WHERE id = $1`, lotID); err != nil {
+		return fmt.Errorf("touch lot: %w", err)
+	}
+	return nil
 }
 
 // activeClaim returns the supplier's active claim on the locked lot.
@@ -345,6 +507,9 @@ func (d *DB) Decline(ctx context.Context, actor guichet.Actor, lotID, supplierID
 			return fmt.Errorf("decline: %w", err)
 		}
 		c.Status, c.Reason = guichet.ClaimDeclined, reason
+		if err := touchLot(ctx, tx, lot.ID); err != nil {
+			return err
+		}
 		if err := noticeSupplier(ctx, tx, supplierID, "NoticeDeclined", map[string]any{
 			"Code": lot.Code, "Title": lot.Title, "Reason": reason}); err != nil {
 			return err

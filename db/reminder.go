@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"guichet.dev/guichet"
 )
@@ -63,44 +62,32 @@ func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 	return nil
 }
 
-// addReminderRecipient gives a structure that has just been awarded a lot of the event its
-// reminder rows (one per kind of the event's schedule), if it has none yet: what syncReminders
-// would do after an award, without its cost. It locks the event row in share mode, so that
-// claims on one event do not wait for each other, while a change of the event's schedule
-// (syncReminders, which locks the row for update) waits for them and then sees their rows.
-func addReminderRecipient(ctx context.Context, tx *sqlx.Tx, eventID, supplierID int64) error {
-	var e guichet.Event
-	if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1 FOR SHARE`, eventID); err != nil {
-		return notFound(err, "ErrEventNotFound", "Slug", eventID)
-	}
+// reminderRows returns the reminder rows (kinds and due times in UTC) that a structure just
+// awarded a lot of event e gets: one per kind of the event's schedule, none on a draft. This is
+// what syncReminders would add after an award, without its cost: the claim inserts them
+// (claimWriteQuery, ON CONFLICT DO NOTHING) after reading e with its row locked in share mode
+// (claimReadQuery), so that claims on one event do not wait for each other, while a change of
+// the event's schedule (syncReminders, which locks the row for update) waits for them and then
+// sees their rows.
+func reminderRows(e *guichet.Event) ([]string, []time.Time, error) {
 	if e.Status == guichet.EventDraft {
-		return nil
+		return nil, nil, nil
 	}
 	specs, err := guichet.ParseReminders(e.Reminders)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var kinds []string
 	var dues []time.Time
 	for _, s := range specs {
 		due, err := e.LocalTime(-s.DaysBefore, s.Hour, s.Minute)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		kinds = append(kinds, string(s.Kind()))
 		dues = append(dues, due.UTC())
 	}
-	if len(kinds) == 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $1, k.kind, $2, k.due_at FROM unnest($3::text[], $4::timestamptz[]) AS k(kind, due_at)
-		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING`,
-		eventID, supplierID, pqStrings(kinds), pq.Array(dues)); err != nil {
-		return fmt.Errorf("add reminder recipient: %w", err)
-	}
-	return nil
+	return kinds, dues, nil
 }
 
 func toAny(ids []int64) []any {

@@ -1,0 +1,473 @@
+package db_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+)
+
+// effects is what a claim left behind it: outbox messages, audit entries and reminder rows
+// written after a mark.
+type effects struct {
+	Outbox    []string // "kind payload", payload as PostgreSQL normalises jsonb
+	Audit     []string // "actor_id actor_name action event lot supplier detail"
+	Reminders []string // "kind supplier due_at"
+}
+
+type mark struct{ outbox, audit, reminders int64 }
+
+func (b *bundle) mark(t *testing.T) mark {
+	t.Helper()
+	var m mark
+	require.NoError(t, b.db.SQL().QueryRowxContext(b.ctx, `SELECT
+		(SELECT coalesce(max(id), 0) FROM outbox), (SELECT coalesce(max(id), 0) FROM audit),
+		(SELECT coalesce(max(id), 0) FROM reminders)`).Scan(&m.outbox, &m.audit, &m.reminders))
+	return m
+}
+
+func (b *bundle) since(t *testing.T, m mark) effects {
+	t.Helper()
+	var e effects
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &e.Outbox,
+		`SELECT kind || ' ' || payload::text FROM outbox WHERE id > $1 ORDER BY id`, m.outbox))
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &e.Audit, `SELECT concat_ws(' ', actor_id, actor_name, action,
+		event_id, lot_id, supplier_id, detail::text) FROM audit WHERE id > $1 ORDER BY id`, m.audit))
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &e.Reminders, `SELECT concat_ws(' ', kind, supplier_id,
+		to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"')) FROM reminders WHERE id > $1 ORDER BY kind, supplier_id`, m.reminders))
+	return e
+}
+
+// jsonb returns v as PostgreSQL prints it once stored as jsonb.
+func (b *bundle) jsonb(t *testing.T, v any) string {
+	t.Helper()
+	js, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out string
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &out, `SELECT $1::jsonb::text`, string(js)))
+	return out
+}
+
+// A claim writes exactly: the offer refresh, the coordinator's notice and the board refresh (in
+// that order), one audit entry and, for an award on a published event, the structure's reminder
+// rows; its amount and the other claims' follow the lot's budget; a second click changes nothing.
+func TestClaimWritesItsEffects(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 3, "loc", "location-materiel")
+	lot := b.lot(t, &guichet.Lot{Code: "LOC", Title: "Location", Category: "location-materiel", Quantity: 60, Unit: "chaises",
+		Budget: 70000, Mode: guichet.Shared, MaxSuppliers: 3})
+	_, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+	require.NoError(t, err)
+	ev := b.event.ID
+
+	m := b.mark(t)
+	first, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 40, Note: "  livrées la veille "}, time.Now())
+	require.NoError(t, err)
+	require.False(t, first.Existing)
+	require.Equal(t, "fr", first.Locale)
+	c := first.Claim
+	require.NotZero(t, c.ID)
+	require.Equal(t, lot.ID, c.LotID)
+	require.Equal(t, sups[0].ID, c.SupplierID)
+	require.Equal(t, int64(40), c.Quantity)
+	require.Equal(t, guichet.Cents(46667), c.Amount, "40 of 60 hold two thirds of the budget")
+	require.Equal(t, "livrées la veille", c.Note)
+	require.Equal(t, sups[0].Members[0].UserID, c.ClickedBy)
+	require.Equal(t, guichet.ClaimAwarded, c.Status)
+	require.Equal(t, "loc 0", c.SupplierName)
+	require.False(t, c.CreatedAt.IsZero())
+	require.Equal(t, guichet.LotOpen, first.Lot.Status)
+	require.Equal(t, "LOC", first.Lot.Code)
+	require.Equal(t, effects{
+		Outbox: []string{
+			"refresh_offer " + b.jsonb(t, guichet.OutboxPayload{LotID: lot.ID}),
+			"notice " + b.jsonb(t, guichet.OutboxPayload{ChannelID: "coord-channel", EventID: ev, MessageID: "NoticeClaimed",
+				Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": "livrées la veille"}}),
+			"refresh_board " + b.jsonb(t, guichet.OutboxPayload{EventID: ev}),
+		},
+		Audit: []string{fmt.Sprintf("loc0-user loc0 claim.award %d %d %d %s", ev, lot.ID, sups[0].ID,
+			b.jsonb(t, map[string]any{"quantity": 40, "note": "livrées la veille"}))},
+		Reminders: []string{
+			fmt.Sprintf("j1 %d 2027-04-14T07:00Z", sups[0].ID),
+			fmt.Sprintf("j7 %d 2027-04-08T07:00Z", sups[0].ID),
+		},
+	}, b.since(t, m))
+	var stored guichet.Claim
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &stored, `SELECT id, lot_id, supplier_id, quantity, amount_cents,
+		clicked_by, note, status, reason, created_at, updated_at FROM claims WHERE id = $1`, c.ID))
+	stored.SupplierName = c.SupplierName
+	require.True(t, stored.CreatedAt.Equal(c.CreatedAt))
+	require.True(t, stored.UpdatedAt.Equal(c.UpdatedAt))
+	stored.CreatedAt, stored.UpdatedAt = c.CreatedAt, c.UpdatedAt
+	require.Equal(t, *c, stored, "the result is the stored claim")
+
+	// The rest of the lot fills it: the first claim's amount follows, to the cent.
+	m = b.mark(t)
+	second, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID}, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, int64(20), second.Claim.Quantity)
+	require.Equal(t, guichet.Cents(23333), second.Claim.Amount)
+	require.Equal(t, guichet.LotFilled, second.Lot.Status)
+	st, err := b.db.LotState(b.ctx, lot.ID)
+	require.NoError(t, err)
+	require.Equal(t, guichet.LotFilled, st.Lot.Status)
+	require.Equal(t, []guichet.Cents{46667, 23333}, []guichet.Cents{st.Awarded()[0].Amount, st.Awarded()[1].Amount})
+	got := b.since(t, m)
+	require.Len(t, got.Outbox, 3)
+	require.Len(t, got.Audit, 1)
+	require.Len(t, got.Reminders, 2)
+
+	// A second click returns the claim as it is and writes nothing.
+	m = b.mark(t)
+	again, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID, Quantity: 5}, time.Now())
+	require.NoError(t, err)
+	require.True(t, again.Existing)
+	require.Equal(t, "fr", again.Locale)
+	require.Equal(t, second.Claim.ID, again.Claim.ID)
+	require.Equal(t, int64(20), again.Claim.Quantity)
+	require.Equal(t, guichet.Cents(23333), again.Claim.Amount)
+	require.Equal(t, "loc 1", again.Claim.SupplierName)
+	require.True(t, again.Claim.CreatedAt.Equal(second.Claim.CreatedAt))
+	require.Equal(t, guichet.LotFilled, again.Lot.Status)
+	require.Equal(t, effects{}, b.since(t, m))
+
+	// Full: refused, nothing written.
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[2]), LotID: lot.ID, SupplierID: sups[2].ID}, time.Now())
+	requireError(t, err, guichet.ECONFLICT, "ErrLotFull", map[string]any{"Code": "LOC"})
+	require.Equal(t, effects{}, b.since(t, m))
+
+	// A withdrawal reopens the lot; the next claim takes what is left and the amounts follow.
+	_, err = b.db.Withdraw(b.ctx, member(sups[0]), lot.ID, sups[0].ID, "")
+	require.NoError(t, err)
+	third, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[2]), LotID: lot.ID, SupplierID: sups[2].ID, Quantity: 30}, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, guichet.LotOpen, third.Lot.Status)
+	require.Equal(t, guichet.Cents(35000), third.Claim.Amount)
+	st, err = b.db.LotState(b.ctx, lot.ID)
+	require.NoError(t, err)
+	amounts := map[int64]guichet.Cents{}
+	for _, c := range st.Claims {
+		amounts[c.SupplierID] = c.Amount
+	}
+	require.Equal(t, map[int64]guichet.Cents{sups[0].ID: 0, sups[1].ID: 23333, sups[2].ID: 35000}, amounts)
+}
+
+// A candidacy on a review lot is pending: no money, no reminders, the coordinator is told of a
+// candidacy; an event in English answers in English; without a coordination channel no notice.
+func TestCandidacyWritesItsEffects(t *testing.T) {
+	b := setup(t)
+	e := &guichet.Event{Slug: "forum", Name: "Forum", Day: time.Date(2027, 6, 10, 0, 0, 0, 0, time.UTC), Locale: "en"}
+	require.NoError(t, b.db.CreateEvent(b.ctx, coordinator, e))
+	sups := b.suppliers(t, 1, "imp", "impression")
+	lots := []*guichet.Lot{{Code: "IMP", Title: "Impression", Category: "impression", Quantity: 1, Budget: 120000, Award: guichet.Review}}
+	require.NoError(t, b.db.AddLots(b.ctx, coordinator, e.ID, lots))
+	_, err := b.db.Publish(b.ctx, coordinator, e.ID)
+	require.NoError(t, err)
+
+	m := b.mark(t)
+	r, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lots[0].ID, SupplierID: sups[0].ID, Note: "devis"}, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "en", r.Locale)
+	require.Equal(t, guichet.ClaimPending, r.Claim.Status)
+	require.Equal(t, guichet.Cents(0), r.Claim.Amount)
+	require.Equal(t, guichet.LotOpen, r.Lot.Status)
+	require.Equal(t, effects{
+		Outbox: []string{
+			"refresh_offer " + b.jsonb(t, guichet.OutboxPayload{LotID: lots[0].ID}),
+			"refresh_board " + b.jsonb(t, guichet.OutboxPayload{EventID: e.ID}),
+		},
+		Audit: []string{fmt.Sprintf("imp0-user imp0 claim.candidacy %d %d %d %s", e.ID, lots[0].ID, sups[0].ID,
+			b.jsonb(t, map[string]any{"quantity": 1, "note": "devis"}))},
+	}, b.since(t, m))
+
+	again, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lots[0].ID, SupplierID: sups[0].ID}, time.Now())
+	require.NoError(t, err)
+	require.True(t, again.Existing)
+	require.Equal(t, "en", again.Locale)
+	require.Equal(t, r.Claim.ID, again.Claim.ID)
+	require.Equal(t, "devis", again.Claim.Note)
+
+	// Awarded by the coordinator, the structure gets its reminders.
+	_, err = b.db.Award(b.ctx, coordinator, lots[0].ID, sups[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM reminders WHERE event_id = $1 AND supplier_id = $2`, e.ID, sups[0].ID))
+}
+
+// Claims on a draft event write no reminder rows (drafts have none).
+func TestClaimOnDraftEventWritesNoReminders(t *testing.T) {
+	b := setup(t)
+	s := b.suppliers(t, 1, "pho", "photo")[0]
+	lot := b.lot(t, &guichet.Lot{Code: "PHO", Title: "Photos", Category: "photo", Quantity: 1, Budget: 60000})
+	r, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID}, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, guichet.Cents(60000), r.Claim.Amount)
+	require.Equal(t, guichet.LotFilled, r.Lot.Status)
+	require.Zero(t, b.count(t, `SELECT count(*) FROM reminders`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeClaimed'`))
+}
+
+func requireError(t *testing.T, err error, code, id string, args map[string]any) {
+	t.Helper()
+	e := guichet.AsError(err)
+	require.NotNil(t, e, "want %s, got %v", id, err)
+	require.Equal(t, code, e.Code)
+	require.Equal(t, id, e.MessageID)
+	for k, v := range args {
+		require.EqualValues(t, v, e.Args[k], "argument %s of %s", k, id)
+	}
+}
+
+// Every refusal names what was wrong and writes nothing.
+func TestClaimRefusals(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 2, "ref", "refus")
+	deadline := time.Date(2027, 4, 1, 12, 0, 0, 0, time.UTC)
+	excl := b.lot(t, &guichet.Lot{Code: "EXC", Title: "Exclusif", Category: "refus", Quantity: 3, Unit: "jours", Budget: 30000, Deadline: &deadline})
+	shared := b.lot(t, &guichet.Lot{Code: "PAR", Title: "Partagé", Category: "refus", Quantity: 10, Unit: "repas", Budget: 1000, Mode: guichet.Shared, MaxSuppliers: 5})
+	gone := b.lot(t, &guichet.Lot{Code: "ANN", Title: "Annulé", Category: "refus", Quantity: 1, Budget: 100})
+	require.NoError(t, b.db.CancelLot(b.ctx, coordinator, gone.ID, "plus besoin"))
+	_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: shared.ID, SupplierID: sups[0].ID, Quantity: 4}, time.Now())
+	require.NoError(t, err)
+	before := deadline.Add(-time.Hour)
+	m := b.mark(t)
+	claims := b.count(t, `SELECT count(*) FROM claims`)
+
+	for name, tc := range map[string]struct {
+		req  guichet.ClaimRequest
+		now  time.Time
+		code string
+		id   string
+		args map[string]any
+	}{
+		"negative quantity": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: shared.ID, SupplierID: sups[1].ID, Quantity: -1},
+			code: guichet.EINVALID, id: "ErrQuantity", args: map[string]any{"Value": -1, "Max": guichet.MaxQuantity}},
+		"note too long": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: shared.ID, SupplierID: sups[1].ID, Note: string(make([]byte, 1001))},
+			code: guichet.EINVALID, id: "ErrTooLong", args: map[string]any{"Field": "note", "Max": 1000}},
+		"no such lot": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: 987654, SupplierID: sups[1].ID},
+			code: guichet.ENOTFOUND, id: "ErrLotNotFound", args: map[string]any{"Code": 987654}},
+		"not a member": {req: guichet.ClaimRequest{Actor: member(sups[0]), LotID: shared.ID, SupplierID: sups[1].ID},
+			code: guichet.EFORBIDDEN, id: "ErrNotMember"},
+		"no such supplier": {req: guichet.ClaimRequest{Actor: member(sups[0]), LotID: shared.ID, SupplierID: 987654},
+			code: guichet.EFORBIDDEN, id: "ErrNotMember"},
+		"cancelled": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: gone.ID, SupplierID: sups[1].ID},
+			code: guichet.ECONFLICT, id: "ErrLotCancelled", args: map[string]any{"Code": "ANN"}},
+		"past the deadline": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: excl.ID, SupplierID: sups[1].ID}, now: deadline,
+			code: guichet.ECONFLICT, id: "ErrLotClosed", args: map[string]any{"Code": "EXC"}},
+		"part of an exclusive lot": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: excl.ID, SupplierID: sups[1].ID, Quantity: 2}, now: before,
+			code: guichet.EINVALID, id: "ErrExclusiveQuantity", args: map[string]any{"Code": "EXC", "Quantity": 3}},
+		"share too big": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: shared.ID, SupplierID: sups[1].ID, Quantity: 7},
+			code: guichet.ECONFLICT, id: "ErrShareTooBig", args: map[string]any{"Code": "PAR", "Remaining": 6, "Unit": "repas"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			now := tc.now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			_, err := b.db.Claim(b.ctx, tc.req, now)
+			requireError(t, err, tc.code, tc.id, tc.args)
+		})
+	}
+	require.Equal(t, effects{}, b.since(t, m))
+	require.Equal(t, claims, b.count(t, `SELECT count(*) FROM claims`))
+
+	// Taken: the error names who holds it.
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: excl.ID, SupplierID: sups[0].ID}, before)
+	require.NoError(t, err)
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: excl.ID, SupplierID: sups[1].ID}, before)
+	requireError(t, err, guichet.ECONFLICT, "ErrLotTaken", map[string]any{"Code": "EXC", "Supplier": "ref 0"})
+}
+
+// Claims, withdrawals, awards and declines racing on one shared lot leave it consistent: never
+// more than its quantity or its number of structures, and every amount is what the lot's budget
+// split over its awarded claims gives, the status filled exactly when it is full.
+func TestClaimsAndWithdrawalsRacingOnOneLot(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 12, "race", "course")
+	lot := b.lot(t, &guichet.Lot{Code: "RAC", Title: "Course", Category: "course", Quantity: 50, Budget: 100003, Mode: guichet.Shared, MaxSuppliers: 6})
+	review := b.lot(t, &guichet.Lot{Code: "REV", Title: "Sur dossier", Category: "course", Quantity: 50, Budget: 100003,
+		Mode: guichet.Shared, MaxSuppliers: 6, Award: guichet.Review})
+	_, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for i, s := range sups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			for range 25 {
+				var err error
+				switch rng.IntN(6) {
+				case 0, 1, 2:
+					_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID, Quantity: 1 + rng.Int64N(15)}, time.Now())
+				case 3:
+					_, err = b.db.Withdraw(b.ctx, member(s), lot.ID, s.ID, "")
+				case 4:
+					_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: review.ID, SupplierID: s.ID, Quantity: 1 + rng.Int64N(15)}, time.Now())
+				case 5:
+					if rng.IntN(2) == 0 {
+						_, err = b.db.Award(b.ctx, coordinator, review.ID, s.ID)
+					} else {
+						_, err = b.db.Decline(b.ctx, coordinator, review.ID, s.ID, "non")
+					}
+				}
+				if err != nil {
+					require.Contains(t, []string{guichet.ECONFLICT, guichet.ENOTFOUND, guichet.EINVALID}, guichet.ErrorCode(err), "%v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	for _, l := range []*guichet.Lot{lot, review} {
+		st, err := b.db.LotState(b.ctx, l.ID)
+		require.NoError(t, err)
+		var qty []int64
+		var total int64
+		for _, c := range st.Awarded() {
+			qty = append(qty, c.Quantity)
+			total += c.Quantity
+		}
+		require.LessOrEqual(t, total, l.Quantity)
+		require.LessOrEqual(t, len(qty), l.MaxSuppliers)
+		want := guichet.LotAmounts(st.Lot, qty)
+		for i, c := range st.Awarded() {
+			require.Equal(t, want[i], c.Amount, "claim %d of %s", c.ID, l.Code)
+		}
+		for _, c := range st.Claims {
+			if c.Status != guichet.ClaimAwarded {
+				require.Zero(t, c.Amount, "claim %d of %s holds no money", c.ID, l.Code)
+			}
+		}
+		full := total >= l.Quantity || len(qty) >= l.MaxSuppliers
+		require.Equal(t, full, st.Lot.Status == guichet.LotFilled, "%s: status %s with %d of %d", l.Code, st.Lot.Status, total, l.Quantity)
+		active := map[int64]int{}
+		for _, c := range st.Claims {
+			if c.Status.Active() {
+				active[c.SupplierID]++
+				require.Equal(t, 1, active[c.SupplierID], "one active claim per structure")
+			}
+		}
+	}
+}
+
+// A claim that waited for the lot's lock while another transaction changed its claims
+// (withdrawal, award, decline) decides on the claims as that transaction left them.
+func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		lot guichet.Lot
+		// before runs first; change is the transaction the claim waits for.
+		before func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier)
+		change func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error
+		// claimer claims (quantity 0) after change, and check sees the outcome.
+		claimer int
+		check   func(t *testing.T, r *guichet.ClaimResult, err error)
+	}{
+		"withdrawal": {
+			lot: guichet.Lot{Code: "RET", Title: "Retrait", Category: "attente", Quantity: 10, Budget: 1000, Mode: guichet.Shared, MaxSuppliers: 5},
+			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
+				for i, q := range []int64{4, 2} {
+					_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[i]), LotID: lot.ID, SupplierID: sups[i].ID, Quantity: q}, time.Now())
+					require.NoError(t, err)
+				}
+			},
+			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
+				_, err := b.db.Withdraw(b.ctx, member(sups[0]), lot.ID, sups[0].ID, "")
+				return err
+			},
+			claimer: 2,
+			check: func(t *testing.T, r *guichet.ClaimResult, err error) {
+				require.NoError(t, err)
+				require.Equal(t, int64(8), r.Claim.Quantity, "what is left once the withdrawal is counted")
+				require.Equal(t, guichet.Cents(800), r.Claim.Amount)
+			},
+		},
+		"award": {
+			lot: guichet.Lot{Code: "ATT", Title: "Attribution", Category: "attente", Quantity: 1, Budget: 1000, Award: guichet.Review},
+			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
+				_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
+				require.NoError(t, err)
+			},
+			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
+				_, err := b.db.Award(b.ctx, coordinator, lot.ID, sups[0].ID)
+				return err
+			},
+			claimer: 1,
+			check: func(t *testing.T, r *guichet.ClaimResult, err error) {
+				requireError(t, err, guichet.ECONFLICT, "ErrLotTaken", map[string]any{"Code": "ATT", "Supplier": "attente 0"})
+			},
+		},
+		"decline": {
+			lot: guichet.Lot{Code: "REF", Title: "Refus", Category: "attente", Quantity: 1, Budget: 1000, Award: guichet.Review},
+			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
+				_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
+				require.NoError(t, err)
+			},
+			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
+				_, err := b.db.Decline(b.ctx, coordinator, lot.ID, sups[0].ID, "non")
+				return err
+			},
+			claimer: 0,
+			check: func(t *testing.T, r *guichet.ClaimResult, err error) {
+				require.NoError(t, err)
+				require.False(t, r.Existing, "the declined candidacy is over: this is a new one")
+				require.Equal(t, guichet.ClaimPending, r.Claim.Status)
+			},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := setup(t)
+			sups := b.suppliers(t, 3, "attente", "attente")
+			lot := tc.lot
+			b.lot(t, &lot)
+			tc.before(b, &lot, sups)
+
+			// The change stops, holding the lot's lock, where it waits for the event's row
+			// (its reminders), which this transaction holds in share mode.
+			hold, err := b.db.SQL().BeginTxx(b.ctx, nil)
+			require.NoError(t, err)
+			defer hold.Rollback()
+			_, err = hold.ExecContext(b.ctx, `SELECT 1 FROM events WHERE id = $1 FOR SHARE`, b.event.ID)
+			require.NoError(t, err)
+			changed := make(chan error, 1)
+			go func() { changed <- tc.change(b, &lot, sups) }()
+			b.waitForLockWaits(t, 1)
+			type outcome struct {
+				r   *guichet.ClaimResult
+				err error
+			}
+			claimed := make(chan outcome, 1)
+			go func() {
+				s := sups[tc.claimer]
+				r, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID}, time.Now())
+				claimed <- outcome{r, err}
+			}()
+			b.waitForLockWaits(t, 2)
+			require.NoError(t, hold.Rollback())
+			require.NoError(t, <-changed)
+			o := <-claimed
+			tc.check(t, o.r, o.err)
+		})
+	}
+}
+
+// waitForLockWaits waits until n sessions of the test's database wait for a lock.
+func (b *bundle) waitForLockWaits(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := b.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		if got >= n {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "%d sessions wait for a lock, want %d", got, n)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
