@@ -66,35 +66,26 @@ func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers
 }
 
 func (d *DB) loadSuppliers(ctx context.Context, where string, args ...any) ([]*guichet.Supplier, error) {
-	var rows []supplierRow
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+supplierColumns+` FROM suppliers `+where, args...); err != nil {
+	// One query: each supplier with its members' ids and names, in the same (username) order.
+	var rows []struct {
+		supplierRow
+		MemberIDs   pq.StringArray `db:"member_ids"`
+		MemberNames pq.StringArray `db:"member_names"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT `+supplierColumns+`,
+		ARRAY(SELECT m.user_id FROM supplier_members m WHERE m.supplier_id = suppliers.id ORDER BY m.username) AS member_ids,
+		ARRAY(SELECT m.username FROM supplier_members m WHERE m.supplier_id = suppliers.id ORDER BY m.username) AS member_names
+		FROM suppliers `+where, args...); err != nil {
 		return nil, fmt.Errorf("select suppliers: %w", err)
 	}
 	out := make([]*guichet.Supplier, len(rows))
-	ids := make([]int64, len(rows))
-	byID := map[int64]*guichet.Supplier{}
 	for i := range rows {
 		s := rows[i].Supplier
 		s.Categories = []string(rows[i].Categories)
+		for j, id := range rows[i].MemberIDs {
+			s.Members = append(s.Members, guichet.Member{UserID: id, Username: rows[i].MemberNames[j]})
+		}
 		out[i] = &s
-		ids[i] = s.ID
-		byID[s.ID] = &s
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var members []struct {
-		SupplierID int64 `db:"supplier_id"`
-		guichet.Member
-	}
-	if err := d.db.SelectContext(ctx, &members, `
-		SELECT supplier_id, user_id, username FROM supplier_members
-		WHERE supplier_id = ANY($1) ORDER BY username`, pq.Int64Array(ids)); err != nil {
-		return nil, fmt.Errorf("select members: %w", err)
-	}
-	for _, m := range members {
-		s := byID[m.SupplierID]
-		s.Members = append(s.Members, m.Member)
 	}
 	return out, nil
 }
