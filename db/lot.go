@@ -93,10 +93,11 @@ func (d *DB) LotState(ctx context.Context, lotID int64) (*guichet.LotState, erro
 	return &guichet.LotState{Lot: l, Claims: claims}, nil
 }
 
-// lotVersion is an expression over a lot's row l that changes whenever anything its offer
-// shows changes: the lot's row and its claims, with their structures' names.
-const lotVersion = `md5(l::text || coalesce((SELECT string_agg(c::text || s.name, ',' ORDER BY c.id)
-	FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = l.id), ''))`
+// lotVersion is an expression over a lot's row l that changes whenever the lot's row or any
+// of its claims is written (a row's xmin is the transaction that wrote it): everything its
+// offer shows, since a change to a claim's structure does not refresh offers either.
+const lotVersion = `l.xmin::text || coalesce((SELECT string_agg(c.id::text || '.' || c.xmin::text, ',' ORDER BY c.id)
+	FROM claims c WHERE c.lot_id = l.id), '')`
 
 // LotStates returns the states of the lots ids that exist, each with its version: a string
 // that changes whenever the lot or its claims change (RecordOfferDelivered compares it). The
@@ -242,28 +243,27 @@ func (d *DB) Publish(ctx context.Context, actor guichet.Actor, eventID int64) (i
 		if err := tx.GetContext(ctx, &status, `SELECT status FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
 			return notFound(err, "ErrEventNotFound", "Slug", eventID)
 		}
-		// One post per distinct channel and lot, for open lots and the suppliers serving them.
-		var pairs []struct {
-			LotID     int64  `db:"lot_id"`
-			ChannelID string `db:"channel_id"`
+		// One post per distinct channel and lot, for open lots and the suppliers serving them,
+		// queued lot by lot (a dispatcher's batch then reads each lot once for its copies). The
+		// board refresh queued below wakes the dispatchers.
+		err := tx.GetContext(ctx, &queued, `
+			WITH pairs AS (
+				SELECT DISTINCT l.id AS lot_id, s.channel_id
+				FROM lots l JOIN suppliers s ON l.category = ANY(s.categories)
+				WHERE l.event_id = $1 AND l.status = 'open' AND s.channel_id <> ''
+				  AND NOT EXISTS (SELECT 1 FROM offer_posts o WHERE o.lot_id = l.id AND o.channel_id = s.channel_id)
+			), copies AS (
+				INSERT INTO offer_posts (lot_id, channel_id) SELECT lot_id, channel_id FROM pairs
+			), messages AS (
+				INSERT INTO outbox (kind, payload)
+				SELECT $2, jsonb_build_object('lot_id', lot_id, 'channel_id', channel_id) FROM pairs
+				ORDER BY lot_id, channel_id
+				RETURNING id
+			)
+			SELECT count(*) FROM messages`, eventID, string(guichet.OutboxPublishOffer))
+		if err != nil {
+			return fmt.Errorf("queue offers: %w", err)
 		}
-		if err := tx.SelectContext(ctx, &pairs, `
-			SELECT DISTINCT l.id AS lot_id, s.channel_id
-			FROM lots l JOIN suppliers s ON l.category = ANY(s.categories)
-			WHERE l.event_id = $1 AND l.status = 'open' AND s.channel_id <> ''
-			  AND NOT EXISTS (SELECT 1 FROM offer_posts o WHERE o.lot_id = l.id AND o.channel_id = s.channel_id)
-			ORDER BY l.id, s.channel_id`, eventID); err != nil {
-			return fmt.Errorf("offer targets: %w", err)
-		}
-		for _, p := range pairs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO offer_posts (lot_id, channel_id) VALUES ($1, $2)`, p.LotID, p.ChannelID); err != nil {
-				return fmt.Errorf("queue offer: %w", err)
-			}
-			if err := enqueue(ctx, tx, guichet.OutboxPublishOffer, guichet.OutboxPayload{LotID: p.LotID, ChannelID: p.ChannelID}); err != nil {
-				return err
-			}
-		}
-		queued = len(pairs)
 		if status == string(guichet.EventDraft) {
 			if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'published' WHERE id = $1`, eventID); err != nil {
 				return fmt.Errorf("publish event: %w", err)

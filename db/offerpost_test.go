@@ -71,3 +71,35 @@ func TestRecordOfferDeliveredQueuesARefreshWhenTheLotChanged(t *testing.T) {
 	require.False(t, queued)
 	require.Equal(t, before+1, refreshes())
 }
+
+func TestPublishQueuesOffersLotByLot(t *testing.T) {
+	b := setup(t)
+	b.suppliers(t, 3, "resto", "restauration")
+	b.suppliers(t, 2, "trans", "transport")
+	var lots []*guichet.Lot
+	for i, cat := range []string{"restauration", "transport", "restauration"} {
+		lots = append(lots, b.lot(t, &guichet.Lot{Code: string(rune('A' + i)), Title: "Lot", Category: cat, Quantity: 1, Budget: 100}))
+	}
+	n, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3+2+3, n)
+	var queued []struct {
+		LotID     int64  `db:"lot_id"`
+		ChannelID string `db:"channel_id"`
+	}
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &queued, `SELECT (payload->>'lot_id')::bigint AS lot_id,
+		payload->>'channel_id' AS channel_id FROM outbox WHERE kind = 'publish_offer' ORDER BY id`))
+	require.Len(t, queued, n)
+	want := []string{"resto-0-channel", "resto-1-channel", "resto-2-channel", "trans-0-channel", "trans-1-channel",
+		"resto-0-channel", "resto-1-channel", "resto-2-channel"}
+	wantLots := []int64{lots[0].ID, lots[0].ID, lots[0].ID, lots[1].ID, lots[1].ID, lots[2].ID, lots[2].ID, lots[2].ID}
+	for i, q := range queued {
+		require.Equal(t, want[i], q.ChannelID, "message %d", i)
+		require.Equal(t, wantLots[i], q.LotID, "message %d", i)
+	}
+	require.Equal(t, n, b.count(t, `SELECT count(*) FROM offer_posts WHERE post_id = ''`), "each copy queued")
+
+	n, err = b.db.Publish(b.ctx, coordinator, b.event.ID)
+	require.NoError(t, err)
+	require.Zero(t, n, "publishing again queues nothing new")
+}
