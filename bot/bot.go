@@ -82,6 +82,9 @@ type Deps struct {
 	// PollInterval is how often the dispatcher looks for due messages when nothing wakes it.
 	// Default 2s.
 	PollInterval time.Duration
+	// OutboxInFlight is how many offers the dispatcher posts at once, to different channels
+	// (see deliverAll). Default 2; 1 delivers one message after the other.
+	OutboxInFlight int
 	// ButtonTTL is how long a button stays valid after its post was last rendered. Default 180
 	// days (offer posts are re-rendered, and so re-signed, whenever their lot changes).
 	ButtonTTL time.Duration
@@ -113,6 +116,8 @@ type Bot struct {
 	dialogTTL    time.Duration
 	// reminderDelivery is DeliverDM or DeliverChannel.
 	reminderDelivery string
+	// inFlight is Deps.OutboxInFlight.
+	inFlight int
 	// jitter returns a number in [0, 1) for retry backoffs; tests fix it.
 	jitter func() float64
 	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
@@ -166,6 +171,10 @@ func New(d Deps) (*Bot, error) {
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}
 	b.reminderDelivery = d.ReminderDelivery
+	b.inFlight = d.OutboxInFlight
+	if b.inFlight <= 0 {
+		b.inFlight = 2
+	}
 	if b.now == nil {
 		b.now = time.Now
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -111,26 +112,97 @@ func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// Refreshes of one lot or one board render the database state when they run, so one
-	// delivery stands for every such message taken in the same batch.
-	done := map[string]string{}
-	ctx = withPass(ctx, b.newPass(ctx, msgs))
-	for i, m := range msgs {
-		if ctx.Err() != nil || b.unreachable(done) {
-			b.release(msgs[i:], ctx.Err() == nil)
-			break
-		}
-		b.deliver(ctx, m, done)
-	}
+	b.deliverAll(withPass(ctx, b.newPass(ctx, msgs)), msgs)
 	return len(msgs), nil
 }
 
-// unreachableKey marks, in a batch's done map, that Mattermost did not answer.
-const unreachableKey = "\x00unreachable"
+// deliverAll delivers a batch in order. Offers (publish_offer) are posted up to b.inFlight at
+// once, never two to one channel, and never before the earlier messages to their channel are
+// done, so each channel gets its messages in order; any other message waits for those before
+// it and runs alone (a lot's refresh comes after its copies, a board or a notice after the
+// offers before it). When ctx ends or Mattermost stops answering, it starts nothing more,
+// waits for the deliveries in hand, and gives the rest back.
+func (b *Bot) deliverAll(ctx context.Context, msgs []*guichet.OutboxMessage) {
+	done := &batchDone{posts: map[string]string{}}
+	var (
+		mu      sync.Mutex
+		cond    = sync.NewCond(&mu)
+		running int
+		alone   bool
+		busy    = map[string]bool{}
+	)
+	stop := func() bool { return ctx.Err() != nil || done.unreachable() }
+	mu.Lock()
+	defer mu.Unlock()
+	for i, m := range msgs {
+		channel, parallel := "", false
+		if m.Kind == guichet.OutboxPublishOffer && b.inFlight > 1 {
+			if p, err := decodePayload(m.PayloadJSON); err == nil && p.ChannelID != "" {
+				channel, parallel = p.ChannelID, true
+			}
+		}
+		for !stop() && (alone || (parallel && (running >= b.inFlight || busy[channel])) || (!parallel && running > 0)) {
+			cond.Wait()
+		}
+		if stop() {
+			for running > 0 {
+				cond.Wait()
+			}
+			b.release(msgs[i:], ctx.Err() == nil)
+			return
+		}
+		running++
+		alone = !parallel
+		if parallel {
+			busy[channel] = true
+		}
+		go func() {
+			b.deliver(ctx, m, done)
+			mu.Lock()
+			running--
+			alone = false
+			delete(busy, channel)
+			cond.Broadcast()
+			mu.Unlock()
+		}()
+	}
+	for running > 0 {
+		cond.Wait()
+	}
+}
 
-func (b *Bot) unreachable(done map[string]string) bool {
-	_, ok := done[unreachableKey]
-	return ok
+// batchDone is what the deliveries of one batch share: the posts of the refreshes already
+// made (one delivery stands for every refresh of one lot or board in the batch, since a
+// refresh renders the database state when it runs), and whether Mattermost stopped answering.
+type batchDone struct {
+	mu     sync.Mutex
+	posts  map[string]string
+	silent bool
+}
+
+func (d *batchDone) post(key string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	id, ok := d.posts[key]
+	return id, ok
+}
+
+func (d *batchDone) setPost(key, postID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.posts[key] = postID
+}
+
+func (d *batchDone) setUnreachable() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.silent = true
+}
+
+func (d *batchDone) unreachable() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.silent
 }
 
 // release gives taken messages back: due at once after a shutdown, after the first retry
@@ -161,7 +233,7 @@ func coalesceKey(kind guichet.OutboxKind, p guichet.OutboxPayload) string {
 
 // deliver delivers one message and records the outcome; it never returns an error: whatever
 // happens is recorded on the row (delivered, failed with a retry time, or parked).
-func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[string]string) {
+func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done *batchDone) {
 	// The delivery itself is not cut short by a shutdown: the message in hand is finished.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
 	defer cancel()
@@ -176,7 +248,7 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[st
 		return
 	}
 	key := coalesceKey(m.Kind, p)
-	if postID, ok := done[key]; ok && key != "" {
+	if postID, ok := done.post(key); ok && key != "" {
 		b.markDelivered(dctx, m, postID)
 		return
 	}
@@ -196,7 +268,7 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[st
 			b.markDelivered(dctx, m, postID)
 		}
 		if key != "" {
-			done[key] = postID
+			done.setPost(key, postID)
 		}
 	case Permanent(err):
 		log.Warn("outbox: permanent refusal, parked", "error", err)
@@ -204,7 +276,7 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done map[st
 	default:
 		log.Warn("outbox: delivery failed, will retry", "error", err)
 		if StatusOf(err) == 0 && errors.As(err, new(*APIError)) {
-			done[unreachableKey] = ""
+			done.setUnreachable()
 		}
 		b.retry(dctx, m, err)
 	}

@@ -124,42 +124,56 @@ func TestDispatcherReadsABatchOfOffersOnce(t *testing.T) {
 }
 
 func TestDispatcherCopiesShowAClaimMadeWhileTheyArePosted(t *testing.T) {
-	bd := setupDispatch(t)
-	bd.drain(t, bd.bot)
-	sups := bd.suppliers(t, 3, "resto", "restauration")
-	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "couverts",
-		Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4})
-	bd.drain(t, bd.bot)
-	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
-	require.NoError(t, err)
-
-	// The batch reads the lot; then a structure claims it (the copies are in its channels
-	// already for all it knows) and another replica delivers the claim's refresh at once,
-	// before any copy is recorded: the refresh updates nothing.
-	b, st := bd.countingBot(t)
-	replica := bd.newBot(t, time.Minute)
-	st.after = func() {
-		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"},
-			LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, time.Now())
-		require.NoError(t, err)
-		_, err = replica.DeliverDue(bd.ctx)
-		require.NoError(t, err)
-		require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL`))
+	t.Parallel()
+	tests := map[string]struct {
+		inFlight int
+		// refreshes is how many copies find the lot changed: those rendered from the first read.
+		refreshes int
+	}{
+		"one at a time": {inFlight: 1, refreshes: 1},
+		"two at once":   {inFlight: 2, refreshes: 2},
 	}
-	_, err = b.DeliverDue(bd.ctx)
-	require.NoError(t, err)
-	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL`),
-		"the first copy recorded finds the lot changed and queues a refresh")
-	require.Equal(t, 2, st.n("LotStates"), "the lot is read again for the next copies")
-	bd.drain(t, b)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			bd := setupDispatch(t)
+			bd.drain(t, bd.bot)
+			sups := bd.suppliers(t, 3, "resto", "restauration")
+			lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "couverts",
+				Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4})
+			bd.drain(t, bd.bot)
+			_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+			require.NoError(t, err)
 
-	posts, err := bd.db.OfferPosts(bd.ctx, lot.ID)
-	require.NoError(t, err)
-	require.Len(t, posts, 3)
-	for _, p := range posts {
-		require.Len(t, bd.mm.postsIn(p.ChannelID), 1, "posted once in %s", p.ChannelID)
-		f := offerFields(t, bd.mm.post(p.PostID))
-		require.Equal(t, "350 couverts sur 450 (encore 3 structure(s) au plus)", f["Reste à prendre"], "copy in %s", p.ChannelID)
+			// The batch reads the lot; then a structure claims it (the copies are in its
+			// channels already for all it knows) and another replica delivers the claim's
+			// refresh at once, before any copy is recorded: the refresh updates nothing.
+			b, st := bd.countingBot(t)
+			b.inFlight = tc.inFlight
+			replica := bd.newBot(t, time.Minute)
+			st.after = func() {
+				_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"},
+					LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, time.Now())
+				require.NoError(t, err)
+				_, err = replica.DeliverDue(bd.ctx)
+				require.NoError(t, err)
+				require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL`))
+			}
+			_, err = b.DeliverDue(bd.ctx)
+			require.NoError(t, err)
+			require.Equal(t, tc.refreshes, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL`),
+				"each copy rendered before the claim finds the lot changed when it is recorded, and queues a refresh")
+			require.Equal(t, 2, st.n("LotStates"), "the lot is read again for the next copies")
+			bd.drain(t, b)
+
+			posts, err := bd.db.OfferPosts(bd.ctx, lot.ID)
+			require.NoError(t, err)
+			require.Len(t, posts, 3)
+			for _, p := range posts {
+				require.Len(t, bd.mm.postsIn(p.ChannelID), 1, "posted once in %s", p.ChannelID)
+				f := offerFields(t, bd.mm.post(p.PostID))
+				require.Equal(t, "350 couverts sur 450 (encore 3 structure(s) au plus)", f["Reste à prendre"], "copy in %s", p.ChannelID)
+			}
+			require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+		})
 	}
-	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
