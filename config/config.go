@@ -62,6 +62,9 @@ type Config struct {
 	RecapAt string `toml:"recap_at" env:"RECAP_AT"`
 	// SchedulerTick is how often the scheduler looks for due work. Default 30s.
 	SchedulerTick time.Duration `toml:"scheduler_tick" env:"SCHEDULER_TICK"`
+	// OutboxInFlight is how many offers the bot posts at once while publishing, each to a
+	// different channel. Default 2; 1 to 8.
+	OutboxInFlight int `toml:"outbox_in_flight" env:"OUTBOX_IN_FLIGHT"`
 }
 
 // Defaults returns the configuration with every default filled.
@@ -75,6 +78,7 @@ func Defaults() Config {
 		UnconfirmedAlert: "J-1@18:00",
 		RecapAt:          "J+1@09:00",
 		SchedulerTick:    30 * time.Second,
+		OutboxInFlight:   2,
 	}
 }
 
@@ -182,6 +186,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SchedulerTick < time.Second {
 		return &Error{Key: "scheduler_tick", Env: "SCHEDULER_TICK", Problem: "must be at least 1s"}
+	}
+	if c.OutboxInFlight < 1 || c.OutboxInFlight > 8 {
+		return &Error{Key: "outbox_in_flight", Env: "OUTBOX_IN_FLIGHT", Problem: "must be from 1 to 8"}
 	}
 	return nil
 }

@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 		Store: d, Access: access, Catalog: catalog, Client: client, Signer: signer,
 		CommandTokens: cfg.CommandTokens, PublicURL: cfg.PublicURL, Locale: cfg.Locale, Now: now,
 		Logger: logger, Metrics: bot.NewMetrics(), DatabaseURL: cfg.DatabaseDSN(),
-		ReminderDelivery: cfg.ReminderDelivery,
+		ReminderDelivery: cfg.ReminderDelivery, OutboxInFlight: cfg.OutboxInFlight,
 	})
 	if err != nil {
 		return err
