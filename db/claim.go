@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"guichet.dev/guichet"
 )
@@ -31,9 +30,21 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 	if len(req.Note) > MaxNoteLength {
 		return nil, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
 	}
+	read, err := d.prepared(ctx, claimReadQuery)
+	if err != nil {
+		return nil, err
+	}
+	writeOnly, err := d.prepared(ctx, claimWriteQuery(false))
+	if err != nil {
+		return nil, err
+	}
+	writeWithAmounts, err := d.prepared(ctx, claimWriteQuery(true))
+	if err != nil {
+		return nil, err
+	}
 	var res *guichet.ClaimResult
-	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		v, err := d.readForClaim(ctx, tx, req)
+	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
+		v, err := readForClaim(ctx, tx, tx.StmtxContext(ctx, read), req)
 		if err != nil {
 			return err
 		}
@@ -108,21 +119,23 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 		}
 		// A claim only ever adds a reminder recipient (an award), so it does not resync the
 		// whole event's reminders, which would serialize every claim on the event's row.
-		var reminderKinds []string
-		var reminderDues []time.Time
+		reminderKinds, reminderDues := "{}", "{}"
 		if c.Status == guichet.ClaimAwarded {
 			if reminderKinds, reminderDues, err = reminderRows(&v.event); err != nil {
 				return err
 			}
 		}
 
-		if err := tx.QueryRowContext(ctx, claimWriteQuery,
-			lot.ID, req.SupplierID, qty, c.Amount, c.ClickedBy, c.Note, c.Status,
-			pqInts(ids), pqInts(cents), next,
+		args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
 			pqStrings(kinds), pqStrings(jsons),
 			req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
-			pqStrings(reminderKinds), pq.Array(reminderDues),
-		).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			reminderKinds, reminderDues}
+		write := writeOnly
+		if len(ids) > 0 {
+			write = writeWithAmounts
+			args = append(args, pqInts(ids), pqInts(cents))
+		}
+		if err := tx.StmtxContext(ctx, write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt); err != nil {
 			return fmt.Errorf("write claim: %w", err)
 		}
 		lot.Status = next
@@ -163,36 +176,42 @@ const claimReadQuery = `
 	WHERE l.id = $1
 	FOR UPDATE OF l FOR SHARE OF e`
 
-// claimWriteQuery writes a new claim and all that follows from it in one statement: the claim
-// ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), the new
-// amounts of the lot's other claims ($8 ids, $9 amounts), the lot's status ($10, written even
-// when unchanged: see claimReadQuery), the outbox messages in order ($11 kinds, $12 payloads)
-// with the dispatchers' wake-up, the audit entry ($13 actor id, $14 actor name, $15 action,
-// $16 event, $17 detail) and the structure's reminder rows ($18 kinds, $19 due times). It
-// returns the claim's id and times.
-const claimWriteQuery = `
+// claimWriteQuery returns the statement that writes a new claim and all that follows from it at
+// once: the claim ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7
+// status), the lot's status ($8, written even when unchanged: see claimReadQuery), the outbox
+// messages in order ($9 kinds, $10 JSON payloads) with the dispatchers' wake-up, the audit
+// entry ($11 actor id, $12 actor name, $13 action, $14 event, $15 detail) and the structure's
+// reminder rows ($16 kinds, $17 due times), and, withAmounts, the new amounts of the lot's
+// other claims ($18 ids, $19 amounts). It returns the claim's id and times.
+func claimWriteQuery(withAmounts bool) string {
+	amounts := ""
+	if withAmounts {
+		amounts = `, amounts AS (
+		UPDATE claims c SET amount_cents = a.amount
+		FROM unnest($18::bigint[], $19::bigint[]) AS a(id, amount) WHERE c.id = a.id
+	)`
+	}
+	return `
 	WITH claim AS (
 		INSERT INTO claims (lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		RETURNING id, created_at, updated_at
-	), amounts AS (
-		UPDATE claims c SET amount_cents = a.amount
-		FROM unnest($8::bigint[], $9::bigint[]) AS a(id, amount) WHERE c.id = a.id
 	), lot AS (
-		UPDATE lots SET status = $10 WHERE id = $1
+		UPDATE lots SET status = $8 WHERE id = $1
 	), outbox AS (
 		INSERT INTO outbox (kind, payload)
-		SELECT o.kind, o.payload::jsonb FROM unnest($11::text[], $12::text[]) WITH ORDINALITY AS o(kind, payload, n)
+		SELECT o.kind, o.payload::jsonb FROM unnest($9::text[], $10::text[]) WITH ORDINALITY AS o(kind, payload, n)
 		ORDER BY o.n
 	), audit AS (
 		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
-		VALUES ($13, $14, $15, $16, $1, $2, $17::jsonb)
+		VALUES ($11, $12, $13, $14, $1, $2, $15::jsonb)
 	), reminders AS (
 		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $16, r.kind, $2, r.due_at FROM unnest($18::text[], $19::timestamptz[]) AS r(kind, due_at)
+		SELECT $14, r.kind, $2, r.due_at FROM unnest($16::text[], $17::timestamptz[]) AS r(kind, due_at)
 		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
-	)
+	)` + amounts + `
 	SELECT claim.id, claim.created_at, claim.updated_at FROM claim, pg_notify('guichet_outbox', '')`
+}
 
 // claimView is what claimReadQuery returns.
 type claimView struct {
@@ -219,13 +238,14 @@ type claimJSON struct {
 	SupplierName string              `json:"supplier_name"`
 }
 
-// readForClaim runs claimReadQuery, and reads the lot's claims again if they were stale.
-func (d *DB) readForClaim(ctx context.Context, tx *sqlx.Tx, req guichet.ClaimRequest) (*claimView, error) {
+// readForClaim runs claimReadQuery (prepared as read), and reads the lot's claims again if they
+// were stale.
+func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet.ClaimRequest) (*claimView, error) {
 	v := &claimView{}
 	l, e := &v.lot, &v.event
 	var claims []byte
 	var stale bool
-	err := tx.QueryRowContext(ctx, claimReadQuery, req.LotID, req.SupplierID, req.Actor.UserID).Scan(
+	err := read.QueryRowContext(ctx, req.LotID, req.SupplierID, req.Actor.UserID).Scan(
 		&l.ID, &l.EventID, &l.Code, &l.Title, &l.Category, &l.Description, &l.Quantity, &l.Unit, &l.Budget,
 		&l.SlotStart, &l.SlotEnd, &l.Place, &l.Mode, &l.MaxSuppliers, &l.Award, &l.Deadline, &l.Status,
 		&l.CancelReason, &l.CreatedAt,

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	neturl "net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -30,6 +31,8 @@ type DB struct {
 	db *sqlx.DB
 	// Now returns the current time; tests replace it. Defaults to time.Now.
 	Now func() time.Time
+	// stmts are the hot statements, prepared once for the pool (see prepared).
+	stmts stmtCache
 }
 
 var _ guichet.Store = (*DB)(nil)
@@ -213,4 +216,32 @@ func pqInts(s []int64) any {
 		s = []int64{}
 	}
 	return pq.Int64Array(s)
+}
+
+// stmtCache holds statements prepared for the pool, by query.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sqlx.Stmt
+}
+
+// prepared returns the statement for query prepared for the pool, preparing it on first use.
+// database/sql then prepares it on each connection the first time it runs there and keeps it,
+// so a hot statement is parsed and planned once per connection rather than on every call. Call
+// it before taking a connection for a transaction (it may need one of its own), and use the
+// statement in the transaction with tx.StmtxContext.
+func (d *DB) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	d.stmts.mu.Lock()
+	defer d.stmts.mu.Unlock()
+	if s, ok := d.stmts.m[query]; ok {
+		return s, nil
+	}
+	s, err := d.db.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if d.stmts.m == nil {
+		d.stmts.m = map[string]*sqlx.Stmt{}
+	}
+	d.stmts.m[query] = s
+	return s, nil
 }

@@ -3,6 +3,9 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -62,33 +65,57 @@ func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 	return nil
 }
 
-// reminderRows returns the reminder rows (kinds and due times in UTC) that a structure just
-// awarded a lot of event e gets: one per kind of the event's schedule, none on a draft. This is
-// what syncReminders would add after an award, without its cost: the claim inserts them
-// (claimWriteQuery, ON CONFLICT DO NOTHING) after reading e with its row locked in share mode
-// (claimReadQuery), so that claims on one event do not wait for each other, while a change of
-// the event's schedule (syncReminders, which locks the row for update) waits for them and then
-// sees their rows.
-func reminderRows(e *guichet.Event) ([]string, []time.Time, error) {
+// reminderRows returns the reminder rows that a structure just awarded a lot of event e gets,
+// as array literals for claimWriteQuery: their kinds (text[]) and due times (timestamptz[]),
+// one per kind of the event's schedule, none on a draft. This is what syncReminders would add
+// after an award, without its cost: the claim inserts them (ON CONFLICT DO NOTHING) after
+// reading e with its row locked in share mode (claimReadQuery), so that claims on one event do
+// not wait for each other, while a change of the event's schedule (syncReminders, which locks
+// the row for update) waits for them and then sees their rows.
+func reminderRows(e *guichet.Event) (kinds, dues string, err error) {
 	if e.Status == guichet.EventDraft {
-		return nil, nil, nil
+		return "{}", "{}", nil
+	}
+	key := reminderKey{day: e.Day.Format(time.DateOnly), tz: e.TimeZone, schedule: e.Reminders}
+	if r, ok := reminderCache.Load(key); ok {
+		r := r.(reminderLiterals)
+		return r.kinds, r.dues, nil
 	}
 	specs, err := guichet.ParseReminders(e.Reminders)
 	if err != nil {
-		return nil, nil, err
+		return "", "", err
 	}
-	var kinds []string
-	var dues []time.Time
+	k := make([]string, 0, len(specs))
+	d := make([]string, 0, len(specs))
 	for _, s := range specs {
 		due, err := e.LocalTime(-s.DaysBefore, s.Hour, s.Minute)
 		if err != nil {
-			return nil, nil, err
+			return "", "", err
 		}
-		kinds = append(kinds, string(s.Kind()))
-		dues = append(dues, due.UTC())
+		k = append(k, string(s.Kind()))
+		d = append(d, due.UTC().Format(time.RFC3339Nano))
 	}
-	return kinds, dues, nil
+	r := reminderLiterals{kinds: "{" + strings.Join(k, ",") + "}", dues: "{" + strings.Join(d, ",") + "}"}
+	if reminderCacheSize.Add(1) > maxReminderCache {
+		reminderCache.Clear()
+		reminderCacheSize.Store(1)
+	}
+	reminderCache.Store(key, r)
+	return r.kinds, r.dues, nil
 }
+
+// reminderCache keeps reminderRows' answers by schedule: computing one loads the event's time
+// zone from disk. It is emptied when it reaches maxReminderCache entries.
+var (
+	reminderCache     sync.Map // reminderKey → reminderLiterals
+	reminderCacheSize atomic.Int64
+)
+
+const maxReminderCache = 1024
+
+type reminderKey struct{ day, tz, schedule string }
+
+type reminderLiterals struct{ kinds, dues string }
 
 func toAny(ids []int64) []any {
 	out := make([]any, len(ids))
