@@ -108,8 +108,11 @@ func (d *DB) LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.Lot
 		guichet.Lot
 		Version string `db:"version"`
 	}
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+lotColumns+`, `+lotVersion+` AS version
-		FROM lots l WHERE l.id = ANY($1)`, pqInts(ids)); err != nil {
+	read, err := d.prepared(ctx, `SELECT `+lotColumns+`, `+lotVersion+` AS version FROM lots l WHERE l.id = ANY($1)`)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := read.SelectContext(ctx, &rows, pqInts(ids)); err != nil {
 		return nil, nil, fmt.Errorf("lot states: %w", err)
 	}
 	states := make(map[int64]*guichet.LotState, len(rows))
@@ -122,9 +125,13 @@ func (d *DB) LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.Lot
 	if len(rows) == 0 {
 		return states, versions, nil
 	}
+	readClaims, err := d.prepared(ctx, `SELECT `+claimColumns+`
+		FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = ANY($1) ORDER BY c.id`)
+	if err != nil {
+		return nil, nil, err
+	}
 	var claims []*guichet.Claim
-	if err := d.db.SelectContext(ctx, &claims, `SELECT `+claimColumns+`
-		FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = ANY($1) ORDER BY c.id`, pqInts(ids)); err != nil {
+	if err := readClaims.SelectContext(ctx, &claims, pqInts(ids)); err != nil {
 		return nil, nil, fmt.Errorf("lot states claims: %w", err)
 	}
 	for _, c := range claims {
@@ -290,9 +297,13 @@ func (d *DB) OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, 
 // OfferPostsOf returns the posted copies of the offers of lots ids, by lot and channel.
 // Copies queued but not yet posted are left out.
 func (d *DB) OfferPostsOf(ctx context.Context, ids []int64) ([]guichet.OfferPost, error) {
+	read, err := d.prepared(ctx, `SELECT lot_id, channel_id, post_id FROM offer_posts
+		WHERE lot_id = ANY($1) AND post_id <> '' ORDER BY lot_id, channel_id`)
+	if err != nil {
+		return nil, err
+	}
 	var out []guichet.OfferPost
-	if err := d.db.SelectContext(ctx, &out, `SELECT lot_id, channel_id, post_id FROM offer_posts
-		WHERE lot_id = ANY($1) AND post_id <> '' ORDER BY lot_id, channel_id`, pqInts(ids)); err != nil {
+	if err := read.SelectContext(ctx, &out, pqInts(ids)); err != nil {
 		return nil, fmt.Errorf("offer posts: %w", err)
 	}
 	return out, nil

@@ -25,21 +25,28 @@ func (d *DB) ForgetOfferPost(ctx context.Context, lotID int64, channelID string)
 // statement also queues a refresh of the lot's offer and reports it: the change's own refresh
 // may have run before this copy was recorded, and missed it.
 func (d *DB) RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.OfferPost, now time.Time, version string) (refreshQueued bool, err error) {
-	err = d.db.GetContext(ctx, &refreshQueued, `
-		WITH copy AS (
-			INSERT INTO offer_posts (lot_id, channel_id, post_id, posted_at) VALUES ($1, $2, $3, now())
-			ON CONFLICT (lot_id, channel_id) DO UPDATE SET post_id = EXCLUDED.post_id, posted_at = now()
-		), delivered AS (
-			UPDATE outbox SET delivered_at = $5, post_id = $3, last_error = '' WHERE id = $4
-		), changed AS (
-			SELECT l.id FROM lots l WHERE l.id = $1 AND `+lotVersion+` <> $6
-		), queued AS (
-			INSERT INTO outbox (kind, payload) SELECT $7, jsonb_build_object('lot_id', id) FROM changed RETURNING id
-		)
-		SELECT CASE WHEN EXISTS (SELECT FROM queued) THEN (SELECT true FROM pg_notify('guichet_outbox', '')) ELSE false END`,
-		p.LotID, p.ChannelID, p.PostID, msgID, now, version, string(guichet.OutboxRefreshOffer))
+	st, err := d.prepared(ctx, recordOfferDeliveredQuery)
+	if err != nil {
+		return false, err
+	}
+	err = st.GetContext(ctx, &refreshQueued, p.LotID, p.ChannelID, p.PostID, msgID, now, version, string(guichet.OutboxRefreshOffer))
 	if err != nil {
 		return false, fmt.Errorf("record offer delivered: %w", err)
 	}
 	return refreshQueued, nil
 }
+
+// recordOfferDeliveredQuery is RecordOfferDelivered's statement (prepared: it is run for every
+// copy posted, and planning it costs more than running it).
+const recordOfferDeliveredQuery = `
+	WITH copy AS (
+		INSERT INTO offer_posts (lot_id, channel_id, post_id, posted_at) VALUES ($1, $2, $3, now())
+		ON CONFLICT (lot_id, channel_id) DO UPDATE SET post_id = EXCLUDED.post_id, posted_at = now()
+	), delivered AS (
+		UPDATE outbox SET delivered_at = $5, post_id = $3, last_error = '' WHERE id = $4
+	), changed AS (
+		SELECT l.id FROM lots l WHERE l.id = $1 AND ` + lotVersion + ` <> $6
+	), queued AS (
+		INSERT INTO outbox (kind, payload) SELECT $7, jsonb_build_object('lot_id', id) FROM changed RETURNING id
+	)
+	SELECT CASE WHEN EXISTS (SELECT FROM queued) THEN (SELECT true FROM pg_notify('guichet_outbox', '')) ELSE false END`

@@ -23,17 +23,12 @@ func (d *DB) Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.Out
 // (FOR UPDATE SKIP LOCKED), so any number of dispatchers share the work. Attempts is
 // incremented.
 func (d *DB) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error) {
-	var out []*guichet.OutboxMessage
-	err := d.db.SelectContext(ctx, &out, `
-		UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1
-		WHERE id IN (
-			SELECT id FROM outbox
-			WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $1
-			ORDER BY next_attempt_at, id
-			LIMIT $3
-			FOR UPDATE SKIP LOCKED)
-		RETURNING `+outboxColumns, now, now.Add(lease), limit)
+	st, err := d.prepared(ctx, takeOutboxQuery)
 	if err != nil {
+		return nil, err
+	}
+	var out []*guichet.OutboxMessage
+	if err := st.SelectContext(ctx, &out, now, now.Add(lease), limit); err != nil {
 		return nil, fmt.Errorf("take outbox: %w", err)
 	}
 	// RETURNING does not keep the subquery's order.
@@ -45,10 +40,24 @@ func (d *DB) TakeOutbox(ctx context.Context, now time.Time, limit int, lease tim
 	return out, nil
 }
 
+// takeOutboxQuery is TakeOutbox's statement, prepared: dispatchers run it all the time.
+const takeOutboxQuery = `
+	UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1
+	WHERE id IN (
+		SELECT id FROM outbox
+		WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $1
+		ORDER BY next_attempt_at, id
+		LIMIT $3
+		FOR UPDATE SKIP LOCKED)
+	RETURNING ` + outboxColumns
+
 // MarkDelivered records that message id was delivered, with the post it created if any.
 func (d *DB) MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET delivered_at = $2, post_id = $3, last_error = '' WHERE id = $1`, id, now, postID)
+	st, err := d.prepared(ctx, `UPDATE outbox SET delivered_at = $2, post_id = $3, last_error = '' WHERE id = $1`)
 	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, id, now, postID); err != nil {
 		return fmt.Errorf("mark delivered: %w", err)
 	}
 	return nil
