@@ -31,15 +31,19 @@ func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guic
 	if postID := snap.copies[p.ChannelID]; postID != "" {
 		post := b.OfferPost(snap.state, snap.event, p.ChannelID)
 		post.Id = postID
-		if _, err := b.client.UpdatePost(ctx, post); err != nil {
+		_, err := b.client.UpdatePost(ctx, post)
+		mattermostDone(ctx)
+		if err != nil {
 			return "", err
 		}
 		return postID, nil
 	}
 	if snap.state.Lot.Status != guichet.LotOpen {
+		mattermostDone(ctx)
 		return "", b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID)
 	}
 	created, err := b.client.CreatePost(ctx, b.OfferPost(snap.state, snap.event, p.ChannelID), dedupeKey(m, p.ChannelID))
+	mattermostDone(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -117,57 +117,93 @@ func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
 }
 
 // deliverAll delivers a batch in order. Offers (publish_offer) are posted up to b.inFlight at
-// once, never two to one channel, and never before the earlier messages to their channel are
-// done, so each channel gets its messages in order; any other message waits for those before
-// it and runs alone (a lot's refresh comes after its copies, a board or a notice after the
-// offers before it). When ctx ends or Mattermost stops answering, it starts nothing more,
-// waits for the deliveries in hand, and gives the rest back.
+// once, never two to one channel, and never before the earlier posts to their channel are
+// made, so each channel gets its messages in order; an offer's slot is free as soon as
+// Mattermost has the post, and recording it overlaps the next post. Any other message waits
+// for everything before it, recordings included, and runs alone (a lot's refresh comes after
+// its copies are recorded, a board or a notice after the offers before it). When ctx ends or
+// Mattermost stops answering, it starts nothing more, waits for the deliveries in hand, and
+// gives the rest back.
 func (b *Bot) deliverAll(ctx context.Context, msgs []*guichet.OutboxMessage) {
 	done := &batchDone{posts: map[string]string{}}
 	var (
-		mu      sync.Mutex
-		cond    = sync.NewCond(&mu)
-		running int
-		alone   bool
-		busy    = map[string]bool{}
+		mu   sync.Mutex
+		cond = sync.NewCond(&mu)
+		// posting counts the offers waiting for Mattermost, pending the deliveries after
+		// theirs (recording) and those of other kinds.
+		posting, pending int
+		alone            bool
+		busy             = map[string]bool{}
 	)
 	stop := func() bool { return ctx.Err() != nil || done.unreachable() }
 	mu.Lock()
 	defer mu.Unlock()
 	for i, m := range msgs {
 		channel, parallel := "", false
-		if m.Kind == guichet.OutboxPublishOffer && b.inFlight > 1 {
+		if m.Kind == guichet.OutboxPublishOffer {
 			if p, err := decodePayload(m.PayloadJSON); err == nil && p.ChannelID != "" {
 				channel, parallel = p.ChannelID, true
 			}
 		}
-		for !stop() && (alone || (parallel && (running >= b.inFlight || busy[channel])) || (!parallel && running > 0)) {
+		for !stop() && (alone || (parallel && (posting >= b.inFlight || busy[channel])) || (!parallel && posting+pending > 0)) {
 			cond.Wait()
 		}
 		if stop() {
-			for running > 0 {
+			for posting+pending > 0 {
 				cond.Wait()
 			}
 			b.release(msgs[i:], ctx.Err() == nil)
 			return
 		}
-		running++
 		alone = !parallel
 		if parallel {
+			posting++
 			busy[channel] = true
+		} else {
+			pending++
+		}
+		// posted frees the offer's slot: Mattermost has answered.
+		freed := !parallel
+		posted := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !freed {
+				freed = true
+				posting--
+				pending++
+				delete(busy, channel)
+				cond.Broadcast()
+			}
 		}
 		go func() {
-			b.deliver(ctx, m, done)
+			b.deliver(withPosted(ctx, posted), m, done)
+			posted()
 			mu.Lock()
-			running--
-			alone = false
-			delete(busy, channel)
+			pending--
+			if !parallel {
+				alone = false
+			}
 			cond.Broadcast()
 			mu.Unlock()
 		}()
 	}
-	for running > 0 {
+	for posting+pending > 0 {
 		cond.Wait()
+	}
+}
+
+type postedKey struct{}
+
+// withPosted gives a delivery the function that tells its batch Mattermost has answered.
+func withPosted(ctx context.Context, posted func()) context.Context {
+	return context.WithValue(ctx, postedKey{}, posted)
+}
+
+// mattermostDone tells the batch of the delivery under ctx that it is done with Mattermost:
+// the next post may go while this delivery records its own.
+func mattermostDone(ctx context.Context) {
+	if posted, ok := ctx.Value(postedKey{}).(func()); ok {
+		posted()
 	}
 }
 

@@ -78,15 +78,13 @@ func TestDispatcherPostsOffersToSeveralChannelsAtOnceInOrder(t *testing.T) {
 			bd.drain(t, bd.bot)
 			sups := bd.suppliers(t, 3, "resto", "restauration")
 			bd.suppliers(t, 1, "trans", "transport")
-			var codes []string
+			var last *guichet.Lot
 			for i := 0; i < 5; i++ {
-				code := fmt.Sprint("L", i)
-				codes = append(codes, code)
 				category := "restauration"
 				if i == 2 {
 					category = "transport"
 				}
-				bd.lot(t, &guichet.Lot{Code: code, Title: "Lot", Category: category, Quantity: 1, Budget: 100})
+				last = bd.lot(t, &guichet.Lot{Code: fmt.Sprint("L", i), Title: "Lot", Category: category, Quantity: 1, Budget: 100})
 			}
 			bd.drain(t, bd.bot)
 			n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
@@ -95,10 +93,20 @@ func TestDispatcherPostsOffersToSeveralChannelsAtOnceInOrder(t *testing.T) {
 			// A notice queued among the offers waits for them and goes alone.
 			require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
 				ChannelID: sups[1].ChannelID, MessageID: "MsgPassed", Args: map[string]any{"Code": "FIN"}}))
+			// A refresh of the last lot, queued after its copies, finds them all recorded.
+			require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: last.ID}))
 			bd.mm.set(func(f *fakeMM) { f.delay = 20 * time.Millisecond })
 
 			b, w := bd.watchedBot(t, tc.inFlight)
+			// Recording a copy is slow: the next posts go meanwhile, the refresh waits.
+			b.store = &countingStore{DB: bd.db, calls: map[string]int{}, recordDelay: 150 * time.Millisecond}
 			bd.drain(t, b)
+			copies, err := bd.db.OfferPosts(bd.ctx, last.ID)
+			require.NoError(t, err)
+			require.Len(t, copies, 3)
+			for _, c := range copies {
+				require.Equal(t, 1, bd.mm.countCalls("PUT /api/v4/posts/"+c.PostID), "the refresh found the copy in %s recorded", c.ChannelID)
+			}
 			require.Equal(t, tc.inFlight, w.most, "offers in flight at most")
 			require.Empty(t, w.doubled, "never two posts to one channel at once")
 			for _, s := range sups {

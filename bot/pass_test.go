@@ -20,6 +20,8 @@ type countingStore struct {
 	mu    sync.Mutex
 	calls map[string]int
 	after func()
+	// recordDelay holds every RecordOfferDelivered this long.
+	recordDelay time.Duration
 }
 
 func (s *countingStore) count(name string) {
@@ -79,6 +81,7 @@ func (s *countingStore) MarkDelivered(ctx context.Context, id int64, postID stri
 
 func (s *countingStore) RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.OfferPost, now time.Time, version string) (bool, error) {
 	s.count("RecordOfferDelivered")
+	time.Sleep(s.recordDelay)
 	return s.DB.RecordOfferDelivered(ctx, msgID, p, now, version)
 }
 
@@ -125,13 +128,9 @@ func TestDispatcherReadsABatchOfOffersOnce(t *testing.T) {
 
 func TestDispatcherCopiesShowAClaimMadeWhileTheyArePosted(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		inFlight int
-		// refreshes is how many copies find the lot changed: those rendered from the first read.
-		refreshes int
-	}{
-		"one at a time": {inFlight: 1, refreshes: 1},
-		"two at once":   {inFlight: 2, refreshes: 2},
+	tests := map[string]struct{ inFlight int }{
+		"one at a time": {inFlight: 1},
+		"two at once":   {inFlight: 2},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -160,10 +159,15 @@ func TestDispatcherCopiesShowAClaimMadeWhileTheyArePosted(t *testing.T) {
 			}
 			_, err = b.DeliverDue(bd.ctx)
 			require.NoError(t, err)
-			require.Equal(t, tc.refreshes, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL`),
-				"each copy rendered before the claim finds the lot changed when it is recorded, and queues a refresh")
-			require.Equal(t, 2, st.n("LotStates"), "the lot is read again for the next copies")
+			// Each copy rendered from the first read finds the lot changed when it is recorded,
+			// and queues a refresh; those posted after the first such record are rendered from a
+			// new read. How many were posted before depends on timing.
+			refreshes := bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL`)
+			require.GreaterOrEqual(t, refreshes, 1)
+			require.LessOrEqual(t, refreshes, 3)
+			updates := bd.mm.countCalls("PUT /api/v4/posts/")
 			bd.drain(t, b)
+			require.Equal(t, 3, bd.mm.countCalls("PUT /api/v4/posts/")-updates, "the refreshes queued in one batch update each copy once")
 
 			posts, err := bd.db.OfferPosts(bd.ctx, lot.ID)
 			require.NoError(t, err)
