@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,23 +22,82 @@ import (
 
 // BenchmarkPublish measures the publication of an event's offers by the bot (from the
 // publish transaction to the last outbox message delivered: offers, board and notices, one
-// dispatcher) against raw CreatePost of the same offer posts, rendered by the bot's code, one
-// after the other with the same token: the Assises 2011 event (14 lots to 19 structures) and a
-// larger one (GUICHET_BENCH_LOTS lots over GUICHET_BENCH_CATEGORIES categories to
-// GUICHET_BENCH_STRUCTURES structures). Each side runs GUICHET_BENCH_RUNS times (default 3),
-// alternating; the medians count. Target: the bot's throughput ≥ 0.8× raw CreatePost's.
+// `guichet serve`) against raw CreatePost of the same offer posts, rendered by the bot's code,
+// one after the other with the same token: the Assises 2011 event (14 lots to 19 structures)
+// and a larger one (GUICHET_BENCH_LOTS lots over GUICHET_BENCH_CATEGORIES categories to
+// GUICHET_BENCH_STRUCTURES structures). Each is measured with the bot posting one offer at a
+// time and with two at once (outbox_in_flight 1 and 2, the default; GUICHET_BENCH_INFLIGHT
+// lists the settings); the raw side always posts one after the other. Each side runs
+// GUICHET_BENCH_RUNS times (default 3), alternating; the medians count. Target: the bot's
+// throughput ≥ 0.8× raw CreatePost's.
 func BenchmarkPublish(b *testing.B) {
 	r := benchRig(b)
+	settings := inFlightSettings(b)
+	defer serveWithInFlight(b, 0)
 	b.Run("assises-14x19", func(b *testing.B) {
-		comparePublish(b, r, func(b *testing.B, run int) *guichet.Event { return assisesEvent(b, r, run) })
+		for _, n := range settings {
+			b.Run(fmt.Sprintf("inflight-%d", n), func(b *testing.B) {
+				serveWithInFlight(b, n)
+				comparePublish(b, r, func(b *testing.B, run int) *guichet.Event { return assisesEvent(b, r, run) })
+			})
+		}
 	})
 	lotsN := envInt(b, "GUICHET_BENCH_LOTS", 200)
 	structures := envInt(b, "GUICHET_BENCH_STRUCTURES", 100)
 	categories := envInt(b, "GUICHET_BENCH_CATEGORIES", 20)
 	b.Run(fmt.Sprintf("%dx%d", lotsN, structures), func(b *testing.B) {
 		cats := scaleStructures(b, r, structures, categories)
-		comparePublish(b, r, func(b *testing.B, run int) *guichet.Event { return scaleEvent(b, r, run, lotsN, cats) })
+		for _, n := range settings {
+			b.Run(fmt.Sprintf("inflight-%d", n), func(b *testing.B) {
+				serveWithInFlight(b, n)
+				comparePublish(b, r, func(b *testing.B, run int) *guichet.Event { return scaleEvent(b, r, run, lotsN, cats) })
+			})
+		}
 	})
+}
+
+// inFlightSettings reads GUICHET_BENCH_INFLIGHT, a comma-separated list of outbox_in_flight
+// settings (default "1,2").
+func inFlightSettings(b *testing.B) []int {
+	b.Helper()
+	v := os.Getenv("GUICHET_BENCH_INFLIGHT")
+	if v == "" {
+		return []int{1, 2}
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 8 {
+			b.Fatalf("GUICHET_BENCH_INFLIGHT=%q: want numbers from 1 to 8, comma-separated", v)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// servedInFlight is the outbox_in_flight setting of the running `guichet serve`, 0 for the
+// rig's own (the default).
+var servedInFlight int
+
+// serveWithInFlight restarts `guichet serve` with outbox_in_flight n (0: the rig's default)
+// unless it already runs so.
+func serveWithInFlight(b *testing.B, n int) {
+	b.Helper()
+	if n == servedInFlight {
+		return
+	}
+	if err := botProc.stop(syscall.SIGTERM); err != nil {
+		b.Fatal(err)
+	}
+	env := rig.BotEnv()
+	if n > 0 {
+		env["GUICHET_OUTBOX_IN_FLIGHT"] = strconv.Itoa(n)
+	}
+	p, err := startServe(context.Background(), env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	botProc, servedInFlight = p, n
 }
 
 // BenchmarkPublishRateLimited publishes the Assises event with Mattermost's rate limiting on
