@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,130 +19,49 @@ const MaxNoteLength = 1000
 
 // Claim implements guichet.ClaimStore.
 //
-// It is one transaction of four round trips (five when another transaction changed the lot's
-// claims while this one waited for its lock): BEGIN; claimReadQuery, which locks the lot and
-// returns all that the rules need; the rules in Go (membership, a claim already there,
-// checkOpen, grantable, the amounts from guichet.LotAmounts, the lot's status); claimWriteQuery,
-// which writes everything at once; COMMIT.
+// The rules are applied in Go (membership, a claim already there, checkOpen, grantable, the
+// amounts from guichet.LotAmounts, the lot's status) on what one statement read, and
+// everything a new claim writes is written by one statement. The lot's row is where claims on
+// one lot are serialised: every transaction that changes a lot's claims also writes the lot's
+// row (claimWriteQuery, afterClaimChange, touchLot; a cancellation sets its status), so the
+// row's version (xmin) stands for the lot's claims.
+//
+// A claim first tries in two round trips without an explicit transaction: it reads without
+// locks (claimReadQuery(false)), and writes on condition that neither the lot's row nor its
+// event's changed since (claimWriteQuery updates the lot's row only at the version read, which
+// waits for any transaction holding it, then locks the event in share mode at the version
+// read, and writes nothing if either moved). A refusal or a claim already there is answered
+// from the read alone. If the write found that something changed, the claim is decided again
+// in a transaction that locks the lot first (claimReadQuery(true)), where the condition holds.
 func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
-	if req.Quantity < 0 || req.Quantity > guichet.MaxQuantity {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrQuantity", "Value", req.Quantity, "Max", guichet.MaxQuantity)
-	}
-	req.Note = strings.TrimSpace(req.Note)
-	if len(req.Note) > MaxNoteLength {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
-	}
-	read, err := d.prepared(ctx, claimReadQuery)
+	st, err := d.claimStatements(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
-	writeOnly, err := d.prepared(ctx, claimWriteQuery(false))
+	v, err := readForClaim(ctx, nil, st.peek, req)
 	if err != nil {
 		return nil, err
 	}
-	writeWithAmounts, err := d.prepared(ctx, claimWriteQuery(true))
-	if err != nil {
-		return nil, err
+	res, err := decideClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return s })
+	if err != errClaimMoved {
+		return res, err
 	}
+	return d.claimLocked(ctx, st, req, now)
+}
+
+// claimLocked decides and writes a claim in a transaction that locks the lot first.
+func (d *DB) claimLocked(ctx context.Context, st claimStatements, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
 	var res *guichet.ClaimResult
-	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
-		v, err := readForClaim(ctx, tx, tx.StmtxContext(ctx, read), req)
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		v, err := readForClaim(ctx, tx, tx.StmtxContext(ctx, st.lock), req)
 		if err != nil {
 			return err
 		}
-		lot := &v.lot
-		if !v.member {
-			return guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember")
+		res, err = decideClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return tx.StmtxContext(ctx, s) })
+		if err == errClaimMoved {
+			return fmt.Errorf("claim on lot %d: the lot or its event changed under their locks", req.LotID)
 		}
-		if c := activeClaim(v.claims, req.SupplierID); c != nil {
-			res = &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true, Locale: v.event.Locale}
-			return nil
-		}
-		if err := checkOpen(lot, now); err != nil {
-			return err
-		}
-		qty, err := grantable(lot, v.claims, req.Quantity)
-		if err != nil {
-			return err
-		}
-		c := &guichet.Claim{LotID: lot.ID, SupplierID: req.SupplierID, Quantity: qty, ClickedBy: req.Actor.UserID,
-			Note: req.Note, Status: guichet.ClaimAwarded, SupplierName: v.supplierName}
-		action, notice := "claim.award", "NoticeClaimed"
-		if lot.Award == guichet.Review {
-			c.Status = guichet.ClaimPending
-			action, notice = "claim.candidacy", "NoticeCandidacy"
-		}
-
-		// The amounts of the lot's awarded claims, the new one last (it has the largest id),
-		// and the status that follows; only amounts that change are written.
-		var awarded []*guichet.Claim
-		for _, o := range v.claims {
-			if o.Status == guichet.ClaimAwarded {
-				awarded = append(awarded, o)
-			}
-		}
-		if c.Status == guichet.ClaimAwarded {
-			awarded = append(awarded, c)
-		}
-		amounts, next := settleLot(lot, awarded)
-		want := make(map[int64]guichet.Cents, len(awarded))
-		for i, a := range awarded {
-			want[a.ID] = amounts[i]
-		}
-		if c.Status == guichet.ClaimAwarded {
-			c.Amount = amounts[len(amounts)-1]
-		}
-		var ids, cents []int64
-		for _, o := range v.claims {
-			if a := want[o.ID]; a != o.Amount {
-				ids, cents = append(ids, o.ID), append(cents, int64(a))
-			}
-		}
-
-		kinds := []string{string(guichet.OutboxRefreshOffer)}
-		payloads := []guichet.OutboxPayload{{LotID: lot.ID}}
-		if v.event.CoordChannelID != "" {
-			kinds = append(kinds, string(guichet.OutboxNotice))
-			payloads = append(payloads, guichet.OutboxPayload{ChannelID: v.event.CoordChannelID, EventID: lot.EventID, MessageID: notice,
-				Args: map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
-					"Unit": lot.Unit, "Note": c.Note}})
-		}
-		kinds = append(kinds, string(guichet.OutboxRefreshBoard))
-		payloads = append(payloads, guichet.OutboxPayload{EventID: lot.EventID})
-		jsons := make([]string, len(payloads))
-		for i, p := range payloads {
-			if jsons[i], err = jsonArg(p); err != nil {
-				return err
-			}
-		}
-		detail, err := jsonArg(map[string]any{"quantity": qty, "note": c.Note})
-		if err != nil {
-			return err
-		}
-		// A claim only ever adds a reminder recipient (an award), so it does not resync the
-		// whole event's reminders, which would serialize every claim on the event's row.
-		reminderKinds, reminderDues := "{}", "{}"
-		if c.Status == guichet.ClaimAwarded {
-			if reminderKinds, reminderDues, err = reminderRows(&v.event); err != nil {
-				return err
-			}
-		}
-
-		args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
-			pqStrings(kinds), pqStrings(jsons),
-			req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
-			reminderKinds, reminderDues}
-		write := writeOnly
-		if len(ids) > 0 {
-			write = writeWithAmounts
-			args = append(args, pqInts(ids), pqInts(cents))
-		}
-		if err := tx.StmtxContext(ctx, write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt); err != nil {
-			return fmt.Errorf("write claim: %w", err)
-		}
-		lot.Status = next
-		res = &guichet.ClaimResult{Claim: c, Lot: lot, Locale: v.event.Locale}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -148,22 +69,163 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 	return res, nil
 }
 
-// claimReadQuery ($1 lot, $2 supplier, $3 the clicking user) locks the lot for update (every
-// change to a lot's claims takes this lock first, which serialises the claims on one lot) and
-// its event in share mode (see reminderRows), and returns them with what the rules need:
-// whether the user is a member of the supplier, the supplier's name, and the lot's claims
-// with their structures' names, as JSON in id order.
+// claimStatements checks the request (and trims its note) and returns the claim's statements.
+func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (claimStatements, error) {
+	var st claimStatements
+	if req.Quantity < 0 || req.Quantity > guichet.MaxQuantity {
+		return st, guichet.Errorf(guichet.EINVALID, "ErrQuantity", "Value", req.Quantity, "Max", guichet.MaxQuantity)
+	}
+	req.Note = strings.TrimSpace(req.Note)
+	if len(req.Note) > MaxNoteLength {
+		return st, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
+	}
+	for _, p := range []struct {
+		stmt  **sqlx.Stmt
+		query string
+	}{{&st.peek, claimReadQuery(false)}, {&st.lock, claimReadQuery(true)},
+		{&st.write, claimWriteQuery(false)}, {&st.writeAmounts, claimWriteQuery(true)}} {
+		var err error
+		if *p.stmt, err = d.prepared(ctx, p.query); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// claimStatements are the statements of a claim, prepared for the pool.
+type claimStatements struct {
+	peek, lock          *sqlx.Stmt // claimReadQuery without and with locks
+	write, writeAmounts *sqlx.Stmt // claimWriteQuery without and with other claims' amounts
+}
+
+// errClaimMoved says that the claim's write found the lot or its event changed since its read.
+var errClaimMoved = errors.New("the lot or its event changed since it was read")
+
+// decideClaim applies the rules to what v says and, for a new claim, writes it with st's
+// statements as given by stmt (for the transaction, or not). It returns errClaimMoved if the
+// lot or its event changed since v was read, and then wrote nothing.
+func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guichet.ClaimRequest, now time.Time,
+	stmt func(*sqlx.Stmt) *sqlx.Stmt) (*guichet.ClaimResult, error) {
+	lot := &v.lot
+	if !v.member {
+		return nil, guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember")
+	}
+	if c := activeClaim(v.claims, req.SupplierID); c != nil {
+		return &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true, Locale: v.event.Locale}, nil
+	}
+	if err := checkOpen(lot, now); err != nil {
+		return nil, err
+	}
+	qty, err := grantable(lot, v.claims, req.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	c := &guichet.Claim{LotID: lot.ID, SupplierID: req.SupplierID, Quantity: qty, ClickedBy: req.Actor.UserID,
+		Note: req.Note, Status: guichet.ClaimAwarded, SupplierName: v.supplierName}
+	action, notice := "claim.award", "NoticeClaimed"
+	if lot.Award == guichet.Review {
+		c.Status = guichet.ClaimPending
+		action, notice = "claim.candidacy", "NoticeCandidacy"
+	}
+
+	// The amounts of the lot's awarded claims, the new one last (it has the largest id), and
+	// the status that follows; only amounts that change are written.
+	var awarded []*guichet.Claim
+	for _, o := range v.claims {
+		if o.Status == guichet.ClaimAwarded {
+			awarded = append(awarded, o)
+		}
+	}
+	if c.Status == guichet.ClaimAwarded {
+		awarded = append(awarded, c)
+	}
+	amounts, next := settleLot(lot, awarded)
+	want := make(map[int64]guichet.Cents, len(awarded))
+	for i, a := range awarded {
+		want[a.ID] = amounts[i]
+	}
+	if c.Status == guichet.ClaimAwarded {
+		c.Amount = amounts[len(amounts)-1]
+	}
+	var ids, cents []int64
+	for _, o := range v.claims {
+		if a := want[o.ID]; a != o.Amount {
+			ids, cents = append(ids, o.ID), append(cents, int64(a))
+		}
+	}
+
+	kinds := []string{string(guichet.OutboxRefreshOffer)}
+	payloads := []guichet.OutboxPayload{{LotID: lot.ID}}
+	if v.event.CoordChannelID != "" {
+		kinds = append(kinds, string(guichet.OutboxNotice))
+		payloads = append(payloads, guichet.OutboxPayload{ChannelID: v.event.CoordChannelID, EventID: lot.EventID, MessageID: notice,
+			Args: map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
+				"Unit": lot.Unit, "Note": c.Note}})
+	}
+	kinds = append(kinds, string(guichet.OutboxRefreshBoard))
+	payloads = append(payloads, guichet.OutboxPayload{EventID: lot.EventID})
+	jsons := make([]string, len(payloads))
+	for i, p := range payloads {
+		if jsons[i], err = jsonArg(p); err != nil {
+			return nil, err
+		}
+	}
+	detail, err := jsonArg(map[string]any{"quantity": qty, "note": c.Note})
+	if err != nil {
+		return nil, err
+	}
+	// A claim only ever adds a reminder recipient (an award), so it does not resync the whole
+	// event's reminders, which would serialize every claim on the event's row.
+	reminderKinds, reminderDues := "{}", "{}"
+	if c.Status == guichet.ClaimAwarded {
+		if reminderKinds, reminderDues, err = reminderRows(&v.event); err != nil {
+			return nil, err
+		}
+	}
+
+	args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
+		pqStrings(kinds), pqStrings(jsons),
+		req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
+		reminderKinds, reminderDues, v.lotVersion, v.eventVersion}
+	write := st.write
+	if len(ids) > 0 {
+		write = st.writeAmounts
+		args = append(args, pqInts(ids), pqInts(cents))
+	}
+	var notified string
+	err = stmt(write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt, &notified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errClaimMoved
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write claim: %w", err)
+	}
+	lot.Status = next
+	return &guichet.ClaimResult{Claim: c, Lot: lot, Locale: v.event.Locale}, nil
+}
+
+// claimReadQuery returns the statement ($1 lot, $2 supplier, $3 the clicking user) that reads
+// the lot and its event, with their versions (xmin), and what the rules need: whether the user
+// is a member of the supplier, the supplier's name, and the lot's claims with their structures'
+// names, as JSON in id order. All is read in one snapshot, so the claims are those of the
+// lot's version.
 //
-// The claims are read with the statement's snapshot, taken before the lock was granted, so
-// they miss the changes of a transaction that held the lock meanwhile. Every transaction that
-// changes a lot's claims also writes the lot's row (afterClaimChange, touchLot, claimWriteQuery;
-// a cancellation sets its status), so such a change shows as a newer version of the row than
-// the snapshot's: "stale" is then true and the claims are read again.
-const claimReadQuery = `
+// With lock, it locks the lot for update and the event in share mode (see reminderRows). The
+// snapshot is then taken before the lock is granted, so the claims miss the changes of a
+// transaction that held the lock meanwhile; such a change wrote the lot's row, which shows as
+// a newer version of the row than the snapshot's: "stale" is then true and the claims are
+// read again.
+func claimReadQuery(lock bool) string {
+	stale, locking := "false", ""
+	if lock {
+		stale, locking = "l.ctid <> (SELECT ctid FROM lots WHERE id = $1)", "\n\tFOR UPDATE OF l FOR SHARE OF e"
+	}
+	return `
 	SELECT l.id, l.event_id, l.code, l.title, l.category, l.description, l.quantity, l.unit, l.budget_cents,
 		l.slot_start, l.slot_end, l.place, l.mode, l.max_suppliers, l.award, l.deadline, l.status,
 		l.cancel_reason, l.created_at,
 		e.day, e.time_zone, e.coord_channel_id, e.status, e.reminders, e.locale,
+		l.xmin::text, e.xmin::text,
 		EXISTS (SELECT 1 FROM supplier_members m WHERE m.supplier_id = $2 AND m.user_id = $3 AND m.user_id <> ''),
 		coalesce((SELECT name FROM suppliers WHERE id = $2), ''),
 		(SELECT json_agg(json_build_object('id', c.id, 'lot_id', c.lot_id, 'supplier_id', c.supplier_id,
@@ -171,55 +233,63 @@ const claimReadQuery = `
 				'status', c.status, 'reason', c.reason, 'created_at', c.created_at, 'updated_at', c.updated_at,
 				'supplier_name', s.name) ORDER BY c.id)
 			FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = $1),
-		l.ctid <> (SELECT ctid FROM lots WHERE id = $1) AS stale
+		` + stale + ` AS stale
 	FROM lots l JOIN events e ON e.id = l.event_id
-	WHERE l.id = $1
-	FOR UPDATE OF l FOR SHARE OF e`
+	WHERE l.id = $1` + locking
+}
 
 // claimWriteQuery returns the statement that writes a new claim and all that follows from it at
-// once: the claim ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7
-// status), the lot's status ($8, written even when unchanged: see claimReadQuery), the outbox
-// messages in order ($9 kinds, $10 JSON payloads) with the dispatchers' wake-up, the audit
-// entry ($11 actor id, $12 actor name, $13 action, $14 event, $15 detail) and the structure's
-// reminder rows ($16 kinds, $17 due times), and, withAmounts, the new amounts of the lot's
-// other claims ($18 ids, $19 amounts). It returns the claim's id and times.
+// once, on condition that the lot's row is still at version $18 and its event's at $19, which
+// it checks as it locks them, the lot for update then the event in share mode (see
+// reminderRows), in the order of the other transactions that lock both (else it writes
+// nothing and returns no row): the lot's status ($8, written even when unchanged), the claim ($1 lot, $2 supplier, $3 quantity,
+// $4 amount, $5 clicked by, $6 note, $7 status), the outbox messages in order ($9 kinds, $10
+// JSON payloads) with the dispatchers' wake-up, the audit entry ($11 actor id, $12 actor name,
+// $13 action, $14 event, $15 detail), the structure's reminder rows ($16 kinds, $17 due
+// times) and, withAmounts, the new amounts of the lot's other claims ($20 ids, $21 amounts).
+// It returns the claim's id and times.
 func claimWriteQuery(withAmounts bool) string {
 	amounts := ""
 	if withAmounts {
 		amounts = `, amounts AS (
 		UPDATE claims c SET amount_cents = a.amount
-		FROM unnest($18::bigint[], $19::bigint[]) AS a(id, amount) WHERE c.id = a.id
+		FROM claim n, unnest($20::bigint[], $21::bigint[]) AS a(id, amount) WHERE c.id = a.id
 	)`
 	}
 	return `
-	WITH claim AS (
+	WITH lot AS (
+		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $18::xid FOR UPDATE
+	), event AS (
+		SELECT e.id FROM events e, lot WHERE e.id = $14 AND e.xmin = $19::xid FOR SHARE OF e
+	), status AS (
+		UPDATE lots l SET status = $8 FROM event WHERE l.id = $1
+	), claim AS (
 		INSERT INTO claims (lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text FROM event
 		RETURNING id, created_at, updated_at
-	), lot AS (
-		UPDATE lots SET status = $8 WHERE id = $1
 	), outbox AS (
 		INSERT INTO outbox (kind, payload)
-		SELECT o.kind, o.payload::jsonb FROM unnest($9::text[], $10::text[]) WITH ORDINALITY AS o(kind, payload, n)
+		SELECT o.kind, o.payload::jsonb FROM claim, unnest($9::text[], $10::text[]) WITH ORDINALITY AS o(kind, payload, n)
 		ORDER BY o.n
 	), audit AS (
 		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
-		VALUES ($11, $12, $13, $14, $1, $2, $15::jsonb)
+		SELECT $11::text, $12::text, $13::text, $14::bigint, $1, $2, $15::jsonb FROM claim
 	), reminders AS (
 		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $14, r.kind, $2, r.due_at FROM unnest($16::text[], $17::timestamptz[]) AS r(kind, due_at)
+		SELECT $14, r.kind, $2, r.due_at FROM claim, unnest($16::text[], $17::timestamptz[]) AS r(kind, due_at)
 		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
 	)` + amounts + `
-	SELECT claim.id, claim.created_at, claim.updated_at FROM claim, pg_notify('guichet_outbox', '')`
+	SELECT claim.id, claim.created_at, claim.updated_at, pg_notify('guichet_outbox', '')::text FROM claim`
 }
 
 // claimView is what claimReadQuery returns.
 type claimView struct {
-	lot          guichet.Lot
-	event        guichet.Event // the columns claimReadQuery reads
-	member       bool
-	supplierName string
-	claims       []*guichet.Claim
+	lot                      guichet.Lot
+	event                    guichet.Event // the columns claimReadQuery reads
+	lotVersion, eventVersion string        // their rows' xmin
+	member                   bool
+	supplierName             string
+	claims                   []*guichet.Claim
 }
 
 // claimJSON is a claim as claimReadQuery aggregates it.
@@ -238,8 +308,8 @@ type claimJSON struct {
 	SupplierName string              `json:"supplier_name"`
 }
 
-// readForClaim runs claimReadQuery (prepared as read), and reads the lot's claims again if they
-// were stale.
+// readForClaim runs claimReadQuery (prepared as read; in tx if it locks), and reads the lot's
+// claims again if they were stale.
 func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet.ClaimRequest) (*claimView, error) {
 	v := &claimView{}
 	l, e := &v.lot, &v.event
@@ -250,7 +320,7 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 		&l.SlotStart, &l.SlotEnd, &l.Place, &l.Mode, &l.MaxSuppliers, &l.Award, &l.Deadline, &l.Status,
 		&l.CancelReason, &l.CreatedAt,
 		&e.Day, &e.TimeZone, &e.CoordChannelID, &e.Status, &e.Reminders, &e.Locale,
-		&v.member, &v.supplierName, &claims, &stale)
+		&v.lotVersion, &v.eventVersion, &v.member, &v.supplierName, &claims, &stale)
 	if err != nil {
 		return nil, notFound(err, "ErrLotNotFound", "Code", req.LotID)
 	}

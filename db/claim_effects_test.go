@@ -357,18 +357,25 @@ func TestClaimsAndWithdrawalsRacingOnOneLot(t *testing.T) {
 	}
 }
 
-// A claim that waited for the lot's lock while another transaction changed its claims
-// (withdrawal, award, decline) decides on the claims as that transaction left them.
+// A claim that meets another transaction changing the lot's claims (withdrawal, award,
+// decline) or its event (a new day) decides on what that transaction left once it committed,
+// whether it first read without locks (Claim) or locked the lot before reading (ClaimLocked).
+// Without locks, a claim reads what was committed: a candidacy whose decline is not committed
+// yet is still there.
 func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 	t.Parallel()
+	newDay := time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC)
 	for name, tc := range map[string]struct {
 		lot guichet.Lot
-		// before runs first; change is the transaction the claim waits for.
+		// before runs first; change is the transaction the claim meets, stopped before it
+		// commits by a lock that hold takes.
 		before func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier)
+		hold   string
 		change func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error
-		// claimer claims (quantity 0) after change, and check sees the outcome.
+		// claimer claims (quantity 0) while change waits; check sees the outcome, for each way
+		// of claiming.
 		claimer int
-		check   func(t *testing.T, r *guichet.ClaimResult, err error)
+		check   func(t *testing.T, b *bundle, locked bool, r *guichet.ClaimResult, err error)
 	}{
 		"withdrawal": {
 			lot: guichet.Lot{Code: "RET", Title: "Retrait", Category: "attente", Quantity: 10, Budget: 1000, Mode: guichet.Shared, MaxSuppliers: 5},
@@ -378,15 +385,17 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 					require.NoError(t, err)
 				}
 			},
+			hold: `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
 			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
 				_, err := b.db.Withdraw(b.ctx, member(sups[0]), lot.ID, sups[0].ID, "")
 				return err
 			},
 			claimer: 2,
-			check: func(t *testing.T, r *guichet.ClaimResult, err error) {
+			check: func(t *testing.T, b *bundle, locked bool, r *guichet.ClaimResult, err error) {
 				require.NoError(t, err)
 				require.Equal(t, int64(8), r.Claim.Quantity, "what is left once the withdrawal is counted")
 				require.Equal(t, guichet.Cents(800), r.Claim.Amount)
+				require.Equal(t, guichet.LotFilled, r.Lot.Status)
 			},
 		},
 		"award": {
@@ -395,12 +404,13 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 				_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
 				require.NoError(t, err)
 			},
+			hold: `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
 			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
 				_, err := b.db.Award(b.ctx, coordinator, lot.ID, sups[0].ID)
 				return err
 			},
 			claimer: 1,
-			check: func(t *testing.T, r *guichet.ClaimResult, err error) {
+			check: func(t *testing.T, b *bundle, locked bool, r *guichet.ClaimResult, err error) {
 				requireError(t, err, guichet.ECONFLICT, "ErrLotTaken", map[string]any{"Code": "ATT", "Supplier": "attente 0"})
 			},
 		},
@@ -410,61 +420,114 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 				_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
 				require.NoError(t, err)
 			},
+			hold: `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
 			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
 				_, err := b.db.Decline(b.ctx, coordinator, lot.ID, sups[0].ID, "non")
 				return err
 			},
 			claimer: 0,
-			check: func(t *testing.T, r *guichet.ClaimResult, err error) {
+			check: func(t *testing.T, b *bundle, locked bool, r *guichet.ClaimResult, err error) {
 				require.NoError(t, err)
+				if !locked {
+					require.True(t, r.Existing, "the decline was not committed when the claim read")
+					return
+				}
 				require.False(t, r.Existing, "the declined candidacy is over: this is a new one")
 				require.Equal(t, guichet.ClaimPending, r.Claim.Status)
 			},
 		},
+		"new day": {
+			lot: guichet.Lot{Code: "JOUR", Title: "Jour", Category: "attente", Quantity: 1, Budget: 1000},
+			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
+				_, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+				require.NoError(t, err)
+			},
+			// The change stops at the coordinator's J-7 reminder, after it wrote the event.
+			hold: `SELECT 1 FROM reminders WHERE event_id = $1 AND supplier_id IS NULL AND kind = 'j7' FOR UPDATE`,
+			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
+				e, err := b.db.Event(b.ctx, b.event.ID)
+				if err != nil {
+					return err
+				}
+				e.Day = newDay
+				return b.db.UpdateEvent(b.ctx, coordinator, e)
+			},
+			claimer: 1,
+			check: func(t *testing.T, b *bundle, locked bool, r *guichet.ClaimResult, err error) {
+				require.NoError(t, err)
+				require.Equal(t, guichet.LotFilled, r.Lot.Status)
+				require.Equal(t, 2, b.count(t, `SELECT count(*) FROM reminders WHERE supplier_id = $1`, r.Claim.SupplierID))
+				require.Equal(t, 4, b.count(t, `SELECT count(*) FROM reminders WHERE event_id = $1`, b.event.ID))
+				require.Zero(t, b.count(t, `SELECT count(*) FROM reminders WHERE event_id = $1 AND due_at NOT IN
+					(timestamptz '2027-05-19 09:00 Europe/Paris', timestamptz '2027-05-13 09:00 Europe/Paris')`, b.event.ID),
+					"every reminder follows the new day")
+				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM claims`))
+				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'claim.award'`))
+				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeClaimed'`))
+			},
+		},
 	} {
-		t.Run(name, func(t *testing.T) {
-			b := setup(t)
-			sups := b.suppliers(t, 3, "attente", "attente")
-			lot := tc.lot
-			b.lot(t, &lot)
-			tc.before(b, &lot, sups)
+		for _, locked := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/locked=%v", name, locked), func(t *testing.T) {
+				b := setup(t)
+				sups := b.suppliers(t, 3, "attente", "attente")
+				lot := tc.lot
+				b.lot(t, &lot)
+				tc.before(b, &lot, sups)
 
-			// The change stops, holding the lot's lock, where it waits for the event's row
-			// (its reminders), which this transaction holds in share mode.
-			hold, err := b.db.SQL().BeginTxx(b.ctx, nil)
-			require.NoError(t, err)
-			defer hold.Rollback()
-			_, err = hold.ExecContext(b.ctx, `SELECT 1 FROM events WHERE id = $1 FOR SHARE`, b.event.ID)
-			require.NoError(t, err)
-			changed := make(chan error, 1)
-			go func() { changed <- tc.change(b, &lot, sups) }()
-			b.waitForLockWaits(t, 1)
-			type outcome struct {
-				r   *guichet.ClaimResult
-				err error
-			}
-			claimed := make(chan outcome, 1)
-			go func() {
-				s := sups[tc.claimer]
-				r, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID}, time.Now())
-				claimed <- outcome{r, err}
-			}()
-			b.waitForLockWaits(t, 2)
-			require.NoError(t, hold.Rollback())
-			require.NoError(t, <-changed)
-			o := <-claimed
-			tc.check(t, o.r, o.err)
-		})
+				hold, err := b.db.SQL().BeginTxx(b.ctx, nil)
+				require.NoError(t, err)
+				defer hold.Rollback()
+				_, err = hold.ExecContext(b.ctx, tc.hold, b.event.ID)
+				require.NoError(t, err)
+				changed := make(chan error, 1)
+				go func() { changed <- tc.change(b, &lot, sups) }()
+				b.waitForLockWaits(t, 1, nil)
+				type outcome struct {
+					r   *guichet.ClaimResult
+					err error
+				}
+				claimed := make(chan outcome, 1)
+				go func() {
+					s := sups[tc.claimer]
+					claim := b.db.Claim
+					if locked {
+						claim = b.db.ClaimLocked
+					}
+					r, err := claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID}, time.Now())
+					claimed <- outcome{r, err}
+				}()
+				// The claim waits for the change, or has answered from what was committed.
+				var o *outcome
+				b.waitForLockWaits(t, 2, func() bool {
+					select {
+					case got := <-claimed:
+						o = &got
+						return true
+					default:
+						return false
+					}
+				})
+				require.NoError(t, hold.Rollback())
+				require.NoError(t, <-changed)
+				if o == nil {
+					got := <-claimed
+					o = &got
+				}
+				tc.check(t, b, locked, o.r, o.err)
+			})
+		}
 	}
 }
 
-// waitForLockWaits waits until n sessions of the test's database wait for a lock.
-func (b *bundle) waitForLockWaits(t *testing.T, n int) {
+// waitForLockWaits waits until n sessions of the test's database wait for a lock, or done
+// (if not nil) reports true.
+func (b *bundle) waitForLockWaits(t *testing.T, n int, done func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got := b.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		if got >= n {
+		if got >= n || done != nil && done() {
 			return
 		}
 		require.True(t, time.Now().Before(deadline), "%d sessions wait for a lock, want %d", got, n)
