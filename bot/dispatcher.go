@@ -18,8 +18,9 @@ import (
 
 // Dispatcher settings.
 const (
-	// outboxBatch is how many messages one pass takes.
-	outboxBatch = 20
+	// outboxBatch is how many of the oldest due messages one pass takes (TakeOutbox adds the
+	// urgent ones among the newest).
+	outboxBatch = 50
 	// outboxLease is how long taken messages are hidden from other dispatchers; a dispatcher
 	// that dies loses nothing, its messages come back when the lease ends.
 	outboxLease = 2 * time.Minute
@@ -84,7 +85,7 @@ func (b *Bot) RunDispatcher(ctx context.Context) error {
 				b.metrics.outbox(pending, parked)
 			}
 		}
-		if n == outboxBatch && err == nil {
+		if n >= outboxBatch && err == nil {
 			continue // more may be due
 		}
 		wait := b.pollInterval

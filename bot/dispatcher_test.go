@@ -373,3 +373,29 @@ func TestDispatcherFinishesTheMessageInHandOnShutdown(t *testing.T) {
 	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NULL
 		AND next_attempt_at <= now()`), "the rest was given back, due at once")
 }
+
+func TestDispatcherDeliversARefreshQueuedBehindManyOffersWithTheNextBatch(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.suppliers(t, 4, "resto", "restauration")
+	first := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 1, Budget: 100})
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	for i := 0; i < 13; i++ {
+		bd.lot(t, &guichet.Lot{Code: fmt.Sprint("L", i), Title: "Lot", Category: "restauration", Quantity: 1, Budget: 100})
+	}
+	bd.drain(t, bd.bot) // the boards
+	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, 52, n, "more offers than a batch")
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: first.ID}))
+
+	taken, err := bd.bot.DeliverDue(bd.ctx)
+	require.NoError(t, err)
+	require.Equal(t, outboxBatch+2, taken, "the oldest offers, the board and the refresh")
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE kind <> 'publish_offer' AND delivered_at IS NULL`),
+		"the refresh and the board went with the first batch")
+	require.Equal(t, 52-outboxBatch, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+	bd.drain(t, bd.bot)
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+}

@@ -17,21 +17,24 @@ func (d *DB) Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.Out
 	return d.inTx(ctx, func(tx *sqlx.Tx) error { return enqueue(ctx, tx, kind, p) })
 }
 
-// TakeOutbox leases up to limit due messages (oldest first) for lease: they are skipped by
+// TakeOutbox leases the oldest due messages, up to limit, for lease: they are skipped by
 // other takers until the lease ends, and come back then if not marked delivered, failed or
 // parked (a dispatcher that dies loses nothing). Rows locked by another taker are skipped
 // (FOR UPDATE SKIP LOCKED), so any number of dispatchers share the work. Attempts is
-// incremented.
+// incremented. Beyond those, it also leases the messages other than offers to publish among
+// the limit newest due: while thousands of offers wait, a refresh or a notice queued after them
+// goes out with the next batch instead of after the last offer. The messages are returned by
+// id.
 func (d *DB) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error) {
 	st, err := d.prepared(ctx, takeOutboxQuery)
 	if err != nil {
 		return nil, err
 	}
 	var out []*guichet.OutboxMessage
-	if err := st.SelectContext(ctx, &out, now, now.Add(lease), limit); err != nil {
+	if err := st.SelectContext(ctx, &out, now, now.Add(lease), limit, string(guichet.OutboxPublishOffer)); err != nil {
 		return nil, fmt.Errorf("take outbox: %w", err)
 	}
-	// RETURNING does not keep the subquery's order.
+	// RETURNING does not keep the subqueries' order.
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
 			out[j], out[j-1] = out[j-1], out[j]
@@ -40,15 +43,24 @@ func (d *DB) TakeOutbox(ctx context.Context, now time.Time, limit int, lease tim
 	return out, nil
 }
 
-// takeOutboxQuery is TakeOutbox's statement, prepared: dispatchers run it all the time.
+// takeOutboxQuery is TakeOutbox's statement, prepared: dispatchers run it all the time. Both
+// ends of outbox_due_idx are read, limit rows each at most.
 const takeOutboxQuery = `
-	UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1
-	WHERE id IN (
+	WITH oldest AS (
 		SELECT id FROM outbox
 		WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $1
 		ORDER BY next_attempt_at, id
 		LIMIT $3
-		FOR UPDATE SKIP LOCKED)
+		FOR UPDATE SKIP LOCKED
+	), newest AS (
+		SELECT id, kind FROM outbox
+		WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $1
+		ORDER BY next_attempt_at DESC, id DESC
+		LIMIT $3
+		FOR UPDATE SKIP LOCKED
+	)
+	UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1
+	WHERE id IN (SELECT id FROM oldest UNION SELECT id FROM newest WHERE kind <> $4)
 	RETURNING ` + outboxColumns
 
 // MarkDelivered records that message id was delivered, with the post it created if any.
