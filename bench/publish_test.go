@@ -231,7 +231,7 @@ func comparePublish(b *testing.B, r *mmrig.Rig, newEvent func(b *testing.B, run 
 		posts, botT.Round(time.Millisecond), botRate, rawT.Round(time.Millisecond), rawRate, botRate/rawRate, publishRuns, botTimes, rawTimes)
 }
 
-// waitPublished waits until no outbox message is pending, polling every 5 ms with a query the
+// waitPublished waits until no outbox message is pending, polling every 2 ms with a query the
 // partial index outbox_due_idx answers (the measured side shares the machine with the poll),
 // then fails if any message was parked.
 func waitPublished(b *testing.B, r *mmrig.Rig, timeout time.Duration) {
@@ -250,7 +250,7 @@ func waitPublished(b *testing.B, r *mmrig.Rig, timeout time.Duration) {
 		if time.Now().After(deadline) {
 			b.Fatalf("outbox messages still pending after %s", timeout)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
 	waitDelivered(b, r, time.Second) // and none parked
 }
