@@ -5,7 +5,8 @@
 //     a no-op integration's click (a button posted by the same bot, served by an HTTP server
 //     answering {}), 16 people clicking at once, p50 and p99 and their ratios;
 //   - BenchmarkPublish: publishing the Assises 2011 lots (14 lots, 19 structures) and a larger
-//     event against raw CreatePost of the same posts with the same token, throughput ratio;
+//     event against raw CreatePost of the same posts with the same token, one after the other,
+//     throughput ratio, with the bot posting one offer at a time and two at once;
 //   - BenchmarkPublishRateLimited: the same publication with Mattermost's rate limiting on,
 //     every post delivered;
 //   - BenchmarkServe: start-up time of `guichet serve` to /readyz on a migrated database, and
@@ -24,5 +25,6 @@
 // 16 clicks per side [30]; GUICHET_BENCH_LOTS and GUICHET_BENCH_STRUCTURES, the larger
 // publication [200 lots, 100 structures]; GUICHET_BENCH_CATEGORIES, the categories its lots
 // spread over [20]; GUICHET_BENCH_RUNS, the runs of each side of a publication [3];
+// GUICHET_BENCH_INFLIGHT, the bot's outbox_in_flight settings to publish with [1,2];
 // GUICHET_BENCH_CLICKERS, the people clicking at once [16].
 package bench
