@@ -31,22 +31,21 @@ func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guic
 	if postID := snap.copies[p.ChannelID]; postID != "" {
 		post := b.OfferPost(snap.state, snap.event, p.ChannelID)
 		post.Id = postID
-		_, err := b.client.UpdatePost(ctx, post)
-		mattermostDone(ctx)
-		if err != nil {
+		if _, err := b.client.UpdatePost(ctx, post); err != nil {
 			return "", err
 		}
 		return postID, nil
 	}
 	if snap.state.Lot.Status != guichet.LotOpen {
-		mattermostDone(ctx)
 		return "", b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID)
 	}
 	created, err := b.client.CreatePost(ctx, b.OfferPost(snap.state, snap.event, p.ChannelID), dedupeKey(m, p.ChannelID))
-	mattermostDone(ctx)
 	if err != nil {
+		// The slot stays taken until the failure is recorded: a silent Mattermost stops the
+		// batch before the next offer goes.
 		return "", err
 	}
+	mattermostDone(ctx)
 	op := guichet.OfferPost{LotID: p.LotID, ChannelID: p.ChannelID, PostID: created.Id}
 	refreshed, err := b.recordOffer(ctx, m, op, snap.version)
 	if err != nil {

@@ -61,6 +61,7 @@ func (bd *dispatchBundle) watchedBot(t *testing.T, inFlight int) (*Bot, *postsIn
 	w := &postsInFlight{channels: map[string]int{}}
 	b := bd.newBot(t, time.Minute)
 	b.client = bd.mm.client(ClientOptions{Timeout: 5 * time.Second, HTTPClient: &http.Client{Transport: w}})
+	require.NoError(t, b.client.Connect(bd.ctx))
 	b.inFlight = inFlight
 	return b, w
 }
@@ -162,4 +163,29 @@ func TestDispatcherFinishesTheOffersInHandOnShutdown(t *testing.T) {
 	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM offer_posts WHERE post_id <> ''`))
 	require.Equal(t, 4, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND delivered_at IS NULL
 		AND next_attempt_at <= now()`), "the rest was given back, due at once")
+}
+
+func TestDispatcherStopsPostingOffersWhenMattermostIsSilent(t *testing.T) {
+	t.Parallel()
+	for name, inFlight := range map[string]int{"one at a time": 1, "two at once": 2} {
+		t.Run(name, func(t *testing.T) {
+			bd := setupDispatch(t)
+			bd.drain(t, bd.bot)
+			bd.suppliers(t, 6, "resto", "restauration")
+			bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 1, Budget: 100})
+			bd.drain(t, bd.bot)
+			_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+			require.NoError(t, err)
+			b, _ := bd.watchedBot(t, inFlight)
+			bd.mm.set(func(f *fakeMM) { f.down = true })
+			posts := bd.mm.countCalls("POST /api/v4/posts")
+			_, err = b.DeliverDue(bd.ctx)
+			require.NoError(t, err)
+			tried := bd.mm.countCalls("POST /api/v4/posts") - posts
+			require.GreaterOrEqual(t, tried, 1)
+			require.LessOrEqual(t, tried, inFlight, "no offer goes after the first silence but those already in flight")
+			require.Equal(t, 6, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND delivered_at IS NULL
+				AND last_error <> '' AND next_attempt_at > now()`), "every offer given back for later")
+		})
+	}
 }
