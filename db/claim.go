@@ -82,8 +82,7 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 	for _, p := range []struct {
 		stmt  **sqlx.Stmt
 		query string
-	}{{&st.peek, claimReadQuery(false)}, {&st.lock, claimReadQuery(true)},
-		{&st.write, claimWriteQuery(false)}, {&st.writeAmounts, claimWriteQuery(true)}} {
+	}{{&st.peek, claimPeekSQL}, {&st.lock, claimLockSQL}, {&st.write, claimWriteSQL}, {&st.writeAmounts, claimWriteAmountsSQL}} {
 		var err error
 		if *p.stmt, err = d.prepared(ctx, p.query); err != nil {
 			return st, err
@@ -96,6 +95,20 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 type claimStatements struct {
 	peek, lock          *sqlx.Stmt // claimReadQuery without and with locks
 	write, writeAmounts *sqlx.Stmt // claimWriteQuery without and with other claims' amounts
+}
+
+// The claim's statements.
+var (
+	claimPeekSQL         = claimReadQuery(false)
+	claimLockSQL         = claimReadQuery(true)
+	claimWriteSQL        = claimWriteQuery(false)
+	claimWriteAmountsSQL = claimWriteQuery(true)
+)
+
+// outboxMessage is an outbox row as claimWriteQuery takes it.
+type outboxMessage struct {
+	Kind    guichet.OutboxKind    `json:"kind"`
+	Payload guichet.OutboxPayload `json:"payload"`
 }
 
 // errClaimMoved says that the claim's write found the lot or its event changed since its read.
@@ -154,21 +167,19 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 		}
 	}
 
-	kinds := []string{string(guichet.OutboxRefreshOffer)}
-	payloads := []guichet.OutboxPayload{{LotID: lot.ID}}
+	// The outbox messages, in order: the offer's refresh, the coordinator's notice, the
+	// board's refresh.
+	messages := []outboxMessage{{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}}}
 	if v.event.CoordChannelID != "" {
-		kinds = append(kinds, string(guichet.OutboxNotice))
-		payloads = append(payloads, guichet.OutboxPayload{ChannelID: v.event.CoordChannelID, EventID: lot.EventID, MessageID: notice,
+		messages = append(messages, outboxMessage{guichet.OutboxNotice, guichet.OutboxPayload{
+			ChannelID: v.event.CoordChannelID, EventID: lot.EventID, MessageID: notice,
 			Args: map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
-				"Unit": lot.Unit, "Note": c.Note}})
+				"Unit": lot.Unit, "Note": c.Note}}})
 	}
-	kinds = append(kinds, string(guichet.OutboxRefreshBoard))
-	payloads = append(payloads, guichet.OutboxPayload{EventID: lot.EventID})
-	jsons := make([]string, len(payloads))
-	for i, p := range payloads {
-		if jsons[i], err = jsonArg(p); err != nil {
-			return nil, err
-		}
+	messages = append(messages, outboxMessage{guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID}})
+	outbox, err := jsonArg(messages)
+	if err != nil {
+		return nil, err
 	}
 	detail, err := jsonArg(map[string]any{"quantity": qty, "note": c.Note})
 	if err != nil {
@@ -184,7 +195,7 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 	}
 
 	args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
-		pqStrings(kinds), pqStrings(jsons),
+		outbox,
 		req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
 		reminderKinds, reminderDues, v.lotVersion, v.eventVersion}
 	write := st.write
@@ -239,28 +250,28 @@ func claimReadQuery(lock bool) string {
 }
 
 // claimWriteQuery returns the statement that writes a new claim and all that follows from it at
-// once, on condition that the lot's row is still at version $18 and its event's at $19, which
+// once, on condition that the lot's row is still at version $17 and its event's at $18, which
 // it checks as it locks them, the lot for update then the event in share mode (see
 // reminderRows), in the order of the other transactions that lock both (else it writes
-// nothing and returns no row): the lot's status ($8, written even when unchanged), the claim ($1 lot, $2 supplier, $3 quantity,
-// $4 amount, $5 clicked by, $6 note, $7 status), the outbox messages in order ($9 kinds, $10
-// JSON payloads) with the dispatchers' wake-up, the audit entry ($11 actor id, $12 actor name,
-// $13 action, $14 event, $15 detail), the structure's reminder rows ($16 kinds, $17 due
-// times) and, withAmounts, the new amounts of the lot's other claims ($20 ids, $21 amounts).
-// It returns the claim's id and times.
+// nothing and returns no row): the lot's status ($8, written even when unchanged), the claim
+// ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), the
+// outbox messages in order ($9, a JSON array of outboxMessage) with the dispatchers' wake-up,
+// the audit entry ($10 actor id, $11 actor name, $12 action, $13 event, $14 detail), the
+// structure's reminder rows ($15 kinds, $16 due times) and, withAmounts, the new amounts of
+// the lot's other claims ($19 ids, $20 amounts). It returns the claim's id and times.
 func claimWriteQuery(withAmounts bool) string {
 	amounts := ""
 	if withAmounts {
 		amounts = `, amounts AS (
 		UPDATE claims c SET amount_cents = a.amount
-		FROM claim n, unnest($20::bigint[], $21::bigint[]) AS a(id, amount) WHERE c.id = a.id
+		FROM claim n, unnest($19::bigint[], $20::bigint[]) AS a(id, amount) WHERE c.id = a.id
 	)`
 	}
 	return `
 	WITH lot AS (
-		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $18::xid FOR UPDATE
+		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $17::xid FOR UPDATE
 	), event AS (
-		SELECT e.id FROM events e, lot WHERE e.id = $14 AND e.xmin = $19::xid FOR SHARE OF e
+		SELECT e.id FROM events e, lot WHERE e.id = $13 AND e.xmin = $18::xid FOR SHARE OF e
 	), status AS (
 		UPDATE lots l SET status = $8 FROM event WHERE l.id = $1
 	), claim AS (
@@ -269,14 +280,14 @@ func claimWriteQuery(withAmounts bool) string {
 		RETURNING id, created_at, updated_at
 	), outbox AS (
 		INSERT INTO outbox (kind, payload)
-		SELECT o.kind, o.payload::jsonb FROM claim, unnest($9::text[], $10::text[]) WITH ORDINALITY AS o(kind, payload, n)
+		SELECT o.value->>'kind', o.value->'payload' FROM claim, jsonb_array_elements($9::jsonb) WITH ORDINALITY AS o(value, n)
 		ORDER BY o.n
 	), audit AS (
 		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
-		SELECT $11::text, $12::text, $13::text, $14::bigint, $1, $2, $15::jsonb FROM claim
+		SELECT $10::text, $11::text, $12::text, $13::bigint, $1, $2, $14::jsonb FROM claim
 	), reminders AS (
 		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $14, r.kind, $2, r.due_at FROM claim, unnest($16::text[], $17::timestamptz[]) AS r(kind, due_at)
+		SELECT $13, r.kind, $2, r.due_at FROM claim, unnest($15::text[], $16::timestamptz[]) AS r(kind, due_at)
 		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
 	)` + amounts + `
 	SELECT claim.id, claim.created_at, claim.updated_at, pg_notify('guichet_outbox', '')::text FROM claim`
