@@ -436,7 +436,7 @@ func settleLot(lot *guichet.Lot, awarded []*guichet.Claim) ([]guichet.Cents, gui
 // afterClaimChange recomputes the awarded claims' amounts, sets the lot's status from its
 // awards (filled when full, open again when not) and queues the refresh of every offer copy.
 // The caller holds the lot lock. It writes the lot's row even when its status is unchanged
-// (see claimReadQuery).
+// (see Claim).
 func afterClaimChange(ctx context.Context, tx *sqlx.Tx, lot *guichet.Lot) error {
 	var awarded []*guichet.Claim
 	if err := tx.SelectContext(ctx, &awarded, `SELECT id, quantity FROM claims
@@ -461,7 +461,7 @@ func afterClaimChange(ctx context.Context, tx *sqlx.Tx, lot *guichet.Lot) error 
 }
 
 // touchLot writes the lot's row unchanged, for a transaction that changes the lot's claims
-// without afterClaimChange (see claimReadQuery).
+// without afterClaimChange (see Claim).
 func touchLot(ctx context.Context, tx *sqlx.Tx, lotID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE lots SET status = status WHERE id = $1`, lotID); err != nil {
 		return fmt.Errorf("touch lot: %w", err)

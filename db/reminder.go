@@ -68,10 +68,10 @@ func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 // reminderRows returns the reminder rows that a structure just awarded a lot of event e gets,
 // as array literals for claimWriteQuery: their kinds (text[]) and due times (timestamptz[]),
 // one per kind of the event's schedule, none on a draft. This is what syncReminders would add
-// after an award, without its cost: the claim inserts them (ON CONFLICT DO NOTHING) after
-// reading e with its row locked in share mode (claimReadQuery), so that claims on one event do
-// not wait for each other, while a change of the event's schedule (syncReminders, which locks
-// the row for update) waits for them and then sees their rows.
+// after an award, without its cost: the claim inserts them (claimWriteQuery, ON CONFLICT DO
+// NOTHING) holding e's row in share mode, still at the version they were computed from, so
+// that claims on one event do not wait for each other, while a change of the event's schedule
+// (syncReminders, which locks the row for update) waits for them and then sees their rows.
 func reminderRows(e *guichet.Event) (kinds, dues string, err error) {
 	if e.Status == guichet.EventDraft {
 		return "{}", "{}", nil
