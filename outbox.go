@@ -26,6 +26,13 @@ const (
 	OutboxRecap OutboxKind = "recap"
 )
 
+// OutboxWakeGathered is the payload a claim gives the dispatchers' wake-up (PostgreSQL's NOTIFY
+// on the outbox channel): a dispatcher so woken waits a moment before taking the messages, so
+// that the refreshes and notices of a burst of claims go out together, after the clicks have
+// been answered, instead of competing with them. Every other wake-up has an empty payload and is
+// acted on at once (a publication's offers are not delayed).
+const OutboxWakeGathered = "gather"
+
 // OutboxPayload is the body of an outbox message; which fields matter depends on the kind.
 type OutboxPayload struct {
 	LotID      int64          `json:"lot_id,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -28,6 +29,11 @@ const (
 	deliveryTimeout = time.Minute
 	// countsEvery is how often the pending/parked gauges are refreshed.
 	countsEvery = 15 * time.Second
+	// outboxGather is how long a dispatcher woken by a claim (guichet.OutboxWakeGathered) waits
+	// before taking the messages: the offer refreshes, notices and board of a burst of claims
+	// then go out together, after the clicks were answered. A clicked offer shows its holder
+	// this much later (measured in BENCHMARKS.md); the clicker is answered at once.
+	outboxGather = 300 * time.Millisecond
 	// outboxChannel is the PostgreSQL notification channel db.enqueue notifies.
 	outboxChannel = "guichet_outbox"
 )
@@ -53,14 +59,28 @@ func (b *Bot) RunDispatcher(ctx context.Context) error {
 		if err := l.Listen(outboxChannel); err != nil {
 			b.logger.Warn("outbox listener: polling only until it connects", "error", err)
 		}
+		var gathering atomic.Bool
 		go func() {
 			for {
 				select {
 				case <-ctx.Done():
 					return
-				case _, ok := <-l.Notify:
+				case n, ok := <-l.Notify:
 					if !ok {
 						return
+					}
+					if n != nil && n.Extra == guichet.OutboxWakeGathered {
+						// A claim: wake once outboxGather after the first of a burst.
+						if gathering.CompareAndSwap(false, true) {
+							time.AfterFunc(outboxGather, func() {
+								gathering.Store(false)
+								select {
+								case wake <- struct{}{}:
+								default:
+								}
+							})
+						}
+						continue
 					}
 					select {
 					case wake <- struct{}{}:

@@ -399,3 +399,29 @@ func TestDispatcherDeliversARefreshQueuedBehindManyOffersWithTheNextBatch(t *tes
 	bd.drain(t, bd.bot)
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
+
+func TestDispatcherGathersTheWakeUpOfAClaim(t *testing.T) {
+	bd := setupDispatch(t)
+	sups := bd.suppliers(t, 1, "resto", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 1, Budget: 100})
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	b := bd.newBot(t, time.Hour)
+	ctx, cancel := context.WithCancel(bd.ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.RunDispatcher(ctx) }()
+	pending := func() int { return bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`) }
+	require.Eventually(t, func() bool { return pending() == 0 }, 10*time.Second, 20*time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // idle now, until a notification or in an hour
+
+	claimed := time.Now()
+	_, err = bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, bd.bot.now())
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return pending() == 0 }, 10*time.Second, 5*time.Millisecond)
+	var last time.Time
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &last, `SELECT max(delivered_at) FROM outbox WHERE kind = 'refresh_offer'`))
+	require.GreaterOrEqual(t, last.Sub(claimed), outboxGather-20*time.Millisecond,
+		"a claim's messages wait for the gathering window")
+	cancel()
+	require.NoError(t, <-done)
+}

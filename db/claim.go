@@ -289,7 +289,7 @@ func claimWriteQuery(withAmounts bool) string {
 		SELECT $13, r.kind, $2, r.due_at FROM claim, unnest($15::text[], $16::timestamptz[]) AS r(kind, due_at)
 		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
 	)` + amounts + `
-	SELECT claim.id, claim.created_at, claim.updated_at, pg_notify('guichet_outbox', '')::text FROM claim`
+	SELECT claim.id, claim.created_at, claim.updated_at, pg_notify('guichet_outbox', '` + guichet.OutboxWakeGathered + `')::text FROM claim`
 }
 
 // claimView is what claimReadQuery returns.
