@@ -32,7 +32,7 @@ func lotOf(fields map[string]string) (int64, error) {
 
 // claimClicked handles "Je prends": the clicker's structure takes the whole lot (first-come) or
 // applies for it (review). A member of several structures serving the lot's category gets a
-// dialog to choose. The answer updates the clicked offer and confirms privately; a refusal
+// dialog to choose. The answer confirms privately (the outbox refreshes the offer); a refusal
 // ("déjà attribué à …") is private and changes nothing.
 func (b *Bot) claimClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
 	return b.takeClicked(ctx, req, false)
