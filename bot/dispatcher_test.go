@@ -333,19 +333,34 @@ func TestDispatchersShareTheWork(t *testing.T) {
 	}
 }
 
-func TestDispatcherWakesOnNotify(t *testing.T) {
-	bd := setupDispatch(t)
-	b := bd.newBot(t, time.Hour)
-	ctx, cancel := context.WithCancel(bd.ctx)
+// runDispatcher runs b's dispatcher until the returned stop is called; stop fails the test
+// unless the dispatcher returns nil within 5 seconds.
+func runDispatcher(t *testing.T, ctx context.Context, b *Bot) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.RunDispatcher(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("the dispatcher did not stop")
+		}
+	}
+}
+
+func TestDispatcherWakesOnNotify(t *testing.T) {
+	bd := setupDispatch(t)
+	stop := runDispatcher(t, bd.ctx, bd.newBot(t, time.Hour))
 	require.Eventually(t, func() bool { return len(bd.mm.postsIn("coord-channel")) == 1 }, 10*time.Second, 20*time.Millisecond)
 	time.Sleep(300 * time.Millisecond) // idle now, until a notification or in an hour
 	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
 		ChannelID: "coord-channel", MessageID: "MsgPassed", Args: map[string]any{"Code": "DEJ"}}))
 	require.Eventually(t, func() bool { return len(bd.mm.postsIn("coord-channel")) == 2 }, 5*time.Second, 20*time.Millisecond)
-	cancel()
-	require.NoError(t, <-done)
+	stop()
 }
 
 func TestDispatcherFinishesTheMessageInHandOnShutdown(t *testing.T) {
@@ -357,17 +372,9 @@ func TestDispatcherFinishesTheMessageInHandOnShutdown(t *testing.T) {
 	}
 	bd.mm.set(func(f *fakeMM) { f.delay = 400 * time.Millisecond })
 	posts := bd.mm.countCalls("POST /api/v4/posts")
-	ctx, cancel := context.WithCancel(bd.ctx)
-	done := make(chan error, 1)
-	go func() { done <- bd.bot.RunDispatcher(ctx) }()
+	stop := runDispatcher(t, bd.ctx, bd.bot)
 	require.Eventually(t, func() bool { return bd.mm.countCalls("POST /api/v4/posts") > posts }, 5*time.Second, 5*time.Millisecond)
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the dispatcher did not stop")
-	}
+	stop()
 	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NOT NULL`),
 		"the message in hand was delivered")
 	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NULL
@@ -406,10 +413,7 @@ func TestDispatcherGathersTheWakeUpOfAClaim(t *testing.T) {
 	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 1, Budget: 100})
 	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
-	b := bd.newBot(t, time.Hour)
-	ctx, cancel := context.WithCancel(bd.ctx)
-	done := make(chan error, 1)
-	go func() { done <- b.RunDispatcher(ctx) }()
+	stop := runDispatcher(t, bd.ctx, bd.newBot(t, time.Hour))
 	pending := func() int { return bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`) }
 	require.Eventually(t, func() bool { return pending() == 0 }, 10*time.Second, 20*time.Millisecond)
 	time.Sleep(300 * time.Millisecond) // idle now, until a notification or in an hour
@@ -422,6 +426,5 @@ func TestDispatcherGathersTheWakeUpOfAClaim(t *testing.T) {
 	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &last, `SELECT max(delivered_at) FROM outbox WHERE kind = 'refresh_offer'`))
 	require.GreaterOrEqual(t, last.Sub(claimed), outboxGather-20*time.Millisecond,
 		"a claim's messages wait for the gathering window")
-	cancel()
-	require.NoError(t, <-done)
+	stop()
 }

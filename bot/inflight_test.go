@@ -2,7 +2,6 @@ package bot
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -142,21 +141,13 @@ func TestDispatcherFinishesTheOffersInHandOnShutdown(t *testing.T) {
 
 	b, w := bd.watchedBot(t, 2)
 	posts := bd.mm.countCalls("POST /api/v4/posts")
-	ctx, cancel := context.WithCancel(bd.ctx)
-	done := make(chan error, 1)
-	go func() { done <- b.RunDispatcher(ctx) }()
+	stop := runDispatcher(t, bd.ctx, b)
 	require.Eventually(t, func() bool {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		return w.now == 2
 	}, 5*time.Second, time.Millisecond, "two offers in hand")
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the dispatcher did not stop")
-	}
+	stop()
 	require.Equal(t, 2, bd.mm.countCalls("POST /api/v4/posts")-posts)
 	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND delivered_at IS NOT NULL`),
 		"the offers in hand were delivered")
