@@ -30,8 +30,9 @@ const MaxNoteLength = 1000
 // locks (claimReadQuery(false)), and writes on condition that neither the lot's row nor its
 // event's changed since (claimWriteQuery locks the lot's row, waiting for any transaction
 // holding it, then the event's in share mode, and writes nothing unless both are still at the
-// versions read). A refusal or a claim already there is answered from the read alone. If the write found that something changed, the claim is decided again
-// in a transaction that locks the lot first (claimReadQuery(true)), where the condition holds.
+// versions read). A refusal or a claim already there is answered from the read alone. If the
+// write found that something changed, the claim is decided again in a transaction that locks
+// the lot first (claimReadQuery(true)), where the condition holds.
 func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
 	st, err := d.claimStatements(ctx, &req)
 	if err != nil {
