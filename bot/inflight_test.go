@@ -129,7 +129,10 @@ func TestDispatcherPostsOffersToSeveralChannelsAtOnceInOrder(t *testing.T) {
 	}
 }
 
-func TestDispatcherFinishesTheOffersInHandOnShutdown(t *testing.T) {
+// sixOffersQueued returns a dispatch bundle whose outbox holds the offers of one lot for six
+// structures, queued and not yet delivered; everything queued before is delivered.
+func sixOffersQueued(t *testing.T) *dispatchBundle {
+	t.Helper()
 	bd := setupDispatch(t)
 	bd.drain(t, bd.bot)
 	bd.suppliers(t, 6, "resto", "restauration")
@@ -137,6 +140,11 @@ func TestDispatcherFinishesTheOffersInHandOnShutdown(t *testing.T) {
 	bd.drain(t, bd.bot)
 	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
+	return bd
+}
+
+func TestDispatcherFinishesTheOffersInHandOnShutdown(t *testing.T) {
+	bd := sixOffersQueued(t)
 	bd.mm.set(func(f *fakeMM) { f.delay = 400 * time.Millisecond })
 
 	b, w := bd.watchedBot(t, 2)
@@ -160,17 +168,11 @@ func TestDispatcherStopsPostingOffersWhenMattermostIsSilent(t *testing.T) {
 	t.Parallel()
 	for name, inFlight := range map[string]int{"one at a time": 1, "two at once": 2} {
 		t.Run(name, func(t *testing.T) {
-			bd := setupDispatch(t)
-			bd.drain(t, bd.bot)
-			bd.suppliers(t, 6, "resto", "restauration")
-			bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 1, Budget: 100})
-			bd.drain(t, bd.bot)
-			_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
-			require.NoError(t, err)
+			bd := sixOffersQueued(t)
 			b, _ := bd.watchedBot(t, inFlight)
 			bd.mm.set(func(f *fakeMM) { f.down = true })
 			posts := bd.mm.countCalls("POST /api/v4/posts")
-			_, err = b.DeliverDue(bd.ctx)
+			_, err := b.DeliverDue(bd.ctx)
 			require.NoError(t, err)
 			tried := bd.mm.countCalls("POST /api/v4/posts") - posts
 			require.GreaterOrEqual(t, tried, 1)

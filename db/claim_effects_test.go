@@ -365,6 +365,11 @@ func TestClaimsAndWithdrawalsRacingOnOneLot(t *testing.T) {
 func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 	t.Parallel()
 	newDay := time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC)
+	// firstApplies has the first structure apply for the lot (a review lot).
+	firstApplies := func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
+		_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
+		require.NoError(t, err)
+	}
 	for name, tc := range map[string]struct {
 		lot guichet.Lot
 		// before runs first; change is the transaction the claim meets, stopped before it
@@ -399,12 +404,9 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 			},
 		},
 		"award": {
-			lot: guichet.Lot{Code: "ATT", Title: "Attribution", Category: "attente", Quantity: 1, Budget: 1000, Award: guichet.Review},
-			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
-				_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
-				require.NoError(t, err)
-			},
-			hold: `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
+			lot:    guichet.Lot{Code: "ATT", Title: "Attribution", Category: "attente", Quantity: 1, Budget: 1000, Award: guichet.Review},
+			before: firstApplies,
+			hold:   `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
 			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
 				_, err := b.db.Award(b.ctx, coordinator, lot.ID, sups[0].ID)
 				return err
@@ -415,12 +417,9 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 			},
 		},
 		"decline": {
-			lot: guichet.Lot{Code: "REF", Title: "Refus", Category: "attente", Quantity: 1, Budget: 1000, Award: guichet.Review},
-			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
-				_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
-				require.NoError(t, err)
-			},
-			hold: `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
+			lot:    guichet.Lot{Code: "REF", Title: "Refus", Category: "attente", Quantity: 1, Budget: 1000, Award: guichet.Review},
+			before: firstApplies,
+			hold:   `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
 			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
 				_, err := b.db.Decline(b.ctx, coordinator, lot.ID, sups[0].ID, "non")
 				return err
