@@ -24,6 +24,10 @@ const (
 	OutboxReminder OutboxKind = "reminder"
 	// OutboxRecap posts EventID's recap.
 	OutboxRecap OutboxKind = "recap"
+	// OutboxClaimed is what a new claim asks for, in one message: every copy of LotID's offer
+	// refreshed, EventID's board refreshed, then, when ChannelID (the event's coordination
+	// channel) is set, the notice MessageID with Args in Locale posted there.
+	OutboxClaimed OutboxKind = "claimed"
 )
 
 // OutboxWakeGathered is the payload a claim gives the dispatchers' wake-up (PostgreSQL's NOTIFY

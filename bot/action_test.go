@@ -116,7 +116,7 @@ func TestClaimFromAClick(t *testing.T) {
 	postA, claimA := cb.offerIn(t, a.ChannelID, "claim")
 	postB, claimB := cb.offerIn(t, b.ChannelID, "claim")
 
-	refreshes := cb.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer'`)
+	refreshes := cb.count(t, `SELECT count(*) FROM outbox WHERE kind = 'claimed'`)
 	resp := cb.click(t, member(a), a.ChannelID, postA, claimA)
 	require.Equal(t, "✅ C'est noté : **resto 0** prend le lot **SCE** — Scénographie (1 forfait, 3\u202f500,00\u00a0€). La coordination est prévenue.", resp.EphemeralText)
 	require.Nil(t, resp.Update, "the answer only confirms; the outbox refreshes the offer")
@@ -125,7 +125,7 @@ func TestClaimFromAClick(t *testing.T) {
 	require.Equal(t, guichet.LotFilled, st.Lot.Status)
 	require.Len(t, st.Awarded(), 1)
 	require.Equal(t, a.ID, st.Awarded()[0].SupplierID)
-	require.Equal(t, refreshes+1, cb.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer'`),
+	require.Equal(t, refreshes+1, cb.count(t, `SELECT count(*) FROM outbox WHERE kind = 'claimed' AND (payload->>'lot_id')::bigint = $1`, cb.lot.ID),
 		"the claim queued the refresh of every copy, the clicked one included")
 
 	// The second structure clicks on its copy, still showing the button.

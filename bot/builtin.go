@@ -8,6 +8,7 @@ func (b *Bot) registerBuiltins() {
 	b.HandleOutbox(guichet.OutboxRefreshOffer, b.refreshOffer)
 	b.HandleOutbox(guichet.OutboxNotice, b.notice)
 	b.HandleOutbox(guichet.OutboxRefreshBoard, b.refreshBoard)
+	b.HandleOutbox(guichet.OutboxClaimed, b.claimed)
 	b.HandleAction(actionClaim, b.claimClicked)
 	b.HandleAction(actionShare, b.shareClicked)
 	b.HandleAction(actionPass, b.passClicked)

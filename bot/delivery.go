@@ -91,6 +91,43 @@ func (b *Bot) refreshOffer(ctx context.Context, _ *guichet.OutboxMessage, p guic
 	return "", failed
 }
 
+// claimed delivers what a new claim asks for (guichet.OutboxClaimed): every copy of p.LotID's
+// offer refreshed, p.EventID's board refreshed, then, when p.ChannelID is set, the notice
+// p.MessageID posted there. A refresh already made in the same batch stands for this one (it
+// rendered the database as it was after this claim). A failure of any part fails the whole,
+// which is retried: the refreshes are harmless twice, and the notice is posted once (its
+// delivery key is the message's).
+func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	if p.LotID == 0 || p.EventID == 0 {
+		return "", fmt.Errorf("%w: claimed needs lot_id and event_id", errBadMessage)
+	}
+	done := batchOf(ctx)
+	refresh := []struct {
+		kind guichet.OutboxKind
+		p    guichet.OutboxPayload
+		h    OutboxHandler
+	}{
+		{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: p.LotID}, b.refreshOffer},
+		{guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: p.EventID}, b.refreshBoard},
+	}
+	for _, r := range refresh {
+		key := coalesceKey(r.kind, r.p)
+		if _, ok := done.post(key); ok {
+			continue
+		}
+		postID, err := r.h(ctx, m, r.p)
+		if err != nil {
+			return "", err
+		}
+		done.setPost(key, postID)
+	}
+	if p.ChannelID == "" {
+		return "", nil
+	}
+	return b.notice(ctx, m, guichet.OutboxPayload{ChannelID: p.ChannelID, EventID: p.EventID, MessageID: p.MessageID,
+		Args: p.Args, Locale: p.Locale})
+}
+
 // notice posts the catalogue message p.MessageID with p.Args, in p.Locale or else the event's
 // language, to p.ChannelID or as a direct message to p.UserID.
 func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {

@@ -215,6 +215,22 @@ func (b *Bot) deliverAll(ctx context.Context, msgs []*guichet.OutboxMessage) {
 
 type postedKey struct{}
 
+type batchKey struct{}
+
+// withBatch gives a delivery what its batch shares.
+func withBatch(ctx context.Context, done *batchDone) context.Context {
+	return context.WithValue(ctx, batchKey{}, done)
+}
+
+// batchOf returns what the batch of the delivery under ctx shares (a batch of its own outside
+// a dispatcher's pass).
+func batchOf(ctx context.Context) *batchDone {
+	if done, ok := ctx.Value(batchKey{}).(*batchDone); ok {
+		return done
+	}
+	return &batchDone{posts: map[string]string{}}
+}
+
 // withPosted gives a delivery the function that tells its batch Mattermost has answered.
 func withPosted(ctx context.Context, posted func()) context.Context {
 	return context.WithValue(ctx, postedKey{}, posted)
@@ -318,7 +334,7 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done *batch
 		b.retry(dctx, m, errors.New("no handler for kind "+string(m.Kind)))
 		return
 	}
-	postID, err := h(dctx, m, p)
+	postID, err := h(withBatch(dctx, done), m, p)
 	switch {
 	case err == nil:
 		if !passOf(ctx).wasRecorded(m.ID) {

@@ -288,6 +288,44 @@ func TestDispatcherCoalescesRefreshes(t *testing.T) {
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
 
+// A claim's one message refreshes every copy of the offer and the board, and tells the
+// coordination; in a batch, the claims of one lot and event share one refresh of each, and
+// each claim still gets its own notice.
+func TestDispatcherDeliversClaims(t *testing.T) {
+	bd := setupDispatch(t)
+	sups := bd.suppliers(t, 3, "resto", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "repas",
+		Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 3})
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	updates := bd.mm.countCalls("PUT /api/v4/posts/")
+	notices := len(bd.mm.postsIn("coord-channel"))
+	for i, s := range sups {
+		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID, Quantity: int64(100 + i)}, bd.bot.now())
+		require.NoError(t, err)
+	}
+	require.Equal(t, 3, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'claimed' AND delivered_at IS NULL`))
+	bd.drain(t, bd.bot)
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+	require.Equal(t, 3+1, bd.mm.countCalls("PUT /api/v4/posts/")-updates, "each copy and the board updated once")
+	posts := bd.mm.postsIn("coord-channel")
+	require.Len(t, posts, notices+3, "one notice per claim")
+	require.Contains(t, posts[len(posts)-1].Message, "resto 2")
+	for _, s := range sups {
+		copy := bd.mm.postsIn(s.ChannelID)
+		require.Len(t, copy, 1)
+		require.Contains(t, copy[0].Attachments()[0].Text, "Ce lot est attribué", "the copy shows the lot filled by the third claim")
+	}
+
+	// Delivered again (a lease that ran out), a claim's message posts no second notice.
+	_, err = bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET delivered_at = NULL, next_attempt_at = now() WHERE id =
+		(SELECT max(id) FROM outbox WHERE kind = 'claimed')`)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	require.Len(t, bd.mm.postsIn("coord-channel"), notices+3)
+}
+
 func TestDispatcherPostsTheBoardAgainWhenItWasDeleted(t *testing.T) {
 	bd := setupDispatch(t)
 	bd.drain(t, bd.bot)
@@ -423,7 +461,7 @@ func TestDispatcherGathersTheWakeUpOfAClaim(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return pending() == 0 }, 10*time.Second, 5*time.Millisecond)
 	var last time.Time
-	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &last, `SELECT max(delivered_at) FROM outbox WHERE kind = 'refresh_offer'`))
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &last, `SELECT max(delivered_at) FROM outbox WHERE kind = 'claimed'`))
 	require.GreaterOrEqual(t, last.Sub(claimed), outboxGather-20*time.Millisecond,
 		"a claim's messages wait for the gathering window")
 	stop()

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"guichet.dev/guichet"
 )
@@ -79,10 +82,19 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 	if len(req.Note) > MaxNoteLength {
 		return st, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
 	}
-	for _, p := range []struct {
+	stmts := []struct {
 		stmt  **sqlx.Stmt
 		query string
-	}{{&st.peek, claimPeekSQL}, {&st.lock, claimLockSQL}, {&st.write, claimWriteSQL}, {&st.writeAmounts, claimWriteAmountsSQL}} {
+	}{{&st.peek, claimPeekSQL}, {&st.lock, claimLockSQL}}
+	for i := range claimWriteSQL {
+		for j := range claimWriteSQL[i] {
+			stmts = append(stmts, struct {
+				stmt  **sqlx.Stmt
+				query string
+			}{&st.write[i][j], claimWriteSQL[i][j]})
+		}
+	}
+	for _, p := range stmts {
 		var err error
 		if *p.stmt, err = d.prepared(ctx, p.query); err != nil {
 			return st, err
@@ -93,23 +105,20 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 
 // claimStatements are the statements of a claim, prepared for the pool.
 type claimStatements struct {
-	peek, lock          *sqlx.Stmt // claimReadQuery without and with locks
-	write, writeAmounts *sqlx.Stmt // claimWriteQuery without and with other claims' amounts
+	peek, lock *sqlx.Stmt // claimReadQuery without and with locks
+	// write[amounts][reminders] is claimWriteQuery(amounts == 1, reminders == 1).
+	write [2][2]*sqlx.Stmt
 }
 
 // The claim's statements.
 var (
-	claimPeekSQL         = claimReadQuery(false)
-	claimLockSQL         = claimReadQuery(true)
-	claimWriteSQL        = claimWriteQuery(false)
-	claimWriteAmountsSQL = claimWriteQuery(true)
+	claimPeekSQL  = claimReadQuery(false)
+	claimLockSQL  = claimReadQuery(true)
+	claimWriteSQL = [2][2]string{
+		{claimWriteQuery(false, false), claimWriteQuery(false, true)},
+		{claimWriteQuery(true, false), claimWriteQuery(true, true)},
+	}
 )
-
-// outboxMessage is an outbox row as claimWriteQuery takes it.
-type outboxMessage struct {
-	Kind    guichet.OutboxKind    `json:"kind"`
-	Payload guichet.OutboxPayload `json:"payload"`
-}
 
 // errClaimMoved says that the claim's write found the lot or its event changed since its read.
 var errClaimMoved = errors.New("the lot or its event changed since it was read")
@@ -167,17 +176,15 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 		}
 	}
 
-	// The outbox messages, in order: the offer's refresh, the coordinator's notice, the
-	// board's refresh.
-	messages := []outboxMessage{{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}}}
+	// One outbox message stands for the offer's refresh, the board's and the coordinator's
+	// notice (guichet.OutboxClaimed).
+	claimed := guichet.OutboxPayload{LotID: lot.ID, EventID: lot.EventID}
 	if v.event.CoordChannelID != "" {
-		messages = append(messages, outboxMessage{guichet.OutboxNotice, guichet.OutboxPayload{
-			ChannelID: v.event.CoordChannelID, EventID: lot.EventID, MessageID: notice,
-			Args: map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
-				"Unit": lot.Unit, "Note": c.Note}}})
+		claimed.ChannelID, claimed.MessageID, claimed.Locale = v.event.CoordChannelID, notice, v.event.Locale
+		claimed.Args = map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
+			"Unit": lot.Unit, "Note": c.Note}
 	}
-	messages = append(messages, outboxMessage{guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID}})
-	outbox, err := jsonArg(messages)
+	outbox, err := jsonArg(claimed)
 	if err != nil {
 		return nil, err
 	}
@@ -185,24 +192,30 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 	if err != nil {
 		return nil, err
 	}
-	// A claim only ever adds a reminder recipient (an award), so it does not resync the whole
-	// event's reminders, which would serialize every claim on the event's row.
-	reminderKinds, reminderDues := "{}", "{}"
-	if c.Status == guichet.ClaimAwarded {
-		if reminderKinds, reminderDues, err = reminderRows(&v.event); err != nil {
-			return nil, err
-		}
-	}
-
 	args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
 		outbox,
 		req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
-		reminderKinds, reminderDues, v.lotVersion, v.eventVersion}
-	write := st.write
+		v.lotVersion, v.eventVersion}
+
+	// A claim only ever adds a reminder recipient (an award), so it does not resync the whole
+	// event's reminders, which would serialize every claim on the event's row; and a structure
+	// that already has its rows (another of its awards on the event) needs none.
+	var withAmounts, withReminders int
+	if c.Status == guichet.ClaimAwarded {
+		kinds, dues, missing, err := v.missingReminders()
+		if err != nil {
+			return nil, err
+		}
+		if missing {
+			withReminders = 1
+			args = append(args, kinds, dues)
+		}
+	}
 	if len(ids) > 0 {
-		write = st.writeAmounts
+		withAmounts = 1
 		args = append(args, pqInts(ids), pqInts(cents))
 	}
+	write := st.write[withAmounts][withReminders]
 	var notified string
 	err = stmt(write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt, &notified)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -217,9 +230,11 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 
 // claimReadQuery returns the statement ($1 lot, $2 supplier, $3 the clicking user) that reads
 // the lot and its event, with their versions (xmin), and what the rules need: whether the user
-// is a member of the supplier, the supplier's name, and the lot's claims with their structures'
-// names, as JSON in id order. All is read in one snapshot, so the claims are those of the
-// lot's version.
+// is a member of the supplier, the supplier's name, the lot's claims with their structures'
+// names, as JSON in id order, and the kinds of the structure's reminder rows for the event. All
+// is read in one snapshot, so the claims are those of the lot's version, and the reminder rows
+// those of the event's (syncReminders, the only statement that removes reminder rows, writes
+// the event's row).
 //
 // With lock, it locks the lot for update and the event in share mode (see reminderRows). The
 // snapshot is then taken before the lock is granted, so the claims miss the changes of a
@@ -244,34 +259,45 @@ func claimReadQuery(lock bool) string {
 				'status', c.status, 'reason', c.reason, 'created_at', c.created_at, 'updated_at', c.updated_at,
 				'supplier_name', s.name) ORDER BY c.id)
 			FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = $1),
+		ARRAY(SELECT r.kind FROM reminders r WHERE r.event_id = l.event_id AND coalesce(r.supplier_id, 0) = $2),
 		` + stale + ` AS stale
 	FROM lots l JOIN events e ON e.id = l.event_id
 	WHERE l.id = $1` + locking
 }
 
 // claimWriteQuery returns the statement that writes a new claim and all that follows from it at
-// once, on condition that the lot's row is still at version $17 and its event's at $18, which
+// once, on condition that the lot's row is still at version $15 and its event's at $16, which
 // it checks as it locks them, the lot for update then the event in share mode (see
 // reminderRows), in the order of the other transactions that lock both (else it writes
 // nothing and returns no row): the lot's status ($8, written even when unchanged), the claim
-// ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), the
-// outbox messages in order ($9, a JSON array of outboxMessage) with the dispatchers' wake-up,
-// the audit entry ($10 actor id, $11 actor name, $12 action, $13 event, $14 detail), the
-// structure's reminder rows ($15 kinds, $16 due times) and, withAmounts, the new amounts of
-// the lot's other claims ($19 ids, $20 amounts). It returns the claim's id and times.
-func claimWriteQuery(withAmounts bool) string {
-	amounts := ""
+// ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), its outbox
+// message ($9, the payload of a guichet.OutboxClaimed) with the dispatchers' wake-up, the audit
+// entry ($10 actor id, $11 actor name, $12 action, $13 event, $14 detail), withReminders the
+// structure's reminder rows (next two parameters: kinds, due times) and withAmounts the new
+// amounts of the lot's other claims (next two: ids, amounts). It returns the claim's id and
+// times.
+func claimWriteQuery(withAmounts, withReminders bool) string {
+	n := 16
+	next := func() string { n++; return "$" + strconv.Itoa(n) }
+	reminders, amounts := "", ""
+	if withReminders {
+		reminders = `, reminders AS (
+		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
+		SELECT $13, r.kind, $2, r.due_at FROM claim, unnest(` + next() + `::text[], ` + next() + `::timestamptz[]) AS r(kind, due_at)
+		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
+	)`
+	}
 	if withAmounts {
 		amounts = `, amounts AS (
 		UPDATE claims c SET amount_cents = a.amount
-		FROM claim n, unnest($19::bigint[], $20::bigint[]) AS a(id, amount) WHERE c.id = a.id
+		FROM claim n, unnest(` + next() + `::bigint[], ` + next() + `::bigint[]) AS a(id, amount) WHERE c.id = a.id
 	)`
 	}
 	return `
 	WITH lot AS (
-		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $17::xid FOR UPDATE
+		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $15::xid FOR UPDATE
 	), event AS (
-		SELECT e.id FROM events e, lot WHERE e.id = $13 AND e.xmin = $18::xid FOR SHARE OF e
+		SELECT e.id FROM events e, lot WHERE e.id = $13 AND e.xmin = $16::xid FOR SHARE OF e
 	), status AS (
 		UPDATE lots l SET status = $8 FROM event WHERE l.id = $1
 	), claim AS (
@@ -279,17 +305,11 @@ func claimWriteQuery(withAmounts bool) string {
 		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text FROM event
 		RETURNING id, created_at, updated_at
 	), outbox AS (
-		INSERT INTO outbox (kind, payload)
-		SELECT o.value->>'kind', o.value->'payload' FROM claim, jsonb_array_elements($9::jsonb) WITH ORDINALITY AS o(value, n)
-		ORDER BY o.n
+		INSERT INTO outbox (kind, payload) SELECT '` + string(guichet.OutboxClaimed) + `', $9::jsonb FROM claim
 	), audit AS (
 		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
 		SELECT $10::text, $11::text, $12::text, $13::bigint, $1, $2, $14::jsonb FROM claim
-	), reminders AS (
-		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $13, r.kind, $2, r.due_at FROM claim, unnest($15::text[], $16::timestamptz[]) AS r(kind, due_at)
-		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
-	)` + amounts + `
+	)` + reminders + amounts + `
 	SELECT claim.id, claim.created_at, claim.updated_at, pg_notify('guichet_outbox', '` + guichet.OutboxWakeGathered + `')::text FROM claim`
 }
 
@@ -301,6 +321,29 @@ type claimView struct {
 	member                   bool
 	supplierName             string
 	claims                   []*guichet.Claim
+	// reminderKinds are the kinds of the structure's reminder rows for the event, as read
+	// without locks (nil when read under them: see missingReminders).
+	reminderKinds []string
+	locked        bool
+}
+
+// missingReminders returns the reminder rows the structure gets with an award (reminderRows)
+// and whether it must write them: always when v was read under the lot's lock (the read's
+// snapshot may predate a change by the transaction that held it), else when one of their
+// kinds is not among v.reminderKinds.
+func (v *claimView) missingReminders() (kinds, dues string, missing bool, err error) {
+	if kinds, dues, err = reminderRows(&v.event); err != nil || kinds == "{}" {
+		return kinds, dues, false, err
+	}
+	if v.locked {
+		return kinds, dues, true, nil
+	}
+	for _, k := range strings.Split(strings.Trim(kinds, "{}"), ",") {
+		if !slices.Contains(v.reminderKinds, k) {
+			return kinds, dues, true, nil
+		}
+	}
+	return kinds, dues, false, nil
 }
 
 // claimJSON is a claim as claimReadQuery aggregates it.
@@ -325,17 +368,22 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 	v := &claimView{}
 	l, e := &v.lot, &v.event
 	var claims []byte
+	var kinds pq.StringArray
 	var stale bool
 	err := read.QueryRowContext(ctx, req.LotID, req.SupplierID, req.Actor.UserID).Scan(
 		&l.ID, &l.EventID, &l.Code, &l.Title, &l.Category, &l.Description, &l.Quantity, &l.Unit, &l.Budget,
 		&l.SlotStart, &l.SlotEnd, &l.Place, &l.Mode, &l.MaxSuppliers, &l.Award, &l.Deadline, &l.Status,
 		&l.CancelReason, &l.CreatedAt,
 		&e.Day, &e.TimeZone, &e.CoordChannelID, &e.Status, &e.Reminders, &e.Locale,
-		&v.lotVersion, &v.eventVersion, &v.member, &v.supplierName, &claims, &stale)
+		&v.lotVersion, &v.eventVersion, &v.member, &v.supplierName, &claims, &kinds, &stale)
 	if err != nil {
 		return nil, notFound(err, "ErrLotNotFound", "Code", req.LotID)
 	}
 	e.ID = l.EventID
+	v.locked = tx != nil
+	if !v.locked {
+		v.reminderKinds = kinds
+	}
 	if !v.member {
 		return v, nil
 	}

@@ -54,9 +54,10 @@ func (b *bundle) jsonb(t *testing.T, v any) string {
 	return out
 }
 
-// A claim writes exactly: the offer refresh, the coordinator's notice and the board refresh (in
-// that order), one audit entry and, for an award on a published event, the structure's reminder
-// rows; its amount and the other claims' follow the lot's budget; a second click changes nothing.
+// A claim writes exactly: one outbox message (the offer's refresh, the board's and the
+// coordinator's notice), one audit entry and, for a structure's first award on a published
+// event, its reminder rows; its amount and the other claims' follow the lot's budget; a second
+// click changes nothing.
 func TestClaimWritesItsEffects(t *testing.T) {
 	b := setup(t)
 	sups := b.suppliers(t, 3, "loc", "location-materiel")
@@ -86,10 +87,9 @@ func TestClaimWritesItsEffects(t *testing.T) {
 	require.Equal(t, "LOC", first.Lot.Code)
 	require.Equal(t, effects{
 		Outbox: []string{
-			"refresh_offer " + b.jsonb(t, guichet.OutboxPayload{LotID: lot.ID}),
-			"notice " + b.jsonb(t, guichet.OutboxPayload{ChannelID: "coord-channel", EventID: ev, MessageID: "NoticeClaimed",
-				Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": "livrées la veille"}}),
-			"refresh_board " + b.jsonb(t, guichet.OutboxPayload{EventID: ev}),
+			"claimed " + b.jsonb(t, guichet.OutboxPayload{LotID: lot.ID, ChannelID: "coord-channel", EventID: ev, MessageID: "NoticeClaimed",
+				Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": "livrées la veille"},
+				Locale: "fr"}),
 		},
 		Audit: []string{fmt.Sprintf("loc0-user loc0 claim.award %d %d %d %s", ev, lot.ID, sups[0].ID,
 			b.jsonb(t, map[string]any{"quantity": 40, "note": "livrées la veille"}))},
@@ -119,9 +119,22 @@ func TestClaimWritesItsEffects(t *testing.T) {
 	require.Equal(t, guichet.LotFilled, st.Lot.Status)
 	require.Equal(t, []guichet.Cents{46667, 23333}, []guichet.Cents{st.Awarded()[0].Amount, st.Awarded()[1].Amount})
 	got := b.since(t, m)
-	require.Len(t, got.Outbox, 3)
+	require.Len(t, got.Outbox, 1)
 	require.Len(t, got.Audit, 1)
 	require.Len(t, got.Reminders, 2)
+
+	// A structure's second award on the event finds its reminder rows there.
+	other := b.lot(t, &guichet.Lot{Code: "TAB", Title: "Tables", Category: "location-materiel", Quantity: 1, Budget: 5000})
+	_, err = b.db.Publish(b.ctx, coordinator, ev)
+	require.NoError(t, err)
+	m = b.mark(t)
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: other.ID, SupplierID: sups[1].ID}, time.Now())
+	require.NoError(t, err)
+	got = b.since(t, m)
+	require.Len(t, got.Outbox, 1)
+	require.Len(t, got.Audit, 1)
+	require.Empty(t, got.Reminders)
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM reminders WHERE supplier_id = $1`, sups[1].ID))
 
 	// A second click returns the claim as it is and writes nothing.
 	m = b.mark(t)
@@ -178,10 +191,7 @@ func TestCandidacyWritesItsEffects(t *testing.T) {
 	require.Equal(t, guichet.Cents(0), r.Claim.Amount)
 	require.Equal(t, guichet.LotOpen, r.Lot.Status)
 	require.Equal(t, effects{
-		Outbox: []string{
-			"refresh_offer " + b.jsonb(t, guichet.OutboxPayload{LotID: lots[0].ID}),
-			"refresh_board " + b.jsonb(t, guichet.OutboxPayload{EventID: e.ID}),
-		},
+		Outbox: []string{"claimed " + b.jsonb(t, guichet.OutboxPayload{LotID: lots[0].ID, EventID: e.ID})},
 		Audit: []string{fmt.Sprintf("imp0-user imp0 claim.candidacy %d %d %d %s", e.ID, lots[0].ID, sups[0].ID,
 			b.jsonb(t, map[string]any{"quantity": 1, "note": "devis"}))},
 	}, b.since(t, m))
@@ -433,6 +443,38 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 				}
 				require.False(t, r.Existing, "the declined candidacy is over: this is a new one")
 				require.Equal(t, guichet.ClaimPending, r.Claim.Status)
+			},
+		},
+		"last other award withdrawn": {
+			// The claimer holds another lot of the event, so its reminder rows are there when
+			// the claim reads; the withdrawal of that award removes them before the claim
+			// writes, which must then write them again.
+			lot: guichet.Lot{Code: "SUITE", Title: "Suite", Category: "attente", Quantity: 1, Budget: 1000},
+			before: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) {
+				other := b.lot(t, &guichet.Lot{Code: "AUTRE", Title: "Autre", Category: "attente", Quantity: 1, Budget: 500})
+				_, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+				require.NoError(t, err)
+				_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: other.ID, SupplierID: sups[1].ID}, time.Now())
+				require.NoError(t, err)
+				require.Equal(t, 2, b.count(t, `SELECT count(*) FROM reminders WHERE supplier_id = $1`, sups[1].ID))
+			},
+			// The withdrawal stops at the coordinator's J-7 reminder, after it wrote the event
+			// and before it removed the structure's rows.
+			hold: `SELECT 1 FROM reminders WHERE event_id = $1 AND supplier_id IS NULL AND kind = 'j7' FOR UPDATE`,
+			change: func(b *bundle, lot *guichet.Lot, sups []*guichet.Supplier) error {
+				var other int64
+				if err := b.db.SQL().GetContext(b.ctx, &other, `SELECT id FROM lots WHERE event_id = $1 AND code = 'AUTRE'`, b.event.ID); err != nil {
+					return err
+				}
+				_, err := b.db.Withdraw(b.ctx, member(sups[1]), other, sups[1].ID, "")
+				return err
+			},
+			claimer: 1,
+			check: func(t *testing.T, b *bundle, locked bool, r *guichet.ClaimResult, err error) {
+				require.NoError(t, err)
+				require.Equal(t, guichet.ClaimAwarded, r.Claim.Status)
+				require.Equal(t, 2, b.count(t, `SELECT count(*) FROM reminders WHERE supplier_id = $1 AND status = 'due'`, r.Claim.SupplierID),
+					"the structure still holds a lot: it keeps its reminders")
 			},
 		},
 		"new day": {

@@ -20,7 +20,9 @@ import (
 // event's day, time zone and schedule. Draft events have no reminders.
 func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 	var e guichet.Event
-	if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
+	// The event's row is written, not only locked: its new version tells a claim that read the
+	// reminder rows before that they may have changed (see claimReadQuery).
+	if err := tx.GetContext(ctx, &e, `UPDATE events SET reminders = reminders WHERE id = $1 RETURNING `+eventColumns, eventID); err != nil {
 		return notFound(err, "ErrEventNotFound", "Slug", eventID)
 	}
 	if e.Status == guichet.EventDraft {
@@ -71,7 +73,7 @@ func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 // after an award, without its cost: the claim inserts them (claimWriteQuery, ON CONFLICT DO
 // NOTHING) holding e's row in share mode, still at the version they were computed from, so
 // that claims on one event do not wait for each other, while a change of the event's schedule
-// (syncReminders, which locks the row for update) waits for them and then sees their rows.
+// (syncReminders, which writes the row) waits for them and then sees their rows.
 func reminderRows(e *guichet.Event) (kinds, dues string, err error) {
 	if e.Status == guichet.EventDraft {
 		return "{}", "{}", nil
