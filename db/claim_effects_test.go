@@ -88,7 +88,7 @@ func TestClaimWritesItsEffects(t *testing.T) {
 	require.Equal(t, effects{
 		Outbox: []string{
 			"claimed " + b.jsonb(t, guichet.OutboxPayload{LotID: lot.ID, ChannelID: "coord-channel", EventID: ev, MessageID: "NoticeClaimed",
-				Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": "livrées la veille"},
+				Args:   map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": "livrées la veille"},
 				Locale: "fr"}),
 		},
 		Audit: []string{fmt.Sprintf("loc0-user loc0 claim.award %d %d %d %s", ev, lot.ID, sups[0].ID,
