@@ -30,11 +30,12 @@ const (
 	OutboxClaimed OutboxKind = "claimed"
 )
 
-// OutboxWakeGathered is the payload a claim gives the dispatchers' wake-up (PostgreSQL's NOTIFY
-// on the outbox channel): a dispatcher so woken waits a moment before taking the messages, so
-// that the refreshes and notices of a burst of claims go out together, after the clicks have
-// been answered, instead of competing with them. Every other wake-up has an empty payload and is
-// acted on at once (a publication's offers are not delayed).
+// OutboxWakeGathered is the wake-up a claim gives its process's dispatcher (db.DB.Claimed; it
+// is also understood as the payload of PostgreSQL's NOTIFY on the outbox channel): a
+// dispatcher so woken waits a moment before taking the messages, so that the refreshes and
+// notices of a burst of claims go out together, after the clicks have been answered, instead of
+// competing with them. Every other wake-up has an empty payload and is acted on at once (a
+// publication's offers are not delayed).
 const OutboxWakeGathered = "gather"
 
 // OutboxPayload is the body of an outbox message; which fields matter depends on the kind.

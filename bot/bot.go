@@ -77,7 +77,7 @@ type Deps struct {
 
 	// DatabaseURL, when set, is used to LISTEN for outbox notifications (channel
 	// guichet_outbox), which wakes the dispatcher as soon as a message is queued. Without it the
-	// dispatcher only polls.
+	// dispatcher only polls. Claims do not notify: see Bot.Wake.
 	DatabaseURL string
 	// PollInterval is how often the dispatcher looks for due messages when nothing wakes it.
 	// Default 2s.
@@ -122,6 +122,9 @@ type Bot struct {
 	jitter func() float64
 	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
 	outboxNow func() time.Time
+	// wake wakes the dispatcher (see Wake); gathering is set while a gathered wake-up waits.
+	wake      chan struct{}
+	gathering atomic.Bool
 
 	mu      sync.RWMutex
 	actions map[string]ActionHandler
@@ -166,7 +169,7 @@ func New(d Deps) (*Bot, error) {
 		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
 		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
-		jitter: randFloat, outboxNow: time.Now,
+		jitter: randFloat, outboxNow: time.Now, wake: make(chan struct{}, 1),
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}

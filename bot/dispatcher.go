@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -43,12 +42,12 @@ const (
 // each to the handler of its kind, records the post it created, retries failures with
 // exponential backoff and jitter, and parks permanent refusals, telling the event's
 // coordination what could not be delivered. It wakes on PostgreSQL's NOTIFY guichet_outbox
-// (when Deps.DatabaseURL is set), when the next retry falls due, and every PollInterval.
+// (when Deps.DatabaseURL is set), on Wake (the claims of this process), when the next retry
+// falls due, and every PollInterval.
 //
 // When ctx ends it finishes the message in hand, gives the rest of its batch back and returns
 // nil. The outbox follows the database's clock (real time), not Deps.Now.
 func (b *Bot) RunDispatcher(ctx context.Context) error {
-	wake := make(chan struct{}, 1)
 	if b.databaseURL != "" {
 		l := pq.NewListener(b.databaseURL, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
 			if err != nil {
@@ -59,7 +58,6 @@ func (b *Bot) RunDispatcher(ctx context.Context) error {
 		if err := l.Listen(outboxChannel); err != nil {
 			b.logger.Warn("outbox listener: polling only until it connects", "error", err)
 		}
-		var gathering atomic.Bool
 		go func() {
 			for {
 				select {
@@ -69,23 +67,11 @@ func (b *Bot) RunDispatcher(ctx context.Context) error {
 					if !ok {
 						return
 					}
-					if n != nil && n.Extra == guichet.OutboxWakeGathered {
-						// A claim: wake once outboxGather after the first of a burst.
-						if gathering.CompareAndSwap(false, true) {
-							time.AfterFunc(outboxGather, func() {
-								gathering.Store(false)
-								select {
-								case wake <- struct{}{}:
-								default:
-								}
-							})
-						}
-						continue
+					extra := ""
+					if n != nil {
+						extra = n.Extra
 					}
-					select {
-					case wake <- struct{}{}:
-					default:
-					}
+					b.Wake(extra)
 				}
 			}
 		}()
@@ -119,10 +105,34 @@ func (b *Bot) RunDispatcher(ctx context.Context) error {
 		case <-ctx.Done():
 			timer.Stop()
 			return nil
-		case <-wake:
+		case <-b.wake:
 			timer.Stop()
 		case <-timer.C:
 		}
+	}
+}
+
+// Wake wakes the dispatcher (RunDispatcher) without blocking: at once, or, for
+// guichet.OutboxWakeGathered (a claim; wire it to db.DB.Claimed), outboxGather after the first
+// of a burst of such wake-ups. It may be called before the dispatcher runs or while it works:
+// the wake-up waits for it.
+func (b *Bot) Wake(payload string) {
+	if payload != guichet.OutboxWakeGathered {
+		b.wakeNow()
+		return
+	}
+	if b.gathering.CompareAndSwap(false, true) {
+		time.AfterFunc(outboxGather, func() {
+			b.gathering.Store(false)
+			b.wakeNow()
+		})
+	}
+}
+
+func (b *Bot) wakeNow() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
 	}
 }
 

@@ -445,13 +445,17 @@ func TestDispatcherDeliversARefreshQueuedBehindManyOffersWithTheNextBatch(t *tes
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
 
+// A claim wakes the dispatcher of its own process (db.DB.Claimed wired to Bot.Wake; it does not
+// notify through PostgreSQL), once the gathering window is over.
 func TestDispatcherGathersTheWakeUpOfAClaim(t *testing.T) {
 	bd := setupDispatch(t)
 	sups := bd.suppliers(t, 1, "resto", "restauration")
 	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 1, Budget: 100})
 	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
-	stop := runDispatcher(t, bd.ctx, bd.newBot(t, time.Hour))
+	b := bd.newBot(t, time.Hour)
+	bd.db.Claimed = b.Wake
+	stop := runDispatcher(t, bd.ctx, b)
 	pending := func() int { return bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`) }
 	require.Eventually(t, func() bool { return pending() == 0 }, 10*time.Second, 20*time.Millisecond)
 	time.Sleep(300 * time.Millisecond) // idle now, until a notification or in an hour

@@ -46,10 +46,13 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 		return nil, err
 	}
 	res, err := decideClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return s })
-	if err != errClaimMoved {
-		return res, err
+	if err == errClaimMoved {
+		res, err = d.claimLocked(ctx, st, req, now)
 	}
-	return d.claimLocked(ctx, st, req, now)
+	if err == nil && !res.Existing && d.Claimed != nil {
+		d.Claimed(guichet.OutboxWakeGathered)
+	}
+	return res, err
 }
 
 // claimLocked decides and writes a claim in a transaction that locks the lot first.
@@ -216,8 +219,7 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 		args = append(args, pqInts(ids), pqInts(cents))
 	}
 	write := st.write[withAmounts][withReminders]
-	var notified string
-	err = stmt(write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt, &notified)
+	err = stmt(write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errClaimMoved
 	}
@@ -266,12 +268,12 @@ func claimReadQuery(lock bool) string {
 }
 
 // claimWriteQuery returns the statement that writes a new claim and all that follows from it at
-// once, on condition that the lot's row is still at version $15 and its event's at $16, which
+// once (but the dispatchers' wake-up: see DB.Claimed), on condition that the lot's row is still at version $15 and its event's at $16, which
 // it checks as it locks them, the lot for update then the event in share mode (see
 // reminderRows), in the order of the other transactions that lock both (else it writes
 // nothing and returns no row): the lot's status ($8, written even when unchanged), the claim
 // ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), its outbox
-// message ($9, the payload of a guichet.OutboxClaimed) with the dispatchers' wake-up, the audit
+// message ($9, the payload of a guichet.OutboxClaimed), the audit
 // entry ($10 actor id, $11 actor name, $12 action, $13 event, $14 detail), withReminders the
 // structure's reminder rows (next two parameters: kinds, due times) and withAmounts the new
 // amounts of the lot's other claims (next two: ids, amounts). It returns the claim's id and
@@ -310,7 +312,7 @@ func claimWriteQuery(withAmounts, withReminders bool) string {
 		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
 		SELECT $10::text, $11::text, $12::text, $13::bigint, $1, $2, $14::jsonb FROM claim
 	)` + reminders + amounts + `
-	SELECT claim.id, claim.created_at, claim.updated_at, pg_notify('guichet_outbox', '` + guichet.OutboxWakeGathered + `')::text FROM claim`
+	SELECT claim.id, claim.created_at, claim.updated_at FROM claim`
 }
 
 // claimView is what claimReadQuery returns.

@@ -171,6 +171,26 @@ func TestClaimWritesItsEffects(t *testing.T) {
 	require.Equal(t, map[int64]guichet.Cents{sups[0].ID: 0, sups[1].ID: 23333, sups[2].ID: 35000}, amounts)
 }
 
+// DB.Claimed hears of every new claim or candidacy once it is committed, and of nothing else.
+func TestClaimWakesItsProcess(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 2, "son", "sonorisation")
+	lot := b.lot(t, &guichet.Lot{Code: "SON", Title: "Sonorisation", Category: "sonorisation", Quantity: 1, Budget: 1000})
+	var wakes []string
+	b.db.Claimed = func(wake string) {
+		require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'claimed'`), "committed before the wake-up")
+		wakes = append(wakes, wake)
+	}
+	_, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, []string{guichet.OutboxWakeGathered}, wakes)
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID}, time.Now())
+	require.NoError(t, err, "a second click finds the claim")
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID}, time.Now())
+	requireError(t, err, guichet.ECONFLICT, "ErrLotTaken", map[string]any{"Code": "SON", "Supplier": "son 0"})
+	require.Len(t, wakes, 1, "nothing new, no wake-up")
+}
+
 // A candidacy on a review lot is pending: no money, no reminders, the coordinator is told of a
 // candidacy; an event in English answers in English; without a coordination channel no notice.
 func TestCandidacyWritesItsEffects(t *testing.T) {

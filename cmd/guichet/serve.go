@@ -109,6 +109,8 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	if err != nil {
 		return err
 	}
+	// A claim wakes this process's dispatcher (claims do not notify through PostgreSQL).
+	d.Claimed = b.Wake
 	// The command handler uses the Bot as its Chat (dialogs are signed by the Bot).
 	b.SetCommands(commands.New(commands.Deps{
 		Store: d, Chat: b, Access: access, Catalog: catalog, Locale: cfg.Locale, Now: now, Logger: logger,
