@@ -85,6 +85,9 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 	if len(req.Note) > MaxNoteLength {
 		return st, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
 	}
+	if p := d.stmts.claim.Load(); p != nil {
+		return *p, nil
+	}
 	stmts := []struct {
 		stmt  **sqlx.Stmt
 		query string
@@ -103,6 +106,7 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 			return st, err
 		}
 	}
+	d.stmts.claim.Store(&st)
 	return st, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	neturl "net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -228,6 +229,8 @@ func pqInts(s []int64) any {
 type stmtCache struct {
 	mu sync.Mutex
 	m  map[string]*sqlx.Stmt
+	// claim holds the claim's statements once all are prepared (see claimStatements).
+	claim atomic.Pointer[claimStatements]
 }
 
 // prepared returns the statement for query prepared for the pool, preparing it on first use.
