@@ -298,7 +298,7 @@ func refreshedAfter(b *testing.B, r *mmrig.Rig, lots []*guichet.Lot, began time.
 	}
 	var at []time.Time
 	if err := r.DB().SQL().SelectContext(context.Background(), &at, `SELECT max(delivered_at) FROM outbox
-		WHERE kind = 'refresh_offer' AND (payload->>'lot_id')::bigint = ANY($1) AND delivered_at IS NOT NULL
+		WHERE kind = 'claimed' AND (payload->>'lot_id')::bigint = ANY($1) AND delivered_at IS NOT NULL
 		GROUP BY payload->>'lot_id'`, pq.Int64Array(ids)); err != nil {
 		b.Fatal(err)
 	}
