@@ -104,7 +104,7 @@ func (cb *clickBundle) lastDialog(t *testing.T) model.OpenDialogRequest {
 func (cb *clickBundle) snapshot(t *testing.T) [3]int {
 	return [3]int{
 		cb.count(t, `SELECT count(*) FROM claims`),
-		cb.count(t, `SELECT count(*) FROM audit`),
+		cb.count(t, `SELECT count(*) FROM audit_trail`),
 		cb.count(t, `SELECT count(*) FROM outbox`),
 	}
 }

@@ -317,7 +317,7 @@ func TestSupplierCannotRunCoordinatorCommands(t *testing.T) {
 	b := setup(t)
 	b.assises(t)
 	events, lots := b.count(t, `SELECT count(*) FROM events`), b.count(t, `SELECT count(*) FROM lots`)
-	audit := b.count(t, `SELECT count(*) FROM audit`)
+	audit := b.count(t, `SELECT count(*) FROM audit_trail`)
 	romsi := member("romsi.ana")
 	for _, text := range []string{
 		"event create autre 2012-01-01 Autre", "event create", "lot add assises-2011 XYZ Truc category=a qty=1 budget=1",
@@ -333,7 +333,7 @@ func TestSupplierCannotRunCoordinatorCommands(t *testing.T) {
 	require.Len(t, b.chat.dialogs, 2, "no dialog opened for the supplier")
 	require.Equal(t, events, b.count(t, `SELECT count(*) FROM events`))
 	require.Equal(t, lots, b.count(t, `SELECT count(*) FROM lots`))
-	require.Equal(t, audit, b.count(t, `SELECT count(*) FROM audit`), "nothing changed")
+	require.Equal(t, audit, b.count(t, `SELECT count(*) FROM audit_trail`), "nothing changed")
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM coordinators`))
 
 	// A dialog submitted by a supplier (with a state the bot signed for them) changes nothing.

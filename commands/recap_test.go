@@ -24,7 +24,7 @@ func (b *bundle) rows(t *testing.T) map[string]int {
 		"reminders":      b.count(t, `SELECT count(*) FROM reminders`),
 		"reminders sent": b.count(t, `SELECT count(*) FROM reminders WHERE status <> 'due'`),
 		"outbox":         b.count(t, `SELECT count(*) FROM outbox`),
-		"audit":          b.count(t, `SELECT count(*) FROM audit`),
+		"audit":          b.count(t, `SELECT count(*) FROM audit_trail`),
 		"payments":       b.count(t, `SELECT count(*) FROM payments`),
 		"events done":    b.count(t, `SELECT count(*) FROM events WHERE status <> 'published'`),
 	}
@@ -57,7 +57,7 @@ func TestRemindPreviewChangesNothingAndSendNowQueuesOnce(t *testing.T) {
 	require.Equal(t, 3, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'reminder'`))
 	require.Equal(t, 3, b.count(t, `SELECT count(*) FROM reminders WHERE kind = 'j7' AND status = 'sent'`))
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM reminders WHERE kind = 'j1' AND status <> 'due'`), "J-1 stays planned")
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'reminder.send_now' AND actor_name = 'coord'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'reminder.send_now' AND actor_name = 'coord'`))
 
 	// Its preview now says it would go again.
 	out = b.run(t, coord, coordChannel, "remind j7 aperçu")
@@ -87,7 +87,7 @@ func TestRecapPreviewChangesNothingThenBilanQueuesIt(t *testing.T) {
 	out = b.run(t, coord, "c-elsewhere", "bilan assises-2011")
 	require.Equal(t, "Le bilan de **Assises métropolitaines de la Politique de la Ville** est en route : il sera publié dans quelques instants dans le canal de coordination, avec le graphique et le fichier CSV.", out)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'recap.request' AND actor_name = 'coord'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.request' AND actor_name = 'coord'`))
 	require.Contains(t, b.run(t, coord, coordChannel, "recap nulle-part"), "Aucun événement `nulle-part`")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
 }
@@ -101,7 +101,7 @@ func TestPaidRecordsAndShowsWhatRemains(t *testing.T) {
 	require.Contains(t, out, "reste dû : **0,00\u00a0€**")
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM payments`))
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM payments WHERE note = 'solde, virement 12' AND paid_by = 'coord'`))
-	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM audit WHERE action = 'payment.record'`))
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'payment.record'`))
 
 	tests := map[string]struct{ text, want string }{
 		"too many cents":   {"paid Emoqui 12,345", "« 12,345 » a plus de deux chiffres après la virgule : un montant s'écrit au centime près, par exemple `12,35`.\nForme attendue : `/guichet paid \"<structure>\" <montant>"},

@@ -195,14 +195,9 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 	if err != nil {
 		return nil, err
 	}
-	detail, err := jsonArg(map[string]any{"quantity": qty, "note": c.Note})
-	if err != nil {
-		return nil, err
-	}
 	args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
 		outbox,
-		req.Actor.UserID, req.Actor.Username, action, lot.EventID, detail,
-		v.lotVersion, v.eventVersion}
+		req.Actor.Username, action, lot.EventID, v.lotVersion, v.eventVersion}
 
 	// A claim only ever adds a reminder recipient (an award), so it does not resync the whole
 	// event's reminders, which would serialize every claim on the event's row; and a structure
@@ -272,24 +267,24 @@ func claimReadQuery(lock bool) string {
 }
 
 // claimWriteQuery returns the statement that writes a new claim and all that follows from it at
-// once (but the dispatchers' wake-up: see DB.Claimed), on condition that the lot's row is still at version $15 and its event's at $16, which
-// it checks as it locks them, the lot for update then the event in share mode (see
-// reminderRows), in the order of the other transactions that lock both (else it writes
-// nothing and returns no row): the lot's status ($8, written even when unchanged), the claim
-// ($1 lot, $2 supplier, $3 quantity, $4 amount, $5 clicked by, $6 note, $7 status), its outbox
-// message ($9, the payload of a guichet.OutboxClaimed), the audit
-// entry ($10 actor id, $11 actor name, $12 action, $13 event, $14 detail), withReminders the
-// structure's reminder rows (next two parameters: kinds, due times) and withAmounts the new
-// amounts of the lot's other claims (next two: ids, amounts). It returns the claim's id and
-// times.
+// once (but the dispatchers' wake-up: see DB.Claimed), on condition that the lot's row is still
+// at version $13 and its event ($12) at $14, which it checks as it locks them, the lot for
+// update then the event in share mode (see reminderRows), in the order of the other
+// transactions that lock both (else it writes nothing and returns no row): the lot's status
+// ($8, written even when unchanged), the claim ($1 lot, $2 supplier, $3 quantity, $4 amount,
+// $5 clicked by, $6 note, $7 status), which is its own audit entry ($10 the clicker's name, $11
+// the action; see the audit_trail view), its outbox message ($9, the payload of a
+// guichet.OutboxClaimed), withReminders the structure's reminder rows (next two parameters:
+// kinds, due times) and withAmounts the new amounts of the lot's other claims (next two: ids,
+// amounts). It returns the claim's id and times.
 func claimWriteQuery(withAmounts, withReminders bool) string {
-	n := 16
+	n := 14
 	next := func() string { n++; return "$" + strconv.Itoa(n) }
 	reminders, amounts := "", ""
 	if withReminders {
 		reminders = `, reminders AS (
 		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $13, r.kind, $2, r.due_at FROM claim, unnest(` + next() + `::text[], ` + next() + `::timestamptz[]) AS r(kind, due_at)
+		SELECT $12, r.kind, $2, r.due_at FROM claim, unnest(` + next() + `::text[], ` + next() + `::timestamptz[]) AS r(kind, due_at)
 		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
 	)`
 	}
@@ -301,20 +296,17 @@ func claimWriteQuery(withAmounts, withReminders bool) string {
 	}
 	return `
 	WITH lot AS (
-		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $15::xid FOR UPDATE
+		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $13::xid FOR UPDATE
 	), event AS (
-		SELECT e.id FROM events e, lot WHERE e.id = $13 AND e.xmin = $16::xid FOR SHARE OF e
+		SELECT e.id FROM events e, lot WHERE e.id = $12 AND e.xmin = $14::xid FOR SHARE OF e
 	), status AS (
 		UPDATE lots l SET status = $8 FROM event WHERE l.id = $1
 	), claim AS (
-		INSERT INTO claims (lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status)
-		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text FROM event
+		INSERT INTO claims (lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status, clicked_by_name, action)
+		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $10::text, $11::text FROM event
 		RETURNING id, created_at, updated_at
 	), outbox AS (
 		INSERT INTO outbox (kind, payload) SELECT '` + string(guichet.OutboxClaimed) + `', $9::jsonb FROM claim
-	), audit AS (
-		INSERT INTO audit (actor_id, actor_name, action, event_id, lot_id, supplier_id, detail)
-		SELECT $10::text, $11::text, $12::text, $13::bigint, $1, $2, $14::jsonb FROM claim
 	)` + reminders + amounts + `
 	SELECT claim.id, claim.created_at, claim.updated_at FROM claim`
 }

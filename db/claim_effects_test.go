@@ -27,7 +27,7 @@ func (b *bundle) mark(t *testing.T) mark {
 	t.Helper()
 	var m mark
 	require.NoError(t, b.db.SQL().QueryRowxContext(b.ctx, `SELECT
-		(SELECT coalesce(max(id), 0) FROM outbox), (SELECT coalesce(max(id), 0) FROM audit),
+		(SELECT coalesce(max(id), 0) FROM outbox), (SELECT coalesce(max(id), 0) FROM audit_trail),
 		(SELECT coalesce(max(id), 0) FROM reminders)`).Scan(&m.outbox, &m.audit, &m.reminders))
 	return m
 }
@@ -38,7 +38,7 @@ func (b *bundle) since(t *testing.T, m mark) effects {
 	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &e.Outbox,
 		`SELECT kind || ' ' || payload::text FROM outbox WHERE id > $1 ORDER BY id`, m.outbox))
 	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &e.Audit, `SELECT concat_ws(' ', actor_id, actor_name, action,
-		event_id, lot_id, supplier_id, detail::text) FROM audit WHERE id > $1 ORDER BY id`, m.audit))
+		event_id, lot_id, supplier_id, detail::text) FROM audit_trail WHERE id > $1 ORDER BY id`, m.audit))
 	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &e.Reminders, `SELECT concat_ws(' ', kind, supplier_id,
 		to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"')) FROM reminders WHERE id > $1 ORDER BY kind, supplier_id`, m.reminders))
 	return e
@@ -523,7 +523,7 @@ func TestClaimSeesChangesMadeWhileItWaited(t *testing.T) {
 					(timestamptz '2027-05-19 09:00 Europe/Paris', timestamptz '2027-05-13 09:00 Europe/Paris')`, b.event.ID),
 					"every reminder follows the new day")
 				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM claims`))
-				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'claim.award'`))
+				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'claim.award'`))
 				require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeClaimed'`))
 			},
 		},

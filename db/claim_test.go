@@ -148,7 +148,7 @@ func TestDoubleClickMakesOneClaim(t *testing.T) {
 	}
 	require.Equal(t, 9, existing)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM claims WHERE lot_id = $1`, lot.ID))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE lot_id = $1 AND action = 'claim.award'`, lot.ID))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE lot_id = $1 AND action = 'claim.award'`, lot.ID))
 }
 
 func TestClaimRefusedForNonMember(t *testing.T) {
@@ -222,5 +222,5 @@ func TestClaimDeadlineAndCancel(t *testing.T) {
 	require.Equal(t, guichet.ClaimCancelled, st.Claims[0].Status)
 	require.Equal(t, guichet.Cents(0), st.Claims[0].Amount)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeLotCancelled'`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.cancel'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'lot.cancel'`))
 }

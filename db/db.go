@@ -25,7 +25,7 @@ import (
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
+var migrationFiles embed.FS
 
 // DB is the database handle. It is safe for concurrent use.
 type DB struct {
@@ -103,7 +103,24 @@ func (d *DB) Migrate(ctx context.Context) ([]int64, error) {
 }
 
 func migrate(ctx context.Context, sqlDB *sql.DB) ([]int64, error) {
-	fsys, err := fs.Sub(migrations, "migrations")
+	p, err := migrations(sqlDB)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []int64
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// migrations returns the migrations' provider for sqlDB, locking with an advisory lock.
+func migrations(sqlDB *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -115,15 +132,7 @@ func migrate(ctx context.Context, sqlDB *sql.DB) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	var applied []int64
-	for _, r := range results {
-		applied = append(applied, r.Source.Version)
-	}
-	return applied, nil
+	return p, nil
 }
 
 // MigrateURL opens url, applies the migrations and closes it.

@@ -171,7 +171,7 @@ func (d *DB) AuditTrail(ctx context.Context, eventID, lotID int64) ([]*guichet.A
 	if err := d.db.SelectContext(ctx, &out, `
 		SELECT a.id, a.at, a.actor_id, a.actor_name, a.action, a.event_id, a.lot_id, a.supplier_id,
 			a.detail, coalesce(l.code, '') AS lot_code, coalesce(s.name, '') AS supplier_name
-		FROM audit a
+		FROM audit_trail a
 		LEFT JOIN lots l ON l.id = a.lot_id
 		LEFT JOIN suppliers s ON s.id = a.supplier_id
 		WHERE a.event_id = $1 AND ($2 = 0 OR a.lot_id = $2)

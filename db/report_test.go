@@ -49,7 +49,7 @@ func TestConcurrentPaymentsNeverExceedWhatIsDue(t *testing.T) {
 	require.Equal(t, guichet.Cents(1000_00), bal.Agreed)
 	require.Equal(t, guichet.Cents(1000_00), bal.Paid)
 	require.Zero(t, bal.Remaining())
-	require.Equal(t, 5, b.count(t, `SELECT count(*) FROM audit WHERE action = 'payment.record'`), "one audit entry per payment")
+	require.Equal(t, 5, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'payment.record'`), "one audit entry per payment")
 }
 
 func TestPaymentErrors(t *testing.T) {
@@ -81,7 +81,7 @@ func TestRecapPostsAreRecordedOnce(t *testing.T) {
 	var payload string
 	require.NoError(t, b.db.SQL().GetContext(b.ctx, &payload, `SELECT payload::text FROM outbox WHERE kind = 'recap'`))
 	require.JSONEq(t, `{"event_id": `+strconv.FormatInt(b.event.ID, 10)+`, "locale": "fr"}`, payload)
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'recap.request'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.request'`))
 	err := b.db.QueueRecap(b.ctx, coordinator, b.event.ID+100)
 	require.Equal(t, "ErrEventNotFound", guichet.AsError(err).MessageID)
 
@@ -96,7 +96,7 @@ func TestRecapPostsAreRecordedOnce(t *testing.T) {
 	post, err = b.db.RecapPostOf(b.ctx, 42, "coord-channel")
 	require.NoError(t, err)
 	require.Equal(t, "post-1", post)
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'recap.post'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.post'`))
 
 	e, err := b.db.Event(b.ctx, b.event.ID)
 	require.NoError(t, err)

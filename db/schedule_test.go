@@ -224,7 +224,7 @@ func TestCatchUpRules(t *testing.T) {
 			for _, v := range tc.skipped {
 				m += v
 			}
-			require.Equal(t, m, b.count(t, `SELECT count(*) FROM audit WHERE action = 'reminder.skip'`))
+			require.Equal(t, m, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'reminder.skip'`))
 			// A replayed pass changes nothing.
 			s, k := b.take(t, tc.now.Add(time.Minute))
 			require.Zero(t, s+k)
@@ -308,7 +308,7 @@ func TestCloseExpiredLots(t *testing.T) {
 	require.Equal(t, guichet.LotFilled, l.Status, "a filled lot stays filled")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'ReminderLotClosed'
 		AND payload->'args'->>'Awarded' = '40' AND payload->>'channel_id' = 'coord-channel'`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.close' AND lot_id = $1`, open.ID))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'lot.close' AND lot_id = $1`, open.ID))
 	refresh := b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND (payload->>'lot_id')::bigint = $1`, open.ID)
 
 	n, err = b.db.CloseExpiredLots(b.ctx, deadline.Add(time.Hour))
@@ -368,7 +368,7 @@ func TestAlertAndRecapCaughtUpAfterDowntime(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE unconfirmed_alert_at IS NOT NULL`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'reminder.alert_skip'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'reminder.alert_skip'`))
 	n, err = b.db.TriggerRecaps(b.ctx, late, recapSpec)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
@@ -414,7 +414,7 @@ func TestConfirmAndReportProblem(t *testing.T) {
 	}
 	require.Equal(t, boards+1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_board'`))
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'ReminderConfirmedNotice'`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'reminder.confirm'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'reminder.confirm'`))
 
 	_, _, err = b.db.ReportProblem(b.ctx, member(b.sups[0]), conf[0].ID, "   ")
 	require.Equal(t, "ErrProblemEmpty", guichet.AsError(err).MessageID)

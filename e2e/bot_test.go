@@ -100,7 +100,7 @@ func TestOfferClaimedFromChat(t *testing.T) {
 	require.Equal(t, guichet.ClaimAwarded, after[0].Status)
 	require.Equal(t, w.members[0].ID, after[0].ClickedBy)
 	require.Equal(t, before[0].UpdatedAt, after[0].UpdatedAt)
-	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit WHERE lot_id = $1 AND action LIKE 'claim.%'`, lot.ID))
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit_trail WHERE lot_id = $1 AND action LIKE 'claim.%'`, lot.ID))
 	l, err := rig.DB().Lot(ctx, lot.ID)
 	require.NoError(t, err)
 	require.Equal(t, guichet.LotFilled, l.Status)
@@ -174,7 +174,7 @@ func TestForgedActionsAreRefusedAndChangeNothing(t *testing.T) {
 	}
 	require.Empty(t, claims(t, lotX.ID), "a refused click made a claim")
 	require.Empty(t, claims(t, lotY.ID), "a refused click made a claim")
-	require.Zero(t, count(t, `SELECT count(*) FROM audit WHERE lot_id = ANY($1) AND action LIKE 'claim.%'`, fmt.Sprintf("{%d,%d}", lotX.ID, lotY.ID)))
+	require.Zero(t, count(t, `SELECT count(*) FROM audit_trail WHERE lot_id = ANY($1) AND action LIKE 'claim.%'`, fmt.Sprintf("{%d,%d}", lotX.ID, lotY.ID)))
 
 	// The same request signed with the bot's key is accepted: the refusals above are the
 	// signatures' doing.
@@ -231,7 +231,7 @@ func TestCommandWithWrongTokenIsRefusedAndChangesNothing(t *testing.T) {
 	is, err := rig.DB().IsCoordinator(ctx, target.Username)
 	require.NoError(t, err)
 	require.False(t, is, "a refused command changed the coordinators")
-	require.Zero(t, count(t, `SELECT count(*) FROM audit WHERE detail::text LIKE '%' || $1 || '%'`, target.Username))
+	require.Zero(t, count(t, `SELECT count(*) FROM audit_trail WHERE detail::text LIKE '%' || $1 || '%'`, target.Username))
 
 	// With the command's token the same request does its work.
 	status, body := command(rig.CommandToken())

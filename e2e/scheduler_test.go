@@ -255,5 +255,5 @@ func TestFourSchedulersPostEachReminderOnce(t *testing.T) {
 	}
 	require.Equal(t, 5, count(t, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND (payload->>'event_id')::bigint = $1`, w.event.ID),
 		"one message per structure and one for the coordinator")
-	require.Equal(t, 5, count(t, `SELECT count(*) FROM audit WHERE event_id = $1 AND action = 'reminder.send'`, w.event.ID))
+	require.Equal(t, 5, count(t, `SELECT count(*) FROM audit_trail WHERE event_id = $1 AND action = 'reminder.send'`, w.event.ID))
 }

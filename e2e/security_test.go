@@ -56,7 +56,7 @@ func takeSnapshot(t *testing.T, w *world) snapshot {
 		"claims":           `SELECT count(*) FROM claims WHERE lot_id IN (SELECT id FROM lt)`,
 		"suppliers":        `SELECT count(*) FROM sp`,
 		"supplier_members": `SELECT count(*) FROM supplier_members WHERE supplier_id IN (SELECT id FROM sp)`,
-		"audit": `SELECT count(*) FROM audit WHERE event_id IN (SELECT id FROM ev) OR lot_id IN (SELECT id FROM lt)
+		"audit": `SELECT count(*) FROM audit_trail WHERE event_id IN (SELECT id FROM ev) OR lot_id IN (SELECT id FROM lt)
 			OR supplier_id IN (SELECT id FROM sp) OR actor_id IN (SELECT id FROM pp)`,
 		"coordinators": `SELECT count(*) FROM coordinators WHERE username LIKE $1 || '%'`,
 	} {
@@ -211,7 +211,7 @@ func TestSecurityClaimDialogStatesThroughMattermost(t *testing.T) {
 	require.Equal(t, w.suppliers[0].ID, cs[0].SupplierID)
 	require.EqualValues(t, 3, cs[0].Quantity)
 	require.Empty(t, claims(t, other.ID))
-	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit WHERE lot_id = $1 AND action LIKE 'claim.%'`, lot.ID))
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit_trail WHERE lot_id = $1 AND action LIKE 'claim.%'`, lot.ID))
 }
 
 // A click's signed context replayed many times at once, straight to the bot's port: one claim,
@@ -242,7 +242,7 @@ func TestSecurityReplayedClicks(t *testing.T) {
 		require.Equal(t, http.StatusOK, s)
 	}
 	require.Len(t, claims(t, lot.ID), 1)
-	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit WHERE lot_id = $1 AND action LIKE 'claim.%'`, lot.ID))
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit_trail WHERE lot_id = $1 AND action LIKE 'claim.%'`, lot.ID))
 
 	err = rig.DB().CancelLot(ctx, w.actor(), lot.ID, "Salle équipée")
 	require.NoError(t, err)

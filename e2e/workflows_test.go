@@ -273,7 +273,7 @@ func TestSupplierRefusedFromChat(t *testing.T) {
 	w := newWorld(t, "wfref", "Atelier Un", "Atelier Deux")
 	lot := w.addLot(t, &guichet.Lot{Code: "ATE", Title: "Atelier", Quantity: 2, Unit: "jours", Budget: 40000, Mode: guichet.Shared, MaxSuppliers: 2})
 	w.publish(t, 2)
-	auditBefore := count(t, `SELECT count(*) FROM audit WHERE event_id = $1`, w.event.ID)
+	auditBefore := count(t, `SELECT count(*) FROM audit_trail WHERE event_id = $1`, w.event.ID)
 	coordinatorsBefore := count(t, `SELECT count(*) FROM coordinators`)
 
 	cat := l10n.New()
@@ -297,7 +297,7 @@ func TestSupplierRefusedFromChat(t *testing.T) {
 	require.Contains(t, out, "Vous n'êtes membre d'aucune structure")
 
 	require.Empty(t, claims(t, lot.ID), "nothing changed")
-	require.Equal(t, auditBefore, count(t, `SELECT count(*) FROM audit WHERE event_id = $1`, w.event.ID))
+	require.Equal(t, auditBefore, count(t, `SELECT count(*) FROM audit_trail WHERE event_id = $1`, w.event.ID))
 	require.Equal(t, coordinatorsBefore, count(t, `SELECT count(*) FROM coordinators`))
 	l, err := rig.DB().LotByCode(ctx, w.event.ID, "XYZ")
 	require.Nil(t, l)

@@ -306,7 +306,7 @@ func TestPaymentsShowAgreedPaidAndRemaining(t *testing.T) {
 		})
 	}
 	require.Equal(t, 1, a.count(t, `SELECT count(*) FROM payments`), "refused payments record nothing")
-	require.Equal(t, 1, a.count(t, `SELECT count(*) FROM audit WHERE action = 'payment.record' AND supplier_id = $1`, kenja.ID))
+	require.Equal(t, 1, a.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'payment.record' AND supplier_id = $1`, kenja.ID))
 
 	_, err = a.db.RecordPayment(a.ctx, coordinator, a.event.ID, kenja.ID, agreed-100_00, "solde")
 	require.NoError(t, err, "paying exactly what remains")

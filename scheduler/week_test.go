@@ -226,7 +226,7 @@ func TestThreeSchedulersThroughASimulatedWeek(t *testing.T) {
 	closed := count(`SELECT count(*) FROM lots WHERE status = 'closed'`)
 	require.Equal(t, 200, closed, "each event's open lot reached its deadline during the week")
 	require.Equal(t, closed, count(`SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'ReminderLotClosed'`))
-	require.Equal(t, closed, count(`SELECT count(*) FROM audit WHERE action = 'lot.close'`))
+	require.Equal(t, closed, count(`SELECT count(*) FROM audit_trail WHERE action = 'lot.close'`))
 }
 
 // makeEvent creates and publishes event i, day 1 to 14 days after start, with three lots: two

@@ -86,7 +86,7 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, lots, 14)
 	var audit string
-	require.NoError(t, d.SQL().GetContext(ctx, &audit, `SELECT actor_id FROM audit WHERE action = 'lot.add' LIMIT 1`))
+	require.NoError(t, d.SQL().GetContext(ctx, &audit, `SELECT actor_id FROM audit_trail WHERE action = 'lot.add' LIMIT 1`))
 	require.Equal(t, "cli", audit)
 
 	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr)
