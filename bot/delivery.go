@@ -124,7 +124,11 @@ func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.O
 	if p.ChannelID == "" {
 		return "", nil
 	}
-	return b.notice(ctx, m, guichet.OutboxPayload{ChannelID: p.ChannelID, EventID: p.EventID, MessageID: p.MessageID,
+	// The notice's delivery key is not the board's, should the board be posted anew in the
+	// same channel by this message.
+	nm := *m
+	nm.Kind = guichet.OutboxNotice
+	return b.notice(ctx, &nm, guichet.OutboxPayload{ChannelID: p.ChannelID, EventID: p.EventID, MessageID: p.MessageID,
 		Args: p.Args, Locale: p.Locale})
 }
 

@@ -288,9 +288,9 @@ func TestDispatcherCoalescesRefreshes(t *testing.T) {
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
 
-// A claim's one message refreshes every copy of the offer and the board, and tells the
-// coordination; in a batch, the claims of one lot and event share one refresh of each, and
-// each claim still gets its own notice.
+// A claim's one message refreshes every copy of the offer and the board (posting it again if
+// it was deleted), and tells the coordination; in a batch, the claims of one lot and event
+// share one refresh of each, and each claim still gets its own notice.
 func TestDispatcherDeliversClaims(t *testing.T) {
 	bd := setupDispatch(t)
 	sups := bd.suppliers(t, 3, "resto", "restauration")
@@ -299,6 +299,10 @@ func TestDispatcherDeliversClaims(t *testing.T) {
 	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
 	bd.drain(t, bd.bot)
+	// The board was deleted: the first claim's message posts it again, and its notice too.
+	board, err := bd.db.BoardPostID(bd.ctx, bd.event.ID)
+	require.NoError(t, err)
+	require.NoError(t, bd.bot.client.DeletePost(bd.ctx, board))
 	updates := bd.mm.countCalls("PUT /api/v4/posts/")
 	notices := len(bd.mm.postsIn("coord-channel"))
 	for i, s := range sups {
@@ -308,9 +312,9 @@ func TestDispatcherDeliversClaims(t *testing.T) {
 	require.Equal(t, 3, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'claimed' AND delivered_at IS NULL`))
 	bd.drain(t, bd.bot)
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
-	require.Equal(t, 3+1, bd.mm.countCalls("PUT /api/v4/posts/")-updates, "each copy and the board updated once")
+	require.Equal(t, 3+1, bd.mm.countCalls("PUT /api/v4/posts/")-updates, "each copy updated once, the deleted board tried once")
 	posts := bd.mm.postsIn("coord-channel")
-	require.Len(t, posts, notices+3, "one notice per claim")
+	require.Len(t, posts, notices+1+3, "the board posted again, one notice per claim")
 	require.Contains(t, posts[len(posts)-1].Message, "resto 2")
 	for _, s := range sups {
 		copy := bd.mm.postsIn(s.ChannelID)
@@ -323,7 +327,7 @@ func TestDispatcherDeliversClaims(t *testing.T) {
 		(SELECT max(id) FROM outbox WHERE kind = 'claimed')`)
 	require.NoError(t, err)
 	bd.drain(t, bd.bot)
-	require.Len(t, bd.mm.postsIn("coord-channel"), notices+3)
+	require.Len(t, bd.mm.postsIn("coord-channel"), notices+1+3)
 }
 
 func TestDispatcherPostsTheBoardAgainWhenItWasDeleted(t *testing.T) {
