@@ -29,6 +29,11 @@ const MaxNoteLength = 1000
 // row (claimWriteQuery, afterClaimChange, touchLot; a cancellation sets its status), so the
 // row's version (xmin) stands for the lot's claims.
 //
+// A new claim writes its row (which is also its audit entry: see the audit_trail view), one
+// outbox message (guichet.OutboxClaimed), the lot's row, the other claims' amounts when they
+// change, and the structure's reminder rows on its first award on the event; then it wakes its
+// process's dispatcher (DB.Claimed).
+//
 // A claim first tries in two round trips without an explicit transaction: it reads without
 // locks (claimReadQuery(false)), and writes on condition that neither the lot's row nor its
 // event's changed since (claimWriteQuery locks the lot's row, waiting for any transaction

@@ -29,8 +29,10 @@ const claimBenchClients = 16
 const warmUp = 2 * time.Second
 
 // BenchmarkClaimVsPgbench measures the claim transaction alone (db.Claim: read the lot, check
-// membership and capacity, insert the claim, recompute the amounts, queue the offer refresh,
-// the coordinator's notice and the board refresh, write the audit entry) against pgbench's
+// membership and capacity, insert the claim, which is its own audit entry, recompute the
+// amounts and the lot's status, queue the one outbox message that stands for the offer
+// refresh, the coordinator's notice and the board refresh, add the structure's reminder rows
+// on its first award) against pgbench's
 // simple-update script (pgbench -N) on the same PostgreSQL server, each with 16 clients at
 // once for GUICHET_BENCH_SECONDS seconds (default 10), alternating twice; the medians count.
 // The claims go to distinct exclusive lots ("spread") and, separately, all 16 clients claim a
