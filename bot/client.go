@@ -326,11 +326,16 @@ func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey str
 		if since, ok := retryingSince(ctx); ok {
 			// An earlier attempt may have posted it before the bot died (see once.go).
 			earlier, err := c.deliveredPost(ctx, me, p.ChannelId, p.PendingPostId, since)
-			if err != nil {
-				return nil, err
-			}
-			if earlier != nil {
+			switch status := StatusOf(err); {
+			case err == nil && earlier != nil:
 				return earlier, nil
+			case status == http.StatusForbidden || status == http.StatusNotFound:
+				// Mattermost refuses to show the channel's posts (seen under load, on a direct
+				// channel whose creation had timed out): the post itself is tried, and its
+				// answer decides.
+				c.logger.Warn("mattermost: earlier posts cannot be read, posting", "channel_id", p.ChannelId, "error", err)
+			case err != nil:
+				return nil, err
 			}
 		}
 	}

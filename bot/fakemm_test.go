@@ -32,6 +32,8 @@ type fakeMM struct {
 	channels map[string]*model.Channel
 	users    map[string]*model.User
 	refuse   map[string]int // channel id → status answered to posts there
+	// refuseReads: channel id → status answered to reads of its posts.
+	refuseReads map[string]int
 	// down makes every request fail without an answer (connection closed).
 	down bool
 	// limited is how many next requests get 429.
@@ -109,6 +111,10 @@ func newFakeMM(t *testing.T) *fakeMM {
 		fmt.Sscanf(r.URL.Query().Get("since"), "%d", &since)
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		if status := f.refuseReads[r.PathValue("id")]; status != 0 {
+			appError(w, status, "api.context.permissions.app_error")
+			return
+		}
 		list := model.NewPostList()
 		for _, p := range f.posts {
 			if p.ChannelId == r.PathValue("id") && max(p.CreateAt, p.UpdateAt) >= since {

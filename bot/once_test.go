@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -86,4 +87,18 @@ func TestDeliveredPostLookup(t *testing.T) {
 	_, err = c.CreatePost(retry, post("ch-b"), "key-1")
 	require.NoError(t, err)
 	require.Len(t, mm.postsIn("ch-b"), 1, "a deleted post does not count as delivered")
+
+	// Mattermost refuses to show the channel's posts: posted all the same; a failure that may
+	// pass is a failure (the delivery is retried).
+	mm.set(func(f *fakeMM) {
+		f.pending = map[string]string{}
+		f.refuseReads = map[string]int{"ch-c": http.StatusForbidden, "ch-d": http.StatusInternalServerError}
+	})
+	_, err = c.CreatePost(retry, post("ch-c"), "key-1")
+	require.NoError(t, err)
+	require.Len(t, mm.postsIn("ch-c"), 1)
+	_, err = c.CreatePost(retry, post("ch-d"), "key-1")
+	require.Error(t, err)
+	require.False(t, Permanent(err))
+	require.Empty(t, mm.postsIn("ch-d"))
 }
