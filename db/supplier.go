@@ -65,6 +65,8 @@ func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers
 	})
 }
 
+// loadSuppliers returns the suppliers that where (a constant clause of this file: its
+// statement is prepared once per connection and kept) selects, with their members.
 func (d *DB) loadSuppliers(ctx context.Context, where string, args ...any) ([]*guichet.Supplier, error) {
 	// One query: each supplier with its members' ids and names, in the same (username) order.
 	var rows []struct {
@@ -72,10 +74,15 @@ func (d *DB) loadSuppliers(ctx context.Context, where string, args ...any) ([]*g
 		MemberIDs   pq.StringArray `db:"member_ids"`
 		MemberNames pq.StringArray `db:"member_names"`
 	}
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+supplierColumns+`,
+	// where is one of a few constant clauses: the statement is prepared once per connection.
+	st, err := d.prepared(ctx, `SELECT `+supplierColumns+`,
 		ARRAY(SELECT m.user_id FROM supplier_members m WHERE m.supplier_id = suppliers.id ORDER BY m.username) AS member_ids,
 		ARRAY(SELECT m.username FROM supplier_members m WHERE m.supplier_id = suppliers.id ORDER BY m.username) AS member_names
-		FROM suppliers `+where, args...); err != nil {
+		FROM suppliers `+where)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SelectContext(ctx, &rows, args...); err != nil {
 		return nil, fmt.Errorf("select suppliers: %w", err)
 	}
 	out := make([]*guichet.Supplier, len(rows))
