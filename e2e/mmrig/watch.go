@@ -107,9 +107,14 @@ func (w *Watch) drain(ws *model.WebSocketClient) {
 				return
 			}
 		case <-ws.PingTimeoutChannel:
-			ws.Close()
+			// A ping late under load is not a dropped connection: its end (Mattermost
+			// stopped) is seen by the reader, which closes EventChannel. Closing here lost
+			// the events of the reconnection's gap.
 		case <-w.done:
-			ws.Close()
+			// Only the connection is closed: the client's reader then cleans up in its own
+			// goroutine. Its Close, called while a ping is being answered, panics (send on
+			// a closed channel) in this version of the client.
+			ws.Conn.Close()
 			return
 		}
 	}
