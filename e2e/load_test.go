@@ -89,7 +89,7 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 	require.NoError(t, rig.DB().CreateEvent(ctx, coord, event))
 	watches := make([]*mmrig.Watch, users)
 	for i, u := range members {
-		watches[i] = u.Watch(t)
+		watches[i] = u.Watch(t, model.WebsocketEventEphemeralMessage)
 	}
 	signer, err := bot.NewSigner([]byte(rig.SigningKey()))
 	require.NoError(t, err)

@@ -13,10 +13,13 @@ import (
 
 // Watch collects what the server pushes to one user over a WebSocket of their own, as the
 // web app receives it: private replies (ephemeral_message) and opened dialogs (open_dialog)
-// above all. It holds every event received since it was opened; it reconnects by itself when
-// the connection drops (Mattermost restarted), and events sent while it was down are lost.
+// above all. It holds every event received since it was opened (or only those of the kinds it
+// was opened for); it reconnects by itself when the connection drops (Mattermost restarted),
+// and events sent while it was down are lost.
 type Watch struct {
 	user *User
+	// keep holds the kinds of events kept (and hello); nil keeps all.
+	keep map[model.WebsocketEventType]bool
 	mu   sync.Mutex
 	// events are all events received, oldest first; changed is closed and replaced on each.
 	events  []*model.WebSocketEvent
@@ -27,10 +30,18 @@ type Watch struct {
 }
 
 // Watch opens a WebSocket for the user and returns once the server has greeted it, so that
-// whatever happens next is seen. It is closed when the test ends.
-func (u *User) Watch(t testing.TB) *Watch {
+// whatever happens next is seen. It keeps the events of the kinds given, or all if none is
+// given: hundreds of members watching a busy channel for their private answers would
+// otherwise hold every edit of every post in it. It is closed when the test ends.
+func (u *User) Watch(t testing.TB, kinds ...model.WebsocketEventType) *Watch {
 	t.Helper()
 	w := &Watch{user: u, changed: make(chan struct{}), done: make(chan struct{})}
+	if len(kinds) > 0 {
+		w.keep = map[model.WebsocketEventType]bool{model.WebsocketEventHello: true}
+		for _, k := range kinds {
+			w.keep[k] = true
+		}
+	}
 	if err := w.connect(); err != nil {
 		u.rig.Fatalf(t, "open a WebSocket as %s: %v", u.Username, err)
 	}
@@ -96,6 +107,9 @@ func (w *Watch) drain(ws *model.WebSocketClient) {
 		case ev, ok := <-ws.EventChannel:
 			if !ok {
 				return
+			}
+			if w.keep != nil && !w.keep[ev.EventType()] {
+				continue
 			}
 			w.mu.Lock()
 			w.events = append(w.events, ev)
