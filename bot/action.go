@@ -301,7 +301,11 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 		}
 		return fail(field, b.personError(loc, err))
 	}
-	if err := b.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+	// The claim is made: its confirmation is queued even when the request's time ran out
+	// meanwhile (waiting for the database under load), within confirmTimeout more.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	defer cancel()
+	if err := b.store.Enqueue(qctx, guichet.OutboxNotice, guichet.OutboxPayload{
 		UserID: sub.Actor.UserID, EventID: ev.ID, Locale: loc, MessageID: claimMessageID(res),
 		Args: map[string]any{"Supplier": res.Claim.SupplierName, "Code": res.Lot.Code, "Title": res.Lot.Title,
 			"Quantity": res.Claim.Quantity, "Unit": res.Lot.Unit, "Amount": l10n.Money(res.Claim.Amount)},

@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -225,6 +227,36 @@ func TestShareThroughTheDialog(t *testing.T) {
 	p, btn := cb.offerIn(t, b.ChannelID, "share")
 	require.NotNil(t, btn, "a shared lot stays open")
 	require.Equal(t, "330 couverts sur 450 (encore 3 structure(s) au plus)", offerFields(t, p)["Reste à prendre"])
+}
+
+// cancelAfterClaim ends the request's context as soon as a claim is made, as a deadline
+// passed while it waited for the database would.
+type cancelAfterClaim struct {
+	Store
+	cancel context.CancelFunc
+}
+
+func (s cancelAfterClaim) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
+	res, err := s.Store.Claim(ctx, req, now)
+	s.cancel()
+	return res, err
+}
+
+func TestClaimConfirmedWhenTheRequestRanOutOfTime(t *testing.T) {
+	cb := setupClicks(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450,
+		Unit: "couverts", Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4})
+	a := cb.sups[0]
+	ctx, cancel := context.WithCancel(cb.ctx)
+	cb.bot.store = cancelAfterClaim{Store: cb.bot.store, cancel: cancel}
+	reply := cb.bot.claimSubmitted(ctx, guichet.DialogSubmission{Actor: member(a), CallbackID: "bot.claim",
+		ChannelID: a.ChannelID, State: fmt.Sprintf(`{"lot":%d}`, cb.lot.ID), Submission: map[string]any{"quantity": "20"}})
+	require.Empty(t, reply.Errors, "the claim is made")
+	require.Error(t, ctx.Err())
+
+	cb.drain(t, cb.bot)
+	dm := cb.mm.postsIn("dm-" + member(a).UserID)
+	require.Len(t, dm, 1, "confirmed by direct message all the same")
+	require.Contains(t, dm[0].Message, "prend le lot **DEJ**")
 }
 
 func TestMemberOfSeveralStructuresChooses(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/l10n"
@@ -174,8 +175,15 @@ func (h *Handler) submitLotImport(ctx context.Context, c *call, sub guichet.Dial
 	return h.tell(ctx, c, "CmdLotsImported", map[string]any{"N": n, "Name": e.Name, "Slug": e.Slug, "Published": e.Status != guichet.EventDraft})
 }
 
+// tellTimeout bounds queueing a dialog's answer, which follows a change already made: it is
+// queued even when the request's time ran out meanwhile, within tellTimeout more (the answer
+// still reaches Mattermost within its 30 s).
+const tellTimeout = 5 * time.Second
+
 // tell sends the person a direct message from the bot, through the outbox: a dialog's answer
 // cannot carry text. The arguments must be plain values: the bot renders the message.
 func (h *Handler) tell(ctx context.Context, c *call, id string, args map[string]any) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tellTimeout)
+	defer cancel()
 	return h.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{UserID: c.actor.UserID, MessageID: id, Args: args, Locale: c.locale})
 }

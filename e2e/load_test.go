@@ -146,7 +146,8 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 					<-start
 					slots <- struct{}{}
 					defer func() { <-slots }()
-					cctx, cancel := context.WithTimeout(ctx, time.Minute)
+					// As patient as the member's browser: the error of a click is then Mattermost's.
+					cctx, cancel := context.WithTimeout(ctx, 6*time.Minute)
 					defer cancel()
 					o := outcome{user: i, lot: l}
 					if l.Mode == guichet.Exclusive {

@@ -21,9 +21,15 @@ type User struct {
 	rig    *Rig
 }
 
+// clientPatience bounds a request of a user's client: longer than Mattermost's own write
+// timeout (ServiceSettings.WriteTimeout, 300 s by default), so that an error a client gets is
+// Mattermost's answer, as a member's browser would show it, and not the test giving up first
+// while Mattermost and the bot carry on.
+const clientPatience = 310 * time.Second
+
 func (r *Rig) newClient() *model.Client4 {
 	c := model.NewAPIv4Client(r.mm.url())
-	c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	c.HTTPClient = &http.Client{Timeout: clientPatience}
 	return c
 }
 
