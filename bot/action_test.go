@@ -259,6 +259,26 @@ func TestClaimConfirmedWhenTheRequestRanOutOfTime(t *testing.T) {
 	require.Contains(t, dm[0].Message, "prend le lot **DEJ**")
 }
 
+func TestSlowUsernameLookUpLeavesTheSubmissionItsTime(t *testing.T) {
+	cb := setupClicks(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450,
+		Unit: "couverts", Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4})
+	a := cb.sups[0]
+	post, share := cb.offerIn(t, a.ChannelID, "share")
+	cb.click(t, member(a), a.ChannelID, post, share)
+	d := cb.lastDialog(t)
+
+	// Mattermost answers the look-up of the submitter's name after the submission's deadline.
+	cb.bot.handlerTimeout, cb.bot.usernameTimeout = 1500*time.Millisecond, 200*time.Millisecond
+	cb.mm.set(func(f *fakeMM) { f.delay = 2 * time.Second })
+	errs := cb.submit(t, member(a), d, map[string]any{"quantity": "20", "note": ""})
+	cb.mm.set(func(f *fakeMM) { f.delay = 0 })
+	require.Empty(t, errs, "the claim is made without the name")
+	st, err := cb.db.LotState(cb.ctx, cb.lot.ID)
+	require.NoError(t, err)
+	require.Len(t, st.Awarded(), 1)
+	require.Equal(t, int64(20), st.Awarded()[0].Quantity)
+}
+
 func TestMemberOfSeveralStructuresChooses(t *testing.T) {
 	cb := setupClicks(t, &guichet.Lot{Code: "SCE", Title: "Scénographie", Category: "restauration", Quantity: 1, Budget: 1000})
 	a, b := cb.sups[0], cb.sups[1]

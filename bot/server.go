@@ -21,6 +21,9 @@ const (
 	// confirmTimeout bounds queueing the confirmation of a claim once it is made, past
 	// handlerTimeout if need be: the answer still reaches Mattermost within its 30 s.
 	confirmTimeout = 5 * time.Second
+	// usernameTimeout bounds looking up the name of who submits a dialog: it is only recorded
+	// with the change, and a slow Mattermost must not use up the submission's time.
+	usernameTimeout = 3 * time.Second
 	// readyTimeout bounds each readiness check.
 	readyTimeout = 3 * time.Second
 )
@@ -109,7 +112,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) string {
 		b.logger.Error("slash command received before the command handler was set")
 		reply.Text = b.catalog.T(b.locale, "ErrInternal", nil)
 	} else {
-		ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), b.handlerTimeout)
 		defer cancel()
 		reply = h.HandleCommand(ctx, req)
 	}
@@ -139,7 +142,7 @@ func (b *Bot) serveAction(w http.ResponseWriter, r *http.Request) string {
 		writeJSONResponse(w, &model.PostActionIntegrationResponse{EphemeralText: b.catalog.T(b.locale, "MsgButtonGone", nil)})
 		return "unknown"
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), b.handlerTimeout)
 	defer cancel()
 	reply, err := h(ctx, ActionRequest{
 		Actor:     guichet.Actor{UserID: req.UserId, Username: req.UserName},
@@ -170,9 +173,11 @@ func (b *Bot) serveDialog(w http.ResponseWriter, r *http.Request) string {
 		writeJSONResponse(w, &model.SubmitDialogResponse{Error: b.catalog.T(b.locale, "MsgDialogGone", nil)})
 		return "unknown"
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), b.handlerTimeout)
 	defer cancel()
-	username, err := b.client.username(ctx, req.UserId)
+	nctx, ncancel := context.WithTimeout(ctx, b.usernameTimeout)
+	username, err := b.client.username(nctx, req.UserId)
+	ncancel()
 	if err != nil {
 		b.logger.Warn("dialog: no username for the user", "user_id", req.UserId, "error", err)
 	}
