@@ -1,9 +1,22 @@
 package guichet
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
+
+// AfterChangeTimeout bounds what AfterChange's context allows: a request's deadline (20 s)
+// plus this still answers Mattermost within its 30 s.
+const AfterChangeTimeout = 5 * time.Second
+
+// AfterChange returns the context for queueing what follows a change already made (its
+// confirmation to the person): not ended by ctx's deadline or cancellation, which a request
+// that waited for the database under load may have reached meanwhile, but bounded by
+// AfterChangeTimeout of its own. Call cancel when done.
+func AfterChange(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), AfterChangeTimeout)
+}
 
 // OutboxKind says what an outbox message asks the dispatcher to do. The dispatcher renders
 // every message from the database state at delivery time, so a late delivery shows the truth.

@@ -301,9 +301,8 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 		}
 		return fail(field, b.personError(loc, err))
 	}
-	// The claim is made: its confirmation is queued even when the request's time ran out
-	// meanwhile (waiting for the database under load), within confirmTimeout more.
-	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	// The claim is made: its confirmation is queued even when the request's time ran out.
+	qctx, cancel := guichet.AfterChange(ctx)
 	defer cancel()
 	if err := b.store.Enqueue(qctx, guichet.OutboxNotice, guichet.OutboxPayload{
 		UserID: sub.Actor.UserID, EventID: ev.ID, Locale: loc, MessageID: claimMessageID(res),

@@ -18,9 +18,6 @@ const (
 	maxRequestBody = 1 << 20
 	// handlerTimeout bounds a command, click or submission (Mattermost waits 30 s at most).
 	handlerTimeout = 20 * time.Second
-	// confirmTimeout bounds queueing the confirmation of a claim once it is made, past
-	// handlerTimeout if need be: the answer still reaches Mattermost within its 30 s.
-	confirmTimeout = 5 * time.Second
 	// usernameTimeout bounds looking up the name of who submits a dialog: it is only recorded
 	// with the change, and a slow Mattermost must not use up the submission's time.
 	usernameTimeout = 3 * time.Second

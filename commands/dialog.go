@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/l10n"
@@ -175,15 +174,11 @@ func (h *Handler) submitLotImport(ctx context.Context, c *call, sub guichet.Dial
 	return h.tell(ctx, c, "CmdLotsImported", map[string]any{"N": n, "Name": e.Name, "Slug": e.Slug, "Published": e.Status != guichet.EventDraft})
 }
 
-// tellTimeout bounds queueing a dialog's answer, which follows a change already made: it is
-// queued even when the request's time ran out meanwhile, within tellTimeout more (the answer
-// still reaches Mattermost within its 30 s).
-const tellTimeout = 5 * time.Second
-
 // tell sends the person a direct message from the bot, through the outbox: a dialog's answer
-// cannot carry text. The arguments must be plain values: the bot renders the message.
+// cannot carry text. The arguments must be plain values: the bot renders the message. It
+// follows a change already made, so it is queued even when the request's time ran out.
 func (h *Handler) tell(ctx context.Context, c *call, id string, args map[string]any) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tellTimeout)
+	ctx, cancel := guichet.AfterChange(ctx)
 	defer cancel()
 	return h.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{UserID: c.actor.UserID, MessageID: id, Args: args, Locale: c.locale})
 }
