@@ -50,6 +50,12 @@ type ClaimRequest struct {
 	// for a shared one.
 	Quantity int64
 	Note     string
+	// Confirm asks the store to queue, with a new claim and in the same write, the clicking
+	// member's confirmation: an OutboxNotice to Actor.UserID with ClaimResult.MessageID and
+	// MessageArgs, in the event's language, so that a claim made is never left unconfirmed
+	// for want of a second write. A refusal or a claim already there (Existing) writes
+	// nothing, this included: the caller answers them.
+	Confirm bool
 }
 
 // ClaimResult says what a claim did.
@@ -62,6 +68,27 @@ type ClaimResult struct {
 	// Locale is the event's locale (events.locale), so that the claim can be answered in the
 	// event's language without reading the event again; "" when the event has none.
 	Locale string
+}
+
+// MessageID names the catalogue message that tells the member who clicked what the claim did:
+// MsgClaimed or MsgCandidacy for a new claim, MsgAlreadyHeld or MsgAlreadyCandidate for a
+// claim already there.
+func (r *ClaimResult) MessageID() string {
+	switch {
+	case r.Existing && r.Claim.Status == ClaimPending:
+		return "MsgAlreadyCandidate"
+	case r.Existing:
+		return "MsgAlreadyHeld"
+	case r.Claim.Status == ClaimPending:
+		return "MsgCandidacy"
+	}
+	return "MsgClaimed"
+}
+
+// MessageArgs are the arguments of the message MessageID names.
+func (r *ClaimResult) MessageArgs() map[string]any {
+	return map[string]any{"Supplier": r.Claim.SupplierName, "Code": r.Lot.Code, "Title": r.Lot.Title,
+		"Quantity": r.Claim.Quantity, "Unit": r.Lot.Unit, "Amount": r.Claim.Amount.String()}
 }
 
 // LotAmounts splits a lot's budget over its awarded claims in proportion to their quantities,

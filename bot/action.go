@@ -157,9 +157,7 @@ func candidates(sups []*guichet.Supplier, lot *guichet.Lot) []*guichet.Supplier 
 
 // claimMessage is the private confirmation of a claim.
 func (b *Bot) claimMessage(res *guichet.ClaimResult, loc string) string {
-	c, lot := res.Claim, res.Lot
-	return b.t(loc, claimMessageID(res), "Supplier", c.SupplierName, "Code", lot.Code, "Title", lot.Title,
-		"Quantity", c.Quantity, "Unit", lot.Unit, "Amount", l10n.Money(c.Amount))
+	return b.catalog.T(loc, res.MessageID(), res.MessageArgs())
 }
 
 func (b *Bot) countClaim(res *guichet.ClaimResult, err error) {
@@ -282,8 +280,10 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 		supplier = cands[0]
 	}
 
+	// A new claim's direct message is queued by the claim's own write (Confirm), so that
+	// nothing between the two can leave the claim made and the member not told.
 	res, err := b.store.Claim(ctx, guichet.ClaimRequest{Actor: sub.Actor, LotID: st.Lot.ID, SupplierID: supplier.ID,
-		Quantity: qty, Note: note}, b.now())
+		Quantity: qty, Note: note, Confirm: true}, b.now())
 	b.countClaim(res, err)
 	if err != nil {
 		field := errField
@@ -301,31 +301,19 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 		}
 		return fail(field, b.personError(loc, err))
 	}
-	// The claim is made: its confirmation is queued even when the request's time ran out.
+	if !res.Existing {
+		return guichet.DialogReply{}
+	}
+	// Nothing changed, which the member is told as the claim was: by direct message, queued
+	// even when the request's time ran out.
 	qctx, cancel := guichet.AfterChange(ctx)
 	defer cancel()
 	if err := b.store.Enqueue(qctx, guichet.OutboxNotice, guichet.OutboxPayload{
-		UserID: sub.Actor.UserID, EventID: ev.ID, Locale: loc, MessageID: claimMessageID(res),
-		Args: map[string]any{"Supplier": res.Claim.SupplierName, "Code": res.Lot.Code, "Title": res.Lot.Title,
-			"Quantity": res.Claim.Quantity, "Unit": res.Lot.Unit, "Amount": l10n.Money(res.Claim.Amount)},
+		UserID: sub.Actor.UserID, EventID: ev.ID, Locale: loc, MessageID: res.MessageID(), Args: res.MessageArgs(),
 	}); err != nil {
-		// The claim is made and the coordination told; only the confirmation is missing.
-		b.logger.Error("queueing a claim confirmation", "user_id", sub.Actor.UserID, "error", err)
+		b.logger.Error("queueing the answer to a claim already there", "user_id", sub.Actor.UserID, "error", err)
 	}
 	return guichet.DialogReply{}
-}
-
-// claimMessageID names the confirmation of a claim's result.
-func claimMessageID(res *guichet.ClaimResult) string {
-	switch {
-	case res.Existing && res.Claim.Status == guichet.ClaimPending:
-		return "MsgAlreadyCandidate"
-	case res.Existing:
-		return "MsgAlreadyHeld"
-	case res.Claim.Status == guichet.ClaimPending:
-		return "MsgCandidacy"
-	}
-	return "MsgClaimed"
 }
 
 // passClicked handles "Pas pour nous": nothing is recorded; the clicker is answered privately.

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -230,10 +231,12 @@ func TestShareThroughTheDialog(t *testing.T) {
 }
 
 // cancelAfterClaim ends the request's context as soon as a claim is made, as a deadline
-// passed while it waited for the database would.
+// passed while it waited for the database would; and refuses every other write to the outbox,
+// as a database whose connections are all taken would.
 type cancelAfterClaim struct {
 	Store
 	cancel context.CancelFunc
+	refuse bool
 }
 
 func (s cancelAfterClaim) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
@@ -242,21 +245,46 @@ func (s cancelAfterClaim) Claim(ctx context.Context, req guichet.ClaimRequest, n
 	return res, err
 }
 
+func (s cancelAfterClaim) Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error {
+	if s.refuse {
+		return errors.New("no connection to the database in time")
+	}
+	return s.Store.Enqueue(ctx, kind, p)
+}
+
+// A claim made through the dialog is confirmed by direct message even when nothing more can be
+// written after it; a second submission, which changes nothing, is answered all the same
+// when the request's time ran out.
 func TestClaimConfirmedWhenTheRequestRanOutOfTime(t *testing.T) {
 	cb := setupClicks(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450,
 		Unit: "couverts", Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 4})
 	a := cb.sups[0]
-	ctx, cancel := context.WithCancel(cb.ctx)
-	cb.bot.store = cancelAfterClaim{Store: cb.bot.store, cancel: cancel}
-	reply := cb.bot.claimSubmitted(ctx, guichet.DialogSubmission{Actor: member(a), CallbackID: "bot.claim",
-		ChannelID: a.ChannelID, State: fmt.Sprintf(`{"lot":%d}`, cb.lot.ID), Submission: map[string]any{"quantity": "20"}})
-	require.Empty(t, reply.Errors, "the claim is made")
-	require.Error(t, ctx.Err())
+	store := cb.bot.store
+	submit := func(refuse bool) guichet.DialogReply {
+		ctx, cancel := context.WithCancel(cb.ctx)
+		defer cancel()
+		cb.bot.store = cancelAfterClaim{Store: store, cancel: cancel, refuse: refuse}
+		defer func() { cb.bot.store = store }()
+		reply := cb.bot.claimSubmitted(ctx, guichet.DialogSubmission{Actor: member(a), CallbackID: "bot.claim",
+			ChannelID: a.ChannelID, State: fmt.Sprintf(`{"lot":%d}`, cb.lot.ID), Submission: map[string]any{"quantity": "20"}})
+		require.Error(t, ctx.Err())
+		return reply
+	}
 
+	require.Empty(t, submit(true).Errors, "the claim is made")
 	cb.drain(t, cb.bot)
 	dm := cb.mm.postsIn("dm-" + member(a).UserID)
 	require.Len(t, dm, 1, "confirmed by direct message all the same")
 	require.Contains(t, dm[0].Message, "prend le lot **DEJ**")
+
+	require.Empty(t, submit(false).Errors)
+	cb.drain(t, cb.bot)
+	dm = cb.mm.postsIn("dm-" + member(a).UserID)
+	require.Len(t, dm, 2, "the second submission is answered")
+	require.Contains(t, dm[1].Message, "a déjà le lot **DEJ**")
+	st, err := cb.db.LotState(cb.ctx, cb.lot.ID)
+	require.NoError(t, err)
+	require.Len(t, st.Awarded(), 1, "one claim")
 }
 
 func TestSlowUsernameLookUpLeavesTheSubmissionItsTime(t *testing.T) {

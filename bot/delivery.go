@@ -9,6 +9,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/l10n"
 )
 
 // This file holds the outbox handlers of the kinds the bot itself delivers. Each renders from
@@ -136,7 +137,9 @@ func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.O
 // language, to p.ChannelID or as a direct message to p.UserID.
 func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	loc := p.Locale
-	if loc == "" {
+	if loc != "" {
+		loc = l10n.Locale(loc)
+	} else {
 		loc = b.locale
 		if p.EventID != 0 {
 			if ev, err := b.store.Event(ctx, p.EventID); err == nil {

@@ -30,7 +30,8 @@ const MaxNoteLength = 1000
 // row's version (xmin) stands for the lot's claims.
 //
 // A new claim writes its row (which is also its audit entry: see the audit_trail view), one
-// outbox message (guichet.OutboxClaimed), the lot's row, the other claims' amounts when they
+// outbox message (guichet.OutboxClaimed) and, when asked (guichet.ClaimRequest.Confirm), a
+// second (the member's confirmation), the lot's row, the other claims' amounts when they
 // change, and the structure's reminder rows on its first award on the event; then it wakes its
 // process's dispatcher (DB.Claimed).
 //
@@ -189,14 +190,21 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 	}
 
 	// One outbox message stands for the offer's refresh, the board's and the coordinator's
-	// notice (guichet.OutboxClaimed).
+	// notice (guichet.OutboxClaimed); a second one, when asked, is the member's confirmation.
 	claimed := guichet.OutboxPayload{LotID: lot.ID, EventID: lot.EventID}
 	if v.event.CoordChannelID != "" {
 		claimed.ChannelID, claimed.MessageID, claimed.Locale = v.event.CoordChannelID, notice, v.event.Locale
 		claimed.Args = map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
 			"Unit": lot.Unit, "Note": c.Note}
 	}
-	outbox, err := jsonArg(claimed)
+	messages := []outboxRow{{Kind: guichet.OutboxClaimed, Payload: claimed}}
+	if req.Confirm && req.Actor.UserID != "" {
+		res := &guichet.ClaimResult{Claim: c, Lot: lot}
+		messages = append(messages, outboxRow{Kind: guichet.OutboxNotice, Payload: guichet.OutboxPayload{
+			UserID: req.Actor.UserID, EventID: lot.EventID, Locale: v.event.Locale,
+			MessageID: res.MessageID(), Args: res.MessageArgs()}})
+	}
+	outbox, err := jsonArg(messages)
 	if err != nil {
 		return nil, err
 	}
@@ -278,8 +286,8 @@ func claimReadQuery(lock bool) string {
 // transactions that lock both (else it writes nothing and returns no row): the lot's status
 // ($8, written even when unchanged), the claim ($1 lot, $2 supplier, $3 quantity, $4 amount,
 // $5 clicked by, $6 note, $7 status), which is its own audit entry ($10 the clicker's name, $11
-// the action; see the audit_trail view), its outbox message ($9, the payload of a
-// guichet.OutboxClaimed), withReminders the structure's reminder rows (next two parameters:
+// the action; see the audit_trail view), its outbox messages ($9, a JSON array of outboxRow, in
+// the order of their ids), withReminders the structure's reminder rows (next two parameters:
 // kinds, due times) and withAmounts the new amounts of the lot's other claims (next two: ids,
 // amounts). It returns the claim's id and times.
 func claimWriteQuery(withAmounts, withReminders bool) string {
@@ -311,9 +319,17 @@ func claimWriteQuery(withAmounts, withReminders bool) string {
 		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $10::text, $11::text FROM event
 		RETURNING id, created_at, updated_at
 	), outbox AS (
-		INSERT INTO outbox (kind, payload) SELECT '` + string(guichet.OutboxClaimed) + `', $9::jsonb FROM claim
+		INSERT INTO outbox (kind, payload)
+		SELECT m.value->>'kind', m.value->'payload'
+		FROM claim, jsonb_array_elements($9::jsonb) WITH ORDINALITY AS m ORDER BY m.ordinality
 	)` + reminders + amounts + `
 	SELECT claim.id, claim.created_at, claim.updated_at FROM claim`
+}
+
+// outboxRow is an outbox message as claimWriteQuery inserts it.
+type outboxRow struct {
+	Kind    guichet.OutboxKind    `json:"kind"`
+	Payload guichet.OutboxPayload `json:"payload"`
 }
 
 // claimView is what claimReadQuery returns.

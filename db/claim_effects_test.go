@@ -171,6 +171,51 @@ func TestClaimWritesItsEffects(t *testing.T) {
 	require.Equal(t, map[int64]guichet.Cents{sups[0].ID: 0, sups[1].ID: 23333, sups[2].ID: 35000}, amounts)
 }
 
+// A claim that asks for its confirmation (a dialog's) writes it with the claim, as a second
+// outbox message: a direct message to the member who clicked, saying what the claim did. A
+// claim already there and a refusal write nothing, the confirmation included.
+func TestClaimQueuesItsConfirmationWhenAsked(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 2, "loc", "location-materiel")
+	lot := b.lot(t, &guichet.Lot{Code: "LOC", Title: "Location", Category: "location-materiel", Quantity: 60, Unit: "chaises",
+		Budget: 70000, Mode: guichet.Shared, MaxSuppliers: 3})
+	review := b.lot(t, &guichet.Lot{Code: "SCE", Title: "Scénographie", Category: "location-materiel", Quantity: 1,
+		Budget: 90000, Award: guichet.Review})
+	ev := b.event.ID
+	userID := sups[0].Members[0].UserID
+
+	m := b.mark(t)
+	res, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID,
+		Quantity: 40, Confirm: true}, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "MsgClaimed", res.MessageID())
+	require.Equal(t, []string{
+		"claimed " + b.jsonb(t, guichet.OutboxPayload{LotID: lot.ID, ChannelID: "coord-channel", EventID: ev, MessageID: "NoticeClaimed",
+			Args:   map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": ""},
+			Locale: "fr"}),
+		"notice " + b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, MessageID: "MsgClaimed", Locale: "fr",
+			Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises",
+				"Amount": guichet.Cents(46667).String()}}),
+	}, b.since(t, m).Outbox)
+
+	m = b.mark(t)
+	res, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: review.ID, SupplierID: sups[0].ID, Confirm: true}, time.Now())
+	require.NoError(t, err)
+	got := b.since(t, m).Outbox
+	require.Len(t, got, 2)
+	require.Equal(t, "notice "+b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, MessageID: "MsgCandidacy", Locale: "fr",
+		Args: res.MessageArgs()}), got[1], "a candidacy is confirmed as a candidacy")
+
+	m = b.mark(t)
+	again, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[0]), LotID: lot.ID, SupplierID: sups[0].ID, Confirm: true}, time.Now())
+	require.NoError(t, err)
+	require.True(t, again.Existing)
+	require.Equal(t, "MsgAlreadyHeld", again.MessageID())
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[0].ID, Confirm: true}, time.Now())
+	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err))
+	require.Empty(t, b.since(t, m).Outbox, "nothing queued for a claim already there or refused")
+}
+
 // DB.Claimed hears of every new claim or candidacy once it is committed, and of nothing else.
 func TestClaimWakesItsProcess(t *testing.T) {
 	b := setup(t)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,6 +95,16 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 	}
 	signer, err := bot.NewSigner([]byte(rig.SigningKey()))
 	require.NoError(t, err)
+	// Each member's direct channel with the bot, where a claim made through the dialog is
+	// confirmed.
+	dms := make([]string, users)
+	eachMember(t, users, func(i int) error {
+		ch, _, err := members[i].Client.CreateDirectChannel(ctx, members[i].ID, rig.BotUserID())
+		if err == nil {
+			dms[i] = ch.Id
+		}
+		return err
+	})
 
 	for round := range rounds {
 		// The round's lots, published to the one channel.
@@ -206,7 +218,8 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 		// gave up waiting, says nothing changed, which must be so; the bot's names no lot, so a
 		// click's answer is the one naming its lot, or else one of those.
 		told, overloaded := 0, 0
-		clicked := make([][]*guichet.Lot, users) // exclusive lots whose click Mattermost passed on
+		clicked := make([][]*guichet.Lot, users)   // exclusive lots whose click Mattermost passed on
+		submitted := make([][]*guichet.Lot, users) // shared lots whose dialog closed: taken
 		for o := range outcomes {
 			held := holder[o.lot.ID][o.user]
 			who := members[o.user].Username
@@ -228,6 +241,7 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 			case len(o.errors) == 0:
 				require.NotNil(t, held, "%s was told their share of %s was taken, but holds none", who, o.lot.Code)
 				require.EqualValues(t, o.asked, held.Quantity, "%s asked %d of %s", who, o.asked, o.lot.Code)
+				submitted[o.user] = append(submitted[o.user], o.lot)
 			case o.errors["quantity"] == internalError:
 				require.Nil(t, held, "%s was told nothing changed for %s but holds a share", who, o.lot.Code)
 				overloaded++
@@ -281,9 +295,55 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 				told++
 			}
 		}
-		t.Logf("round %d: %d members × %d lots at once in %s (%.0f actions/s), %d answers checked against the database, %d of them \"something went wrong, nothing changed\"; the messages it queued delivered %s later",
-			round+1, users, lotsPerRound, took.Round(time.Millisecond), float64(users*lotsPerRound)/took.Seconds(), told, overloaded, drained.Round(time.Second))
+		// A share taken through the dialog is confirmed by one direct message naming its lot,
+		// there once the round's messages are delivered.
+		var confirmed atomic.Int64
+		eachMember(t, users, func(i int) error {
+			list, _, err := members[i].Client.GetPostsSince(ctx, dms[i], began.UnixMilli(), false)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, p := range list.Posts {
+				if p.CreateAt >= began.UnixMilli() && p.UserId == rig.BotUserID() {
+					got = append(got, p.Message)
+				}
+			}
+			if len(got) != len(submitted[i]) {
+				return fmt.Errorf("%s took %d shares through the dialog and has %d direct messages from the bot: %q",
+					members[i].Username, len(submitted[i]), len(got), got)
+			}
+			for _, l := range submitted[i] {
+				if !slices.ContainsFunc(got, func(m string) bool { return strings.Contains(m, "prend le lot **"+l.Code+"**") }) {
+					return fmt.Errorf("%s took a share of %s but no direct message says so: %q", members[i].Username, l.Code, got)
+				}
+			}
+			confirmed.Add(int64(len(got)))
+			return nil
+		})
+		t.Logf("round %d: %d members × %d lots at once in %s (%.0f actions/s), %d answers checked against the database, %d of them \"something went wrong, nothing changed\", %d shares confirmed by direct message; the messages it queued delivered %s later",
+			round+1, users, lotsPerRound, took.Round(time.Millisecond), float64(users*lotsPerRound)/took.Seconds(), told, overloaded, confirmed.Load(), drained.Round(time.Second))
 	}
+}
+
+// eachMember runs f for members 0 to n-1, eight at a time, and fails the test with the
+// errors f returned.
+func eachMember(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
 }
 
 func messages(posts []*model.Post) []string {
