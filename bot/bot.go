@@ -114,8 +114,9 @@ type Bot struct {
 	pollInterval time.Duration
 	buttonTTL    time.Duration
 	dialogTTL    time.Duration
-	// handlerTimeout and usernameTimeout are the constants of the same names; tests shorten them.
-	handlerTimeout, usernameTimeout time.Duration
+	// handlerTimeout, usernameTimeout and unansweredWait are the constants of the same names;
+	// tests shorten them.
+	handlerTimeout, usernameTimeout, unansweredWait time.Duration
 	// reminderDelivery is DeliverDM or DeliverChannel.
 	reminderDelivery string
 	// inFlight is Deps.OutboxInFlight.
@@ -171,7 +172,7 @@ func New(d Deps) (*Bot, error) {
 		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
 		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
-		handlerTimeout: handlerTimeout, usernameTimeout: usernameTimeout,
+		handlerTimeout: handlerTimeout, usernameTimeout: usernameTimeout, unansweredWait: unansweredWait,
 		jitter: randFloat, outboxNow: time.Now, wake: make(chan struct{}, 1),
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
 		outbox: map[guichet.OutboxKind]OutboxHandler{},

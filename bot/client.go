@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -99,6 +100,23 @@ func (e *APIError) Error() string {
 }
 
 func (e *APIError) Unwrap() error { return e.Err }
+
+// opCreatePost names CreatePost's call in its errors.
+const opCreatePost = "create post"
+
+// MayHavePosted reports whether err is a CreatePost whose answer did not come in time (the
+// call timed out): the request may have reached Mattermost, which finishes it even when its
+// caller has given up, and may create the post later, after the 30 s during which it drops a
+// second create of the same post (pending_post_id). A refusal, or a connection that failed
+// before an answer was due, reports false.
+func MayHavePosted(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Op != opCreatePost || ae.Status != 0 {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
 
 // errBadMessage marks an outbox message that cannot be understood (bad payload, unknown lot):
 // retrying cannot help.
@@ -340,7 +358,7 @@ func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey str
 		}
 	}
 	var out *model.Post
-	err = c.call(ctx, "create post", func(ctx context.Context) (r *model.Response, err error) {
+	err = c.call(ctx, opCreatePost, func(ctx context.Context) (r *model.Response, err error) {
 		out, r, err = c.api.CreatePost(ctx, p)
 		return r, err
 	})

@@ -91,6 +91,37 @@ func TestClientCallsTimeOut(t *testing.T) {
 	require.False(t, Permanent(err))
 }
 
+// Only a create left without an answer in time may have posted: not a refusal, not a
+// connection closed without an answer, not another call that timed out.
+func TestMayHavePosted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFakeMM(t)
+	c := f.client(ClientOptions{Timeout: 100 * time.Millisecond})
+	post := func() error {
+		_, err := c.CreatePost(ctx, &model.Post{ChannelId: "ch-x", Message: "m"}, "k")
+		return err
+	}
+
+	f.set(func(f *fakeMM) { f.createDelay = 500 * time.Millisecond })
+	err := post()
+	require.Error(t, err)
+	require.True(t, MayHavePosted(err), "timed out: %v", err)
+	_, err = c.UpdatePost(ctx, &model.Post{Id: "post0000000000000000000001", ChannelId: "ch-x"})
+	require.False(t, MayHavePosted(err), "not a create")
+
+	f.set(func(f *fakeMM) { f.createDelay, f.refuse["ch-x"] = 0, http.StatusForbidden })
+	err = post()
+	require.Error(t, err)
+	require.False(t, MayHavePosted(err), "refused: %v", err)
+
+	f.set(func(f *fakeMM) { f.down = true })
+	err = post()
+	require.Error(t, err)
+	require.False(t, MayHavePosted(err), "closed without an answer: %v", err)
+	require.False(t, MayHavePosted(nil))
+}
+
 func TestClientLookups(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -21,6 +21,12 @@ const (
 	// outboxBatch is how many of the oldest due messages one pass takes (TakeOutbox adds the
 	// urgent ones among the newest).
 	outboxBatch = 50
+	// unansweredWait is how long a message waits for its next attempt after a post created
+	// for it went unanswered (MayHavePosted): Mattermost finishes such a request even though
+	// the bot gave up, and under overload that has taken more than the 30 s during which it
+	// drops a second create of the same post; waiting lets the next attempt find that post
+	// rather than post a second copy.
+	unansweredWait = 2 * time.Minute
 	// outboxLease is how long taken messages are hidden from other dispatchers; a dispatcher
 	// that dies loses nothing, its messages come back when the lease ends.
 	outboxLease = 2 * time.Minute
@@ -386,6 +392,14 @@ func (b *Bot) markDelivered(ctx context.Context, m *guichet.OutboxMessage, postI
 
 func (b *Bot) retry(ctx context.Context, m *guichet.OutboxMessage, cause error) {
 	at := b.outboxNow().Add(backoff(m.Attempts, b.jitter()))
+	if MayHavePosted(cause) {
+		// Mattermost may still create the post it did not answer for, after the 30 s in which
+		// it would drop a second one: the next attempt, which first looks for it, waits until
+		// it would have been created.
+		if later := b.outboxNow().Add(b.unansweredWait); later.After(at) {
+			at = later
+		}
+	}
 	if err := b.store.MarkFailed(ctx, m.ID, cause.Error(), at); err != nil {
 		b.logger.Error("outbox: recording a failure", "outbox_id", m.ID, "error", err)
 	}

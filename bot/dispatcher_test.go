@@ -474,3 +474,40 @@ func TestDispatcherGathersTheWakeUpOfAClaim(t *testing.T) {
 		"a claim's messages wait for the gathering window")
 	stop()
 }
+
+// A post whose create went unanswered in time may still be created by Mattermost, after the
+// time during which it drops a second create of the same post: the message is not attempted
+// again before then, and the next attempt finds that post instead of posting it twice.
+func TestAnUnansweredPostIsNotPostedTwice(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot) // the board of the new event
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+		ChannelID: "ch-slow", MessageID: "MsgPassed", Args: map[string]any{"Code": "DEJ"}}))
+	// Mattermost (scaled down): a create takes 600 ms, the bot waits 100 ms for its answer, a
+	// pending post id is remembered for 300 ms.
+	bd.bot.client.timeout = 100 * time.Millisecond
+	bd.mm.set(func(f *fakeMM) { f.createDelay, f.pendingTTL = 600*time.Millisecond, 300*time.Millisecond })
+	n, err := bd.bot.DeliverDue(bd.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND delivered_at IS NULL
+		AND last_error LIKE '%deadline exceeded%'`), "the create went unanswered")
+
+	// Past the pending id's memory, the first create still under way: the ordinary delay
+	// before a retry (2 s) has passed, but the message is not due.
+	time.Sleep(350 * time.Millisecond)
+	bd.bot.outboxNow = func() time.Time { return time.Now().Add(10 * time.Second) }
+	n, err = bd.bot.DeliverDue(bd.ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "not attempted while Mattermost may still create the first post")
+	require.Eventually(t, func() bool { return len(bd.mm.postsIn("ch-slow")) == 1 }, 5*time.Second, 20*time.Millisecond,
+		"Mattermost created the post it did not answer for")
+
+	bd.bot.outboxNow = func() time.Time { return time.Now().Add(unansweredWait + time.Second) }
+	bd.drain(t, bd.bot)
+	posts := bd.mm.postsIn("ch-slow")
+	require.Len(t, posts, 1, "posted once")
+	var postID string
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &postID, `SELECT post_id FROM outbox WHERE kind = 'notice'`))
+	require.Equal(t, posts[0].Id, postID, "the post found is the one recorded")
+}

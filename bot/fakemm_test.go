@@ -22,16 +22,24 @@ type fakeMM struct {
 	srv   *httptest.Server
 	botID string
 
-	mu       sync.Mutex
-	nextID   int
-	posts    map[string]*model.Post
-	created  []*model.Post // every post created, in order
-	updates  []*model.Post // every update accepted, in order
-	pending  map[string]string
-	creates  map[string]int // pending post id → CreatePost calls
-	channels map[string]*model.Channel
-	users    map[string]*model.User
-	refuse   map[string]int // channel id → status answered to posts there
+	mu      sync.Mutex
+	nextID  int
+	posts   map[string]*model.Post
+	created []*model.Post // every post created, in order
+	updates []*model.Post // every update accepted, in order
+	// pending maps a pending post id to its post, "" while its create is under way, as
+	// Mattermost's cache does; with pendingTTL, an entry lasts that long after it was set
+	// (Mattermost: 30 s), else for ever.
+	pending    map[string]string
+	pendingAt  map[string]time.Time
+	pendingTTL time.Duration
+	// createDelay holds a create this long after its pending id is noted; the post is created
+	// even if the caller gave up meanwhile, as Mattermost does.
+	createDelay time.Duration
+	creates     map[string]int // pending post id → CreatePost calls
+	channels    map[string]*model.Channel
+	users       map[string]*model.User
+	refuse      map[string]int // channel id → status answered to posts there
 	// refuseReads: channel id → status answered to reads of its posts.
 	refuseReads map[string]int
 	// down makes every request fail without an answer (connection closed).
@@ -47,7 +55,7 @@ type fakeMM struct {
 func newFakeMM(t *testing.T) *fakeMM {
 	t.Helper()
 	f := &fakeMM{botID: "botuserid0000000000000000a", posts: map[string]*model.Post{}, pending: map[string]string{},
-		creates: map[string]int{}, channels: map[string]*model.Channel{}, users: map[string]*model.User{},
+		pendingAt: map[string]time.Time{}, creates: map[string]int{}, channels: map[string]*model.Channel{}, users: map[string]*model.User{},
 		refuse: map[string]int{}}
 	f.users["guichet"] = &model.User{Id: f.botID, Username: "guichet"}
 	mux := http.NewServeMux()
@@ -90,10 +98,25 @@ func newFakeMM(t *testing.T) *fakeMM {
 		}
 		if p.PendingPostId != "" {
 			f.creates[p.PendingPostId]++
-			if id, ok := f.pending[p.PendingPostId]; ok {
+			id, ok := f.pending[p.PendingPostId]
+			if ok && f.pendingTTL > 0 && time.Since(f.pendingAt[p.PendingPostId]) >= f.pendingTTL {
+				ok = false
+			}
+			switch {
+			case ok && id == "":
+				appError(w, http.StatusInternalServerError, "api.post.deduplicate_create_post.pending")
+				return
+			case ok:
 				writeJSON(w, http.StatusCreated, f.posts[id])
 				return
 			}
+			f.pending[p.PendingPostId], f.pendingAt[p.PendingPostId] = "", time.Now()
+		}
+		if f.createDelay > 0 {
+			d := f.createDelay
+			f.mu.Unlock()
+			time.Sleep(d)
+			f.mu.Lock()
 		}
 		f.nextID++
 		p.Id = fmt.Sprintf("post%022d", f.nextID)
@@ -102,7 +125,7 @@ func newFakeMM(t *testing.T) *fakeMM {
 		f.posts[p.Id] = &p
 		f.created = append(f.created, p.Clone())
 		if p.PendingPostId != "" {
-			f.pending[p.PendingPostId] = p.Id
+			f.pending[p.PendingPostId], f.pendingAt[p.PendingPostId] = p.Id, time.Now()
 		}
 		writeJSON(w, http.StatusCreated, &p)
 	})

@@ -12,7 +12,9 @@ import (
 // Mattermost has forgotten the pending post id that drops quick retries. To post it once all
 // the same, every post the bot creates carries its delivery key in a prop, and a delivery
 // that was attempted before looks for a post with that key in the channel before creating
-// one.
+// one. A create that went unanswered in time is the same case, Mattermost finishing it after
+// the bot gave up: the look-up can only find that post once it is created, so the next
+// attempt waits for it (MayHavePosted, unansweredWait in dispatcher.go).
 
 // propDeliveryKey is the post prop holding the key of the delivery that created the post.
 const propDeliveryKey = "guichet_delivery"
