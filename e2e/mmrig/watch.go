@@ -1,13 +1,17 @@
 package mmrig
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
@@ -16,16 +20,25 @@ import (
 // above all. It holds every event received since it was opened (or only those of the kinds it
 // was opened for); it reconnects by itself when the connection drops (Mattermost restarted),
 // and events sent while it was down are lost.
+//
+// It reads the connection itself rather than through the Mattermost client's WebSocket: that
+// client decodes every event, and hundreds of members watching a busy channel then spend the
+// test's CPU decoding edits of posts they do not keep, read too slowly, and Mattermost drops
+// what it cannot send them (its log says "websocket.full"), private replies included. A watch
+// opened for some kinds decodes only the messages that name one of them.
 type Watch struct {
 	user *User
 	// keep holds the kinds of events kept (and hello); nil keeps all.
 	keep map[model.WebsocketEventType]bool
-	mu   sync.Mutex
+	// names are the kinds kept, as they appear quoted in a message: a message naming none of
+	// them is not decoded.
+	names [][]byte
+	mu    sync.Mutex
 	// events are all events received, oldest first; changed is closed and replaced on each.
 	events  []*model.WebSocketEvent
 	changed chan struct{}
 	closed  bool
-	ws      *model.WebSocketClient
+	conn    *websocket.Conn
 	done    chan struct{}
 }
 
@@ -38,8 +51,9 @@ func (u *User) Watch(t testing.TB, kinds ...model.WebsocketEventType) *Watch {
 	w := &Watch{user: u, changed: make(chan struct{}), done: make(chan struct{})}
 	if len(kinds) > 0 {
 		w.keep = map[model.WebsocketEventType]bool{model.WebsocketEventHello: true}
-		for _, k := range kinds {
+		for _, k := range append(kinds, model.WebsocketEventHello) {
 			w.keep[k] = true
+			w.names = append(w.names, []byte(`"`+string(k)+`"`))
 		}
 	}
 	if err := w.connect(); err != nil {
@@ -62,16 +76,30 @@ func (u *User) Watch(t testing.TB, kinds ...model.WebsocketEventType) *Watch {
 	return w
 }
 
+// connect opens the connection, authenticated by the user's token, as the Mattermost client
+// does (the header, then the challenge).
 func (w *Watch) connect() error {
-	url := strings.Replace(w.user.rig.mm.url(), "http://", "ws://", 1)
-	ws, err := model.NewWebSocketClient4(url, w.user.Token)
+	url := strings.Replace(w.user.rig.mm.url(), "http://", "ws://", 1) + model.APIURLSuffix + "/websocket"
+	header := http.Header{}
+	header.Set(model.HeaderAuth, model.HeaderBearer+" "+w.user.Token)
+	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second}
+	conn, _, err := dialer.Dial(url, header)
 	if err != nil {
 		return err
 	}
-	ws.Listen()
+	challenge, _ := json.Marshal(map[string]any{"seq": 1, "action": string(model.WebsocketAuthenticationChallenge),
+		"data": map[string]any{"token": w.user.Token}})
+	if err := conn.WriteMessage(websocket.TextMessage, challenge); err != nil {
+		conn.Close()
+		return err
+	}
 	w.mu.Lock()
-	w.ws = ws
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	if w.closed {
+		conn.Close()
+		return nil
+	}
+	w.conn = conn
 	return nil
 }
 
@@ -80,10 +108,10 @@ func (w *Watch) run() {
 	backoff := 200 * time.Millisecond
 	for {
 		w.mu.Lock()
-		ws := w.ws
+		conn := w.conn
 		w.mu.Unlock()
-		if ws != nil {
-			w.drain(ws)
+		if conn != nil {
+			w.drain(conn)
 		}
 		select {
 		case <-w.done:
@@ -93,7 +121,7 @@ func (w *Watch) run() {
 		if err := w.connect(); err != nil {
 			backoff = min(2*backoff, 3*time.Second)
 			w.mu.Lock()
-			w.ws = nil
+			w.conn = nil
 			w.mu.Unlock()
 			continue
 		}
@@ -101,36 +129,30 @@ func (w *Watch) run() {
 	}
 }
 
-func (w *Watch) drain(ws *model.WebSocketClient) {
+// drain reads the connection until it ends (closed by the server, or by Close). Pings are
+// answered while it reads.
+func (w *Watch) drain(conn *websocket.Conn) {
+	defer conn.Close()
 	for {
-		select {
-		case ev, ok := <-ws.EventChannel:
-			if !ok {
-				return
-			}
-			if w.keep != nil && !w.keep[ev.EventType()] {
-				continue
-			}
-			w.mu.Lock()
-			w.events = append(w.events, ev)
-			close(w.changed)
-			w.changed = make(chan struct{})
-			w.mu.Unlock()
-		case _, ok := <-ws.ResponseChannel:
-			if !ok {
-				return
-			}
-		case <-ws.PingTimeoutChannel:
-			// A ping late under load is not a dropped connection: its end (Mattermost
-			// stopped) is seen by the reader, which closes EventChannel. Closing here lost
-			// the events of the reconnection's gap.
-		case <-w.done:
-			// Only the connection is closed: the client's reader then cleans up in its own
-			// goroutine. Its Close, called while a ping is being answered, panics (send on
-			// a closed channel) in this version of the client.
-			ws.Conn.Close()
+		_, data, err := conn.ReadMessage()
+		if err != nil {
 			return
 		}
+		if w.names != nil && !slices.ContainsFunc(w.names, func(name []byte) bool { return bytes.Contains(data, name) }) {
+			continue
+		}
+		ev, err := model.WebSocketEventFromJSON(bytes.NewReader(data))
+		if err != nil || ev == nil || ev.EventType() == "" {
+			continue // a response to the challenge, not an event
+		}
+		if w.keep != nil && !w.keep[ev.EventType()] {
+			continue
+		}
+		w.mu.Lock()
+		w.events = append(w.events, ev)
+		close(w.changed)
+		w.changed = make(chan struct{})
+		w.mu.Unlock()
 	}
 }
 
@@ -143,6 +165,9 @@ func (w *Watch) Close() {
 	}
 	w.closed = true
 	close(w.done)
+	if w.conn != nil {
+		w.conn.Close()
+	}
 }
 
 func (w *Watch) wait() <-chan struct{} {
