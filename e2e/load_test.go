@@ -49,25 +49,10 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 	// The people, created a few at a time (passwords are hashed), each watching their
 	// private answers.
 	members := make([]*mmrig.User, users)
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	errs := make(chan error, users)
-	for i := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			u, err := rig.NewUser(ctx, fmt.Sprintf("charge.m%03d", i))
-			members[i] = u
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	eachMember(t, users, 4, func(i int) (err error) {
+		members[i], err = rig.NewUser(ctx, fmt.Sprintf("charge.m%03d", i))
+		return err
+	})
 	names := make([]string, users)
 	for i, u := range members {
 		names[i] = u.Username
@@ -98,7 +83,7 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 	// Each member's direct channel with the bot, where a claim made through the dialog is
 	// confirmed.
 	dms := make([]string, users)
-	eachMember(t, users, func(i int) error {
+	eachMember(t, users, 8, func(i int) error {
 		ch, _, err := members[i].Client.CreateDirectChannel(ctx, members[i].ID, rig.BotUserID())
 		if err == nil {
 			dms[i] = ch.Id
@@ -149,6 +134,7 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 			seenBefore[i] = len(watches[i].Ephemerals())
 		}
 		start := make(chan struct{})
+		var wg sync.WaitGroup
 		began := time.Now()
 		for i, u := range members {
 			for _, l := range lots {
@@ -298,7 +284,7 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 		// A share taken through the dialog is confirmed by one direct message naming its lot,
 		// there once the round's messages are delivered.
 		var confirmed atomic.Int64
-		eachMember(t, users, func(i int) error {
+		eachMember(t, users, 8, func(i int) error {
 			list, _, err := members[i].Client.GetPostsSince(ctx, dms[i], began.UnixMilli(), false)
 			if err != nil {
 				return err
@@ -326,12 +312,12 @@ func TestLoadManyMembersTakeManyLotsAtOnce(t *testing.T) {
 	}
 }
 
-// eachMember runs f for members 0 to n-1, eight at a time, and fails the test with the
+// eachMember runs f for members 0 to n-1, width at a time, and fails the test with the
 // errors f returned.
-func eachMember(t *testing.T, n int, f func(i int) error) {
+func eachMember(t *testing.T, n, width int, f func(i int) error) {
 	t.Helper()
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, width)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
