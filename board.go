@@ -6,6 +6,9 @@ type OfferPost struct {
 	LotID     int64  `db:"lot_id"`
 	ChannelID string `db:"channel_id"`
 	PostID    string `db:"post_id"`
+	// ShownVersion is the version of the lot the copy was last rendered from (the store's
+	// LotStates), or "" when unknown.
+	ShownVersion string `db:"shown_version"`
 }
 
 // LotState is a lot with its claims, as the status board and the offers show it.

@@ -31,6 +31,7 @@ type Store interface {
 	LotState(ctx context.Context, lotID int64) (*guichet.LotState, error)
 	Board(ctx context.Context, eventID int64) (*guichet.Board, error)
 	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)
+	RecordOffersShown(ctx context.Context, lotID int64, posts []guichet.OfferPost, version string) error
 	RecordOfferPost(ctx context.Context, p guichet.OfferPost) error
 	ForgetOfferPost(ctx context.Context, lotID int64, channelID string) error
 	// LotStates, OfferPostsOf and RecordOfferDelivered serve publications in batches (pass.go).

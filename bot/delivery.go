@@ -63,38 +63,72 @@ func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guic
 // is gone (deleted post, archived channel) is skipped; any other failure fails the whole
 // refresh, which is retried (updating a copy twice is harmless).
 func (b *Bot) refreshOffer(ctx context.Context, _ *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
-	st, err := b.store.LotState(ctx, p.LotID)
+	return "", b.refreshCopies(ctx, p.LotID, true)
+}
+
+// refreshCopies updates the posted copies of lot lotID's offer with its state in the database,
+// and records the version each copy now shows. With unchangedToo false, a copy recorded as
+// showing the lot's current version is left alone: a claim's refresh queued behind others
+// that already showed it costs no edit (every member in the channel would receive one).
+// Refreshes queued for other reasons (a deadline passed, a relaunch, a cancelled claim) pass
+// true: what they show may depend on more than the lot's rows.
+func (b *Bot) refreshCopies(ctx context.Context, lotID int64, unchangedToo bool) error {
+	states, versions, err := b.store.LotStates(ctx, []int64{lotID})
 	if err != nil {
-		return "", err
+		return err
 	}
+	st := states[lotID]
+	if st == nil {
+		// Gone: LotState says how.
+		_, err := b.store.LotState(ctx, lotID)
+		return err
+	}
+	version := versions[lotID]
 	ev, err := b.store.Event(ctx, st.Lot.EventID)
 	if err != nil {
-		return "", err
+		return err
 	}
-	posts, err := b.store.OfferPosts(ctx, p.LotID)
+	posts, err := b.store.OfferPosts(ctx, lotID)
 	if err != nil {
-		return "", err
+		return err
 	}
 	var failed error
+	var shown []guichet.OfferPost
 	for _, op := range posts {
+		if !unchangedToo && version != "" && op.ShownVersion == version {
+			continue
+		}
 		post := b.OfferPost(st, ev, op.ChannelID)
 		post.Id = op.PostID
 		_, err := b.client.UpdatePost(ctx, post)
 		switch {
 		case err == nil:
+			shown = append(shown, op)
 		case Permanent(err):
-			b.logger.Warn("offer copy cannot be updated, skipped", "lot_id", p.LotID, "channel_id", op.ChannelID,
+			b.logger.Warn("offer copy cannot be updated, skipped", "lot_id", lotID, "channel_id", op.ChannelID,
 				"post_id", op.PostID, "error", err)
 		default:
 			failed = err
 		}
 	}
-	return "", failed
+	if len(shown) > 0 {
+		// Not recorded, the next claim's refresh updates the copies once more: harmless.
+		if err := b.store.RecordOffersShown(ctx, lotID, shown, version); err != nil {
+			b.logger.Warn("offer copies updated, version not recorded", "lot_id", lotID, "error", err)
+		}
+	}
+	return failed
+}
+
+// refreshClaimedOffer is a claim's refresh of its lot's offer: copies already showing the lot
+// as it is now are left alone.
+func (b *Bot) refreshClaimedOffer(ctx context.Context, _ *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	return "", b.refreshCopies(ctx, p.LotID, false)
 }
 
 // claimed delivers what a new claim asks for (guichet.OutboxClaimed): every copy of p.LotID's
-// offer refreshed, p.EventID's board refreshed, then, when p.ChannelID is set, the notice
-// p.MessageID posted there. A refresh already made in the same batch stands for this one (it
+// offer refreshed (but those already showing the lot as it is now), p.EventID's board
+// refreshed, then, when p.ChannelID is set, the notice p.MessageID posted there. A refresh already made in the same batch stands for this one (it
 // rendered the database as it was after this claim). A failure of any part fails the whole,
 // which is retried: the refreshes are harmless twice, and the notice is posted once (its
 // delivery key is the message's).
@@ -108,7 +142,7 @@ func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.O
 		p    guichet.OutboxPayload
 		h    OutboxHandler
 	}{
-		{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: p.LotID}, b.refreshOffer},
+		{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: p.LotID}, b.refreshClaimedOffer},
 		{guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: p.EventID}, b.refreshBoard},
 	}
 	for _, r := range refresh {

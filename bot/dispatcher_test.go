@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -328,6 +329,90 @@ func TestDispatcherDeliversClaims(t *testing.T) {
 	require.NoError(t, err)
 	bd.drain(t, bd.bot)
 	require.Len(t, bd.mm.postsIn("coord-channel"), notices+1+3)
+}
+
+// A claim's refresh leaves alone the copies of an offer that already show the lot as it is (its
+// message queued behind others that refreshed them): under a burst of claims, each member in a
+// channel receives one edit per change, not one per claim. A refresh queued for another reason
+// updates them all the same.
+func TestDispatcherLeavesAloneCopiesThatAlreadyShowTheClaim(t *testing.T) {
+	bd := setupDispatch(t)
+	sups := bd.suppliers(t, 3, "resto", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "repas",
+		Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 3})
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	copies := map[string]bool{}
+	for _, s := range sups {
+		for _, p := range bd.mm.postsIn(s.ChannelID) {
+			copies[p.Id] = true
+		}
+	}
+	require.Len(t, copies, 3)
+	edits := func() int {
+		n := 0
+		bd.mm.set(func(f *fakeMM) {
+			for _, u := range f.updates {
+				if copies[u.Id] {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	claim := func(s *guichet.Supplier, q int64) {
+		t.Helper()
+		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID, Quantity: q}, bd.bot.now())
+		require.NoError(t, err)
+	}
+	again := func() {
+		t.Helper()
+		_, err := bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET delivered_at = NULL, next_attempt_at = now() WHERE id =
+			(SELECT max(id) FROM outbox WHERE kind = 'claimed')`)
+		require.NoError(t, err)
+	}
+
+	claim(sups[0], 100)
+	bd.drain(t, bd.bot)
+	require.Equal(t, 3, edits(), "a claim updates every copy")
+	for _, s := range sups {
+		require.Contains(t, offerText(t, bd.mm.postsIn(s.ChannelID)[0]), "resto 0")
+	}
+
+	// The same claim's message delivered again, as one queued behind a refresh that showed it.
+	again()
+	bd.drain(t, bd.bot)
+	require.Equal(t, 3, edits(), "copies already showing the claim are not edited")
+
+	// One copy was posted anew (its version unknown): that one only is updated.
+	_, err = bd.db.SQL().ExecContext(bd.ctx, `UPDATE offer_posts SET shown_version = '' WHERE lot_id = $1 AND channel_id = $2`,
+		lot.ID, sups[1].ChannelID)
+	require.NoError(t, err)
+	again()
+	bd.drain(t, bd.bot)
+	require.Equal(t, 4, edits())
+
+	// A refresh for another reason updates every copy.
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}))
+	bd.drain(t, bd.bot)
+	require.Equal(t, 7, edits())
+
+	// A new claim changes the lot: every copy is updated and shows it.
+	claim(sups[1], 50)
+	bd.drain(t, bd.bot)
+	require.Equal(t, 10, edits())
+	for _, s := range sups {
+		require.Contains(t, offerText(t, bd.mm.postsIn(s.ChannelID)[0]), "resto 1")
+	}
+}
+
+// offerText is everything an offer's post shows, as JSON.
+func offerText(t *testing.T, p *model.Post) string {
+	t.Helper()
+	out, err := json.Marshal(p.Attachments())
+	require.NoError(t, err)
+	return string(out)
 }
 
 func TestDispatcherPostsTheBoardAgainWhenItWasDeleted(t *testing.T) {

@@ -284,10 +284,11 @@ func (d *DB) Publish(ctx context.Context, actor guichet.Actor, eventID int64) (i
 	return queued, err
 }
 
-// OfferPosts implements guichet.LotStore. Copies queued but not yet posted are left out.
+// OfferPosts implements guichet.LotStore. Copies queued but not yet posted are left out; each
+// copy comes with the version it was last rendered from (RecordOffersShown).
 func (d *DB) OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error) {
 	var out []guichet.OfferPost
-	if err := d.db.SelectContext(ctx, &out, `SELECT lot_id, channel_id, post_id FROM offer_posts
+	if err := d.db.SelectContext(ctx, &out, `SELECT lot_id, channel_id, post_id, shown_version FROM offer_posts
 		WHERE lot_id = $1 AND post_id <> '' ORDER BY channel_id`, lotID); err != nil {
 		return nil, fmt.Errorf("offer posts: %w", err)
 	}

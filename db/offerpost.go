@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"guichet.dev/guichet"
 )
 
@@ -36,12 +38,35 @@ func (d *DB) RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.Of
 	return refreshQueued, nil
 }
 
+// RecordOffersShown records that the copies posts of lot lotID were just updated with the
+// lot's state read at version (LotStates): OfferPosts then gives that version as theirs, so
+// that a claim's refresh can leave alone a copy that already shows its claim. If the lot has
+// changed since version was read, or a copy was posted anew, nothing is claimed for the copy
+// (its version becomes "", and the next refresh updates it).
+func (d *DB) RecordOffersShown(ctx context.Context, lotID int64, posts []guichet.OfferPost, version string) error {
+	channels, ids := make([]string, len(posts)), make([]string, len(posts))
+	for i, p := range posts {
+		channels[i], ids[i] = p.ChannelID, p.PostID
+	}
+	st, err := d.prepared(ctx, `UPDATE offer_posts o
+		SET shown_version = CASE WHEN (SELECT `+lotVersion+` FROM lots l WHERE l.id = $1) = $4 THEN $4 ELSE '' END
+		FROM unnest($2::text[], $3::text[]) AS s(channel_id, post_id)
+		WHERE o.lot_id = $1 AND o.channel_id = s.channel_id AND o.post_id = s.post_id`)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, lotID, pq.Array(channels), pq.Array(ids), version); err != nil {
+		return fmt.Errorf("record offers shown: %w", err)
+	}
+	return nil
+}
+
 // recordOfferDeliveredQuery is RecordOfferDelivered's statement (prepared: it is run for every
 // copy posted, and planning it costs more than running it).
 const recordOfferDeliveredQuery = `
 	WITH copy AS (
 		INSERT INTO offer_posts (lot_id, channel_id, post_id, posted_at) VALUES ($1, $2, $3, now())
-		ON CONFLICT (lot_id, channel_id) DO UPDATE SET post_id = EXCLUDED.post_id, posted_at = now()
+		ON CONFLICT (lot_id, channel_id) DO UPDATE SET post_id = EXCLUDED.post_id, posted_at = now(), shown_version = ''
 	), delivered AS (
 		UPDATE outbox SET delivered_at = $5, post_id = $3, last_error = '' WHERE id = $4
 	), changed AS (

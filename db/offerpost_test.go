@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -102,4 +103,56 @@ func TestPublishQueuesOffersLotByLot(t *testing.T) {
 	n, err = b.db.Publish(b.ctx, coordinator, b.event.ID)
 	require.NoError(t, err)
 	require.Zero(t, n, "publishing again queues nothing new")
+}
+
+// A copy records the version it shows only if the lot is still at that version, and only for
+// the post it was rendered into.
+func TestRecordOffersShown(t *testing.T) {
+	b := setup(t)
+	sups := b.suppliers(t, 2, "resto", "restauration")
+	lot := b.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Budget: 540000,
+		Mode: guichet.Shared, MaxSuppliers: 4})
+	_, err := b.db.Publish(b.ctx, coordinator, b.event.ID)
+	require.NoError(t, err)
+	now := time.Now()
+	for i, s := range sups {
+		_, err := b.db.RecordOfferDelivered(b.ctx, 0, guichet.OfferPost{LotID: lot.ID, ChannelID: s.ChannelID, PostID: fmt.Sprintf("post-%d", i)}, now, "")
+		require.NoError(t, err)
+	}
+	shown := func() map[string]string {
+		posts, err := b.db.OfferPosts(b.ctx, lot.ID)
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, p := range posts {
+			out[p.PostID] = p.ShownVersion
+		}
+		return out
+	}
+	require.Equal(t, map[string]string{"post-0": "", "post-1": ""}, shown(), "a copy just posted shows no known version")
+
+	_, versions, err := b.db.LotStates(b.ctx, []int64{lot.ID})
+	require.NoError(t, err)
+	v := versions[lot.ID]
+	require.NotEmpty(t, v)
+	// The second copy was posted anew in between: its old post is not the one recorded.
+	require.NoError(t, b.db.RecordOffersShown(b.ctx, lot.ID, []guichet.OfferPost{
+		{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"},
+		{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1-old"}}, v))
+	require.Equal(t, map[string]string{"post-0": v, "post-1": ""}, shown())
+
+	// Rendered before a claim, recorded after it: the copy's version is unknown again.
+	_, err = b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID, Quantity: 100}, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, b.db.RecordOffersShown(b.ctx, lot.ID, []guichet.OfferPost{{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"}}, v))
+	require.Equal(t, map[string]string{"post-0": "", "post-1": ""}, shown())
+	_, versions, err = b.db.LotStates(b.ctx, []int64{lot.ID})
+	require.NoError(t, err)
+	require.NotEqual(t, v, versions[lot.ID], "a claim changes the lot's version")
+	require.NoError(t, b.db.RecordOffersShown(b.ctx, lot.ID, []guichet.OfferPost{{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"}}, versions[lot.ID]))
+	require.Equal(t, map[string]string{"post-0": versions[lot.ID], "post-1": ""}, shown())
+
+	// Posted anew, a copy shows no known version.
+	_, err = b.db.RecordOfferDelivered(b.ctx, 0, guichet.OfferPost{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0-new"}, now, versions[lot.ID])
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"post-0-new": "", "post-1": ""}, shown())
 }
