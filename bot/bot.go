@@ -44,6 +44,7 @@ type Store interface {
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error)
 	MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error
 	MarkFailed(ctx context.Context, id int64, cause string, retryAt time.Time) error
+	ReleaseOutbox(ctx context.Context, ids []int64, cause string, retryAt time.Time) error
 	Park(ctx context.Context, id int64, cause string, now time.Time) error
 	OutboxCounts(ctx context.Context) (pending, parked int, err error)
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)

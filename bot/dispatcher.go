@@ -303,10 +303,16 @@ func (b *Bot) release(msgs []*guichet.OutboxMessage, unreachable bool) {
 	if unreachable {
 		at, cause = at.Add(backoff(1, b.jitter())), "not attempted: Mattermost did not answer"
 	}
-	for _, m := range msgs {
-		if err := b.store.MarkFailed(ctx, m.ID, cause, at); err != nil {
-			b.logger.Warn("outbox release", "outbox_id", m.ID, "error", err)
-		}
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	if len(ids) == 0 {
+		return
+	}
+	// Not released, they come back when their lease ends: later, nothing lost.
+	if err := b.store.ReleaseOutbox(ctx, ids, cause, at); err != nil {
+		b.logger.Warn("outbox release", "messages", len(ids), "error", err)
 	}
 }
 

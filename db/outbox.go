@@ -84,6 +84,20 @@ func (d *DB) MarkFailed(ctx context.Context, id int64, cause string, retryAt tim
 	return nil
 }
 
+// ReleaseOutbox gives back taken messages ids that were not attempted, in one statement: each
+// is due again at retryAt, with cause as its last error; those delivered or parked meanwhile
+// are left as they are. A dispatcher releases the rest of its batch this way when it shuts
+// down or Mattermost stops answering, often while the database is busiest: one statement for
+// the batch, rather than one per message, does not outlast its deadline.
+func (d *DB) ReleaseOutbox(ctx context.Context, ids []int64, cause string, retryAt time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET last_error = $2, next_attempt_at = $3
+		WHERE id = ANY($1) AND delivered_at IS NULL AND parked_at IS NULL`, pqInts(ids), truncate(cause, 1000), retryAt)
+	if err != nil {
+		return fmt.Errorf("release outbox: %w", err)
+	}
+	return nil
+}
+
 // Park stops retrying message id (a permanent refusal) and keeps it, with its cause, for the
 // coordinator to see.
 func (d *DB) Park(ctx context.Context, id int64, cause string, now time.Time) error {
