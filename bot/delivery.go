@@ -128,8 +128,9 @@ func (b *Bot) refreshClaimedOffer(ctx context.Context, _ *guichet.OutboxMessage,
 
 // claimed delivers what a new claim asks for (guichet.OutboxClaimed): every copy of p.LotID's
 // offer refreshed (but those already showing the lot as it is now), p.EventID's board
-// refreshed, then, when p.ChannelID is set, the notice p.MessageID posted there. A refresh already made in the same batch stands for this one (it
-// rendered the database as it was after this claim). A failure of any part fails the whole,
+// refreshed, then, when p.ChannelID is set, the notice p.MessageID posted there. A refresh
+// already made in the same batch stands for this one (it rendered the database as it was after
+// this claim). A failure of any part fails the whole,
 // which is retried: the refreshes are harmless twice, and the notice is posted once (its
 // delivery key is the message's).
 func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {

@@ -289,17 +289,26 @@ func TestDispatcherCoalescesRefreshes(t *testing.T) {
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
 
-// A claim's one message refreshes every copy of the offer and the board (posting it again if
-// it was deleted), and tells the coordination; in a batch, the claims of one lot and event
-// share one refresh of each, and each claim still gets its own notice.
-func TestDispatcherDeliversClaims(t *testing.T) {
-	bd := setupDispatch(t)
+// sharedLotPublished publishes a lot three structures may share, one copy in each one's
+// channel, and delivers it.
+func (bd *dispatchBundle) sharedLotPublished(t *testing.T) ([]*guichet.Supplier, *guichet.Lot) {
+	t.Helper()
 	sups := bd.suppliers(t, 3, "resto", "restauration")
 	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "repas",
 		Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 3})
 	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
 	bd.drain(t, bd.bot)
+	return sups, lot
+}
+
+// A claim's one message refreshes every copy of the offer and the board (posting it again if
+// it was deleted), and tells the coordination; in a batch, the claims of one lot and event
+// share one refresh of each, and each claim still gets its own notice.
+func TestDispatcherDeliversClaims(t *testing.T) {
+	bd := setupDispatch(t)
+	sups, lot := bd.sharedLotPublished(t)
+	var err error
 	// The board was deleted: the first claim's message posts it again, and its notice too.
 	board, err := bd.db.BoardPostID(bd.ctx, bd.event.ID)
 	require.NoError(t, err)
@@ -337,12 +346,8 @@ func TestDispatcherDeliversClaims(t *testing.T) {
 // updates them all the same.
 func TestDispatcherLeavesAloneCopiesThatAlreadyShowTheClaim(t *testing.T) {
 	bd := setupDispatch(t)
-	sups := bd.suppliers(t, 3, "resto", "restauration")
-	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 450, Unit: "repas",
-		Budget: 540000, Mode: guichet.Shared, MaxSuppliers: 3})
-	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
-	require.NoError(t, err)
-	bd.drain(t, bd.bot)
+	sups, lot := bd.sharedLotPublished(t)
+	var err error
 	copies := map[string]bool{}
 	for _, s := range sups {
 		for _, p := range bd.mm.postsIn(s.ChannelID) {
