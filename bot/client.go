@@ -341,9 +341,9 @@ func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey str
 	if dedupeKey != "" {
 		p.PendingPostId = PendingPostID(me, dedupeKey)
 		withProp(p, propDeliveryKey, p.PendingPostId)
-		if since, ok := retryingSince(ctx); ok {
+		if _, ok := retryingSince(ctx); ok {
 			// An earlier attempt may have posted it before the bot died (see once.go).
-			earlier, err := c.deliveredPost(ctx, me, p.ChannelId, p.PendingPostId, since)
+			earlier, err := c.EarlierPost(ctx, p.ChannelId, dedupeKey)
 			switch status := StatusOf(err); {
 			case err == nil && earlier != nil:
 				return earlier, nil
@@ -363,6 +363,21 @@ func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey str
 		return r, err
 	})
 	return out, err
+}
+
+// EarlierPost returns the post an earlier attempt of the delivery under ctx created in
+// channelID with dedupeKey (see CreatePost), or nil if the delivery was not attempted before
+// (see retrying) or no such post is there.
+func (c *Client) EarlierPost(ctx context.Context, channelID, dedupeKey string) (*model.Post, error) {
+	since, ok := retryingSince(ctx)
+	if !ok || dedupeKey == "" {
+		return nil, nil
+	}
+	me, err := c.me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.deliveredPost(ctx, me, channelID, PendingPostID(me, dedupeKey), since)
 }
 
 // UpdatePost replaces the post post.Id (message and props wholesale). Build post from the

@@ -18,8 +18,8 @@ import (
 
 // publishOffer posts the offer of p.LotID in p.ChannelID and records the post, rendered from
 // the state its pass read (pass.go). A lot that stopped being open before its offer went out
-// is not posted (the queued copy is forgotten); a copy already posted is refreshed instead of
-// posted again.
+// is not posted (the queued copy is forgotten, unless an earlier attempt posted it: that post
+// is recorded and refreshed); a copy already posted is refreshed instead of posted again.
 func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	if p.LotID == 0 || p.ChannelID == "" {
 		return "", fmt.Errorf("%w: publish_offer needs lot_id and channel_id", errBadMessage)
@@ -37,10 +37,27 @@ func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guic
 		}
 		return postID, nil
 	}
+	key := dedupeKey(m, p.ChannelID)
 	if snap.state.Lot.Status != guichet.LotOpen {
-		return "", b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID)
+		// An earlier attempt may have posted the copy and lost its record (the database went
+		// away): that post is recorded, and refreshed to show the lot as it is now.
+		earlier, err := b.client.EarlierPost(ctx, p.ChannelID, key)
+		if err != nil && !Permanent(err) {
+			return "", err
+		}
+		if earlier == nil {
+			return "", b.store.ForgetOfferPost(ctx, p.LotID, p.ChannelID)
+		}
+		op := guichet.OfferPost{LotID: p.LotID, ChannelID: p.ChannelID, PostID: earlier.Id}
+		// No version: the record queues the refresh.
+		if _, err := b.recordOffer(ctx, m, op, ""); err != nil {
+			return "", err
+		}
+		b.logger.Info("offer posted by an earlier attempt, recorded; refresh queued", "lot_id", p.LotID, "channel_id", p.ChannelID)
+		ps.posted(m.ID, op, true)
+		return earlier.Id, nil
 	}
-	created, err := b.client.CreatePost(ctx, b.OfferPost(snap.state, snap.event, p.ChannelID), dedupeKey(m, p.ChannelID))
+	created, err := b.client.CreatePost(ctx, b.OfferPost(snap.state, snap.event, p.ChannelID), key)
 	if err != nil {
 		// The slot stays taken until the failure is recorded: a silent Mattermost stops the
 		// batch before the next offer goes.

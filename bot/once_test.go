@@ -54,6 +54,54 @@ func TestDeliveryPostedBeforeACrashIsNotPostedAgain(t *testing.T) {
 	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE id = $1 AND delivered_at IS NOT NULL AND attempts = 2`, offer.ID))
 }
 
+// A bot that posted an offer and lost its record (the database went away), the lot taken
+// before the retry: the retry records the earlier post and shows it taken, instead of
+// forgetting it and leaving it in the channel as if open.
+func TestOfferPostedBeforeItsLotWasTakenIsRecordedOnRetry(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.drain(t, bd.bot) // the board
+	sups := bd.suppliers(t, 2, "lost", "vaisselle")
+	lot := bd.lot(t, &guichet.Lot{Code: "VAI", Title: "Vaisselle", Category: "vaisselle", Quantity: 1, Budget: 1000, Mode: guichet.Exclusive})
+	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+
+	msgs, err := bd.db.TakeOutbox(bd.ctx, time.Now(), 20, 2*time.Minute)
+	require.NoError(t, err)
+	var offer *guichet.OutboxMessage
+	for _, m := range msgs {
+		if m.Kind != guichet.OutboxPublishOffer {
+			continue
+		}
+		if p, err := m.Payload(); err == nil && p.ChannelID == sups[0].ChannelID {
+			offer = m
+		}
+	}
+	require.NotNil(t, offer)
+	st, err := bd.db.LotState(bd.ctx, lot.ID)
+	require.NoError(t, err)
+	first, err := bd.bot.client.CreatePost(bd.ctx, bd.bot.OfferPost(st, bd.event, sups[0].ChannelID), dedupeKey(offer, sups[0].ChannelID))
+	require.NoError(t, err)
+
+	// The lot is taken (from the other channel's copy, say) before the lease ends.
+	_, err = bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID, Quantity: 1}, bd.bot.now())
+	require.NoError(t, err)
+	bd.mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
+	_, err = bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL`)
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+
+	posts := bd.mm.postsIn(sups[0].ChannelID)
+	require.Len(t, posts, 1, "the offer was posted again")
+	require.Equal(t, first.Id, posts[0].Id)
+	var postID string
+	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &postID, `SELECT post_id FROM offer_posts WHERE lot_id = $1 AND channel_id = $2`,
+		lot.ID, sups[0].ChannelID))
+	require.Equal(t, first.Id, postID, "the earlier post is recorded as the offer's")
+	require.Equal(t, "lost 1 — 1, 10,00\u00a0€", offerFields(t, bd.mm.post(first.Id))["Attribué à"], "the copy shows the lot taken")
+	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+}
+
 // A first delivery does not look for earlier posts; a retry looks only in its channel, for its
 // own key, and ignores posts of others and deleted ones.
 func TestDeliveredPostLookup(t *testing.T) {
