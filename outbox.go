@@ -61,6 +61,10 @@ type OutboxPayload struct {
 	MessageID  string         `json:"message_id,omitempty"`
 	Args       map[string]any `json:"args,omitempty"`
 	Locale     string         `json:"locale,omitempty"`
+	// Gathered marks a refresh queued to gather the edits of a burst of claims (see
+	// db.DB.EnqueueGathered): a refresh of an offer leaves alone the copies already showing
+	// the lot as it is.
+	Gathered bool `json:"gathered,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

@@ -45,6 +45,7 @@ type Store interface {
 	MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error
 	MarkFailed(ctx context.Context, id int64, cause string, retryAt time.Time) error
 	ReleaseOutbox(ctx context.Context, ids []int64, cause string, retryAt time.Time) error
+	EnqueueGathered(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload, at time.Time) error
 	Park(ctx context.Context, id int64, cause string, now time.Time) error
 	OutboxCounts(ctx context.Context) (pending, parked int, err error)
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
@@ -84,6 +85,10 @@ type Deps struct {
 	// PollInterval is how often the dispatcher looks for due messages when nothing wakes it.
 	// Default 2s.
 	PollInterval time.Duration
+	// EditGap is the least time between two edits of an offer (or of a board) that claims ask
+	// for: the claims of a burst in between are shown by one edit at the end of the gap (see
+	// claimed). Default 3s; negative, every batch of claims edits at once.
+	EditGap time.Duration
 	// OutboxInFlight is how many offers the dispatcher posts at once, to different channels
 	// (see deliverAll). Default 2; 1 delivers one message after the other.
 	OutboxInFlight int
@@ -114,6 +119,8 @@ type Bot struct {
 
 	databaseURL  string
 	pollInterval time.Duration
+	editGap      time.Duration
+	edits        editGate
 	buttonTTL    time.Duration
 	dialogTTL    time.Duration
 	// handlerTimeout, usernameTimeout and unansweredWait are the constants of the same names;
@@ -173,7 +180,7 @@ func New(d Deps) (*Bot, error) {
 		store: d.Store, access: d.Access, catalog: d.Catalog, client: d.Client, signer: d.Signer,
 		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
-		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
+		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, editGap: d.EditGap, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
 		handlerTimeout: handlerTimeout, usernameTimeout: usernameTimeout, unansweredWait: unansweredWait,
 		jitter: randFloat, outboxNow: time.Now, wake: make(chan struct{}, 1),
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
@@ -195,6 +202,9 @@ func New(d Deps) (*Bot, error) {
 	}
 	if b.pollInterval <= 0 {
 		b.pollInterval = 2 * time.Second
+	}
+	if b.editGap == 0 {
+		b.editGap = 3 * time.Second
 	}
 	if b.buttonTTL <= 0 {
 		b.buttonTTL = 180 * 24 * time.Hour

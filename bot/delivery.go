@@ -76,11 +76,12 @@ func (b *Bot) publishOffer(ctx context.Context, m *guichet.OutboxMessage, p guic
 	return created.Id, nil
 }
 
-// refreshOffer re-renders every posted copy of p.LotID's offer from the database. A copy that
+// refreshOffer re-renders every posted copy of p.LotID's offer from the database (but, for a
+// refresh gathering claims, p.Gathered, those already showing the lot as it is). A copy that
 // is gone (deleted post, archived channel) is skipped; any other failure fails the whole
 // refresh, which is retried (updating a copy twice is harmless).
 func (b *Bot) refreshOffer(ctx context.Context, _ *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
-	return "", b.refreshCopies(ctx, p.LotID, true)
+	return "", b.refreshCopies(ctx, p.LotID, !p.Gathered)
 }
 
 // refreshCopies updates the posted copies of lot lotID's offer with its state in the database,
@@ -129,6 +130,7 @@ func (b *Bot) refreshCopies(ctx context.Context, lotID int64, unchangedToo bool)
 		}
 	}
 	if len(shown) > 0 {
+		b.edits.edited(coalesceKey(guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lotID, Gathered: true}), b.outboxNow())
 		// Not recorded, the next claim's refresh updates the copies once more: harmless.
 		if err := b.store.RecordOffersShown(ctx, lotID, shown, version); err != nil {
 			b.logger.Warn("offer copies updated, version not recorded", "lot_id", lotID, "error", err)
@@ -137,19 +139,16 @@ func (b *Bot) refreshCopies(ctx context.Context, lotID int64, unchangedToo bool)
 	return failed
 }
 
-// refreshClaimedOffer is a claim's refresh of its lot's offer: copies already showing the lot
-// as it is now are left alone.
-func (b *Bot) refreshClaimedOffer(ctx context.Context, _ *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
-	return "", b.refreshCopies(ctx, p.LotID, false)
-}
-
 // claimed delivers what a new claim asks for (guichet.OutboxClaimed): every copy of p.LotID's
 // offer refreshed (but those already showing the lot as it is now), p.EventID's board
 // refreshed, then, when p.ChannelID is set, the notice p.MessageID posted there. A refresh
 // already made in the same batch stands for this one (it rendered the database as it was after
-// this claim). A failure of any part fails the whole,
-// which is retried: the refreshes are harmless twice, and the notice is posted once (its
-// delivery key is the message's).
+// this claim). An offer or board this process edited less than b.editGap ago is not edited
+// now: a gathered refresh is queued for the end of the gap, or one already queued and not yet
+// taken stands for it (db.DB.EnqueueGathered); either renders the database after this claim,
+// so the last claim of a burst is always shown. A failure of any part fails the whole, which
+// is retried: the refreshes are harmless twice, and the notice is posted once (its delivery
+// key is the message's).
 func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	if p.LotID == 0 || p.EventID == 0 {
 		return "", fmt.Errorf("%w: claimed needs lot_id and event_id", errBadMessage)
@@ -160,12 +159,21 @@ func (b *Bot) claimed(ctx context.Context, m *guichet.OutboxMessage, p guichet.O
 		p    guichet.OutboxPayload
 		h    OutboxHandler
 	}{
-		{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: p.LotID}, b.refreshClaimedOffer},
-		{guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: p.EventID}, b.refreshBoard},
+		{guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: p.LotID, Gathered: true}, b.refreshOffer},
+		{guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: p.EventID, Gathered: true}, b.refreshBoard},
 	}
 	for _, r := range refresh {
+		if _, ok := coveredBy(done, r.kind, r.p); ok {
+			continue
+		}
 		key := coalesceKey(r.kind, r.p)
-		if _, ok := done.post(key); ok {
+		if at, later := b.edits.wait(key, b.outboxNow(), b.editGap); later {
+			if err := b.store.EnqueueGathered(ctx, r.kind, r.p, at); err != nil {
+				return "", err
+			}
+			// The gathered refresh (this one, or one queued earlier and not taken) renders
+			// later than this claim: the rest of the batch need not refresh again.
+			done.setPost(key, "")
 			continue
 		}
 		postID, err := r.h(ctx, m, r.p)
@@ -248,6 +256,7 @@ func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guic
 	if err != nil {
 		return "", err
 	}
+	b.edits.edited(coalesceKey(guichet.OutboxRefreshBoard, p), b.outboxNow())
 	if current != "" {
 		post.Id = current
 		_, err := b.client.UpdatePost(ctx, post)

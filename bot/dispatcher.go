@@ -316,14 +316,39 @@ func (b *Bot) release(msgs []*guichet.OutboxMessage, unreachable bool) {
 	}
 }
 
+// coalesceKey names what a refresh does, so that one made earlier in a batch stands for the
+// next of the same name (see batchDone), or "" for a message that is not a refresh. A refresh
+// of an offer gathering claims (p.Gathered) is named apart: it may leave copies alone, so it
+// does not stand for a full refresh, though a full one stands for it (coveredBy).
 func coalesceKey(kind guichet.OutboxKind, p guichet.OutboxPayload) string {
 	switch kind {
 	case guichet.OutboxRefreshOffer:
+		if p.Gathered {
+			return "offer-claims:" + strconv.FormatInt(p.LotID, 10)
+		}
 		return "offer:" + strconv.FormatInt(p.LotID, 10)
 	case guichet.OutboxRefreshBoard:
 		return "board:" + strconv.FormatInt(p.EventID, 10)
 	}
 	return ""
+}
+
+// coveredBy returns the post of the refresh made earlier in the batch that stands for the
+// refresh (kind, p), if any (see coalesceKey).
+func coveredBy(done *batchDone, kind guichet.OutboxKind, p guichet.OutboxPayload) (string, bool) {
+	key := coalesceKey(kind, p)
+	if key == "" {
+		return "", false
+	}
+	if postID, ok := done.post(key); ok {
+		return postID, true
+	}
+	if p.Gathered {
+		full := p
+		full.Gathered = false
+		return done.post(coalesceKey(kind, full))
+	}
+	return "", false
 }
 
 // deliver delivers one message and records the outcome; it never returns an error: whatever
@@ -342,11 +367,11 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done *batch
 		b.park(dctx, m, p, fmt.Errorf("%w: payload: %v", errBadMessage, err))
 		return
 	}
-	key := coalesceKey(m.Kind, p)
-	if postID, ok := done.post(key); ok && key != "" {
+	if postID, ok := coveredBy(done, m.Kind, p); ok {
 		b.markDelivered(dctx, m, postID)
 		return
 	}
+	key := coalesceKey(m.Kind, p)
 	b.mu.RLock()
 	h := b.outbox[m.Kind]
 	b.mu.RUnlock()

@@ -52,15 +52,22 @@ func setupDispatch(t *testing.T) *dispatchBundle {
 	return bd
 }
 
-// newBot returns another Bot (a replica) on the bundle's database and fake Mattermost.
+// newBot returns another Bot (a replica) on the bundle's database and fake Mattermost. Claims
+// are shown at once (no EditGap), so that draining shows them.
 func (bd *dispatchBundle) newBot(t *testing.T, poll time.Duration) *Bot {
+	t.Helper()
+	return bd.newBotGap(t, poll, -1)
+}
+
+// newBotGap is newBot with Deps.EditGap gap.
+func (bd *dispatchBundle) newBotGap(t *testing.T, poll, gap time.Duration) *Bot {
 	t.Helper()
 	b, err := New(Deps{
 		Store: bd.db, Access: &guichet.Access{Store: bd.db}, Catalog: catalog,
 		Client: bd.mm.client(ClientOptions{Timeout: 2 * time.Second}), Signer: testSigner(t),
 		CommandTokens: []string{testCommandToken}, PublicURL: testPublicURL,
 		Now: func() time.Time { return time.Date(2011, 3, 1, 10, 0, 0, 0, time.UTC) }, Logger: quietLogger(),
-		DatabaseURL: bd.url, PollInterval: poll,
+		DatabaseURL: bd.url, PollInterval: poll, EditGap: gap,
 	})
 	require.NoError(t, err)
 	b.jitter = func() float64 { return 0 }
@@ -410,6 +417,79 @@ func TestDispatcherLeavesAloneCopiesThatAlreadyShowTheClaim(t *testing.T) {
 	for _, s := range sups {
 		require.Contains(t, offerText(t, bd.mm.postsIn(s.ChannelID)[0]), "resto 1")
 	}
+}
+
+// Under a burst of claims, each in its own batch, an offer is edited at once for the first,
+// then once at the end of the gap for all the others: the last claim is shown, and a refresh
+// queued for another reason meanwhile still edits at once.
+func TestDispatcherGathersTheEditsOfABurstOfClaims(t *testing.T) {
+	bd := setupDispatch(t)
+	const gap = 2 * time.Second
+	bd.bot = bd.newBotGap(t, time.Minute, gap)
+	sups, lot := bd.sharedLotPublished(t)
+	copies := map[string]bool{}
+	for _, s := range sups {
+		for _, p := range bd.mm.postsIn(s.ChannelID) {
+			copies[p.Id] = true
+		}
+	}
+	require.Len(t, copies, 3)
+	edits := func() int {
+		n := 0
+		bd.mm.set(func(f *fakeMM) {
+			for _, u := range f.updates {
+				if copies[u.Id] {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	gathered := func() int {
+		return bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL
+			AND payload = jsonb_build_object('lot_id', $1::bigint, 'gathered', true)`, lot.ID)
+	}
+	claim := func(s *guichet.Supplier, q int64) {
+		t.Helper()
+		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID, Quantity: q}, bd.bot.now())
+		require.NoError(t, err)
+		bd.drain(t, bd.bot)
+	}
+
+	start := time.Now()
+	claim(sups[0], 100)
+	require.Equal(t, 3, edits(), "the first claim is shown at once")
+	claim(sups[1], 50)
+	claim(sups[2], 20)
+	require.Equal(t, 3, edits(), "claims within the gap wait for it")
+	require.Equal(t, 1, gathered(), "one refresh gathers them")
+	for _, s := range sups {
+		require.NotContains(t, offerText(t, bd.mm.postsIn(s.ChannelID)[0]), "resto 2")
+	}
+
+	// At the end of the gap, the gathered refresh shows the last claim, each copy edited once.
+	require.Eventually(t, func() bool {
+		_, err := bd.bot.DeliverDue(bd.ctx)
+		require.NoError(t, err)
+		return gathered() == 0
+	}, 10*time.Second, 50*time.Millisecond)
+	require.GreaterOrEqual(t, time.Since(start), gap, "not before the gap's end")
+	require.Equal(t, 6, edits())
+	_, versions, err := bd.db.LotStates(bd.ctx, []int64{lot.ID})
+	require.NoError(t, err)
+	posts, err := bd.db.OfferPosts(bd.ctx, lot.ID)
+	require.NoError(t, err)
+	for _, op := range posts {
+		require.Equal(t, versions[lot.ID], op.ShownVersion, "every copy shows the lot as it is")
+	}
+	for _, s := range sups {
+		require.Contains(t, offerText(t, bd.mm.postsIn(s.ChannelID)[0]), "resto 2")
+	}
+
+	// A refresh queued for another reason right after is not held back.
+	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}))
+	bd.drain(t, bd.bot)
+	require.Equal(t, 9, edits())
 }
 
 // offerText is everything an offer's post shows, as JSON.

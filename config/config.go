@@ -65,6 +65,10 @@ type Config struct {
 	// OutboxInFlight is how many offers the bot posts at once while publishing, each to a
 	// different channel. Default 2; 1 to 8.
 	OutboxInFlight int `toml:"outbox_in_flight" env:"OUTBOX_IN_FLIGHT"`
+	// OfferEditGap is the least time between two edits of an offer (or of the status board)
+	// asked for by claims; the claims in between are shown by one edit at the end. Default 3s;
+	// 0 edits after every batch of claims; at most 1m.
+	OfferEditGap time.Duration `toml:"offer_edit_gap" env:"OFFER_EDIT_GAP"`
 }
 
 // Defaults returns the configuration with every default filled.
@@ -79,6 +83,7 @@ func Defaults() Config {
 		RecapAt:          "J+1@09:00",
 		SchedulerTick:    30 * time.Second,
 		OutboxInFlight:   2,
+		OfferEditGap:     3 * time.Second,
 	}
 }
 
@@ -189,6 +194,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OutboxInFlight < 1 || c.OutboxInFlight > 8 {
 		return &Error{Key: "outbox_in_flight", Env: "OUTBOX_IN_FLIGHT", Problem: "must be from 1 to 8"}
+	}
+	if c.OfferEditGap < 0 || c.OfferEditGap > time.Minute {
+		return &Error{Key: "offer_edit_gap", Env: "OFFER_EDIT_GAP", Problem: "must be from 0s to 1m"}
 	}
 	return nil
 }

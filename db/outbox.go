@@ -84,6 +84,28 @@ func (d *DB) MarkFailed(ctx context.Context, id int64, cause string, retryAt tim
 	return nil
 }
 
+// EnqueueGathered queues a message of kind with payload p, due at at, unless one with the same
+// kind and payload is queued and not yet taken: that one, delivered later than now, stands for
+// it. Two callers at once may both queue one (each is delivered; the second finds less to do).
+// Used to gather the refreshes a burst of claims asks for into one per lot or board.
+func (d *DB) EnqueueGathered(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload, at time.Time) error {
+	js, err := jsonArg(p)
+	if err != nil {
+		return err
+	}
+	st, err := d.prepared(ctx, `INSERT INTO outbox (kind, payload, next_attempt_at)
+		SELECT $1, $2::jsonb, $3
+		WHERE NOT EXISTS (SELECT FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL
+			AND attempts = 0 AND kind = $1 AND payload = $2::jsonb)`)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, string(kind), js, at); err != nil {
+		return fmt.Errorf("enqueue gathered: %w", err)
+	}
+	return nil
+}
+
 // ReleaseOutbox gives back taken messages ids that were not attempted, in one statement: each
 // is due again at retryAt, with cause as its last error; those delivered or parked meanwhile
 // are left as they are. A dispatcher releases the rest of its batch this way when it shuts

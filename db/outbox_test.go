@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -51,4 +52,42 @@ func TestReleaseOutbox(t *testing.T) {
 	require.True(t, untouched.Next.After(now.Add(30*time.Minute)), "not named: still leased")
 
 	require.NoError(t, b.db.ReleaseOutbox(b.ctx, nil, "nothing", at))
+}
+
+// A gathered message is queued once while one like it waits untaken; once that one is taken,
+// the next is queued again; another payload is another message.
+func TestEnqueueGathered(t *testing.T) {
+	b := setup(t)
+	lot := guichet.OutboxPayload{LotID: 4242, Gathered: true}
+	count := func(p guichet.OutboxPayload) int {
+		t.Helper()
+		js, err := json.Marshal(p)
+		require.NoError(t, err)
+		var n int
+		require.NoError(t, b.db.SQL().GetContext(b.ctx, &n, `SELECT count(*) FROM outbox
+			WHERE kind = 'refresh_offer' AND delivered_at IS NULL AND payload = $1::jsonb`, string(js)))
+		return n
+	}
+	at := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	require.NoError(t, b.db.EnqueueGathered(b.ctx, guichet.OutboxRefreshOffer, lot, at))
+	require.NoError(t, b.db.EnqueueGathered(b.ctx, guichet.OutboxRefreshOffer, lot, at.Add(time.Minute)))
+	require.Equal(t, 1, count(lot), "the one waiting stands for the second")
+	var due time.Time
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &due, `SELECT next_attempt_at FROM outbox WHERE kind = 'refresh_offer'
+		AND payload @> '{"lot_id": 4242}'`))
+	require.True(t, due.Equal(at), "due at %v, not %v", at, due)
+
+	other := guichet.OutboxPayload{LotID: 4243, Gathered: true}
+	require.NoError(t, b.db.EnqueueGathered(b.ctx, guichet.OutboxRefreshOffer, other, at))
+	require.Equal(t, 1, count(other))
+	full := guichet.OutboxPayload{LotID: 4242}
+	require.NoError(t, b.db.Enqueue(b.ctx, guichet.OutboxRefreshOffer, full))
+	require.Equal(t, 1, count(full), "a full refresh is not a gathered one")
+
+	// Taken (its rendering may have read the database already): a new one is queued.
+	msgs, err := b.db.TakeOutbox(b.ctx, at.Add(time.Second), 50, time.Minute)
+	require.NoError(t, err)
+	require.NotEmpty(t, msgs)
+	require.NoError(t, b.db.EnqueueGathered(b.ctx, guichet.OutboxRefreshOffer, lot, at.Add(time.Minute)))
+	require.Equal(t, 2, count(lot))
 }

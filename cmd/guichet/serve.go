@@ -105,6 +105,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 		CommandTokens: cfg.CommandTokens, PublicURL: cfg.PublicURL, Locale: cfg.Locale, Now: now,
 		Logger: logger, Metrics: bot.NewMetrics(), DatabaseURL: cfg.DatabaseDSN(),
 		ReminderDelivery: cfg.ReminderDelivery, OutboxInFlight: cfg.OutboxInFlight,
+		EditGap: editGap(cfg.OfferEditGap),
 	})
 	if err != nil {
 		return err
@@ -194,4 +195,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 		logger.Warn("stopped before the work in hand finished; it will be taken up again at the next start")
 	}
 	return runErr
+}
+
+// editGap turns the configured offer_edit_gap into bot.Deps.EditGap (0 there means the
+// default; here, no gap).
+func editGap(gap time.Duration) time.Duration {
+	if gap == 0 {
+		return -1
+	}
+	return gap
 }
