@@ -116,13 +116,22 @@ func (b *Bot) claimNow(ctx context.Context, req ActionRequest, lotID int64, sup 
 }
 
 // refusal answers a click that changed nothing: the reason privately, and the offer
-// re-rendered when the clicker was looking at buttons that no longer apply.
+// re-rendered when the clicker was looking at buttons that no longer apply. Mattermost applies
+// that update to the post for every member of the channel, so a copy is re-rendered this way
+// at most once per b.editGap: when hundreds click a lot just taken, the first refusal shows it
+// taken and the rest only answer (the claim's own refresh of every copy follows anyway).
 func (b *Bot) refusal(st *guichet.LotState, ev *guichet.Event, channelID, loc string, err error) ActionReply {
 	r := ActionReply{Ephemeral: b.personError(loc, err)}
-	if !b.claimable(st) {
+	if !b.claimable(st) && b.edits.allow(refusalKey(st.Lot.ID, channelID), b.outboxNow(), b.editGap) {
 		r.Update = b.OfferPost(st, ev, channelID)
 	}
 	return r
+}
+
+// refusalKey names, in the edit gate, the re-rendering of lot lotID's copy in channelID for a
+// refused click.
+func refusalKey(lotID int64, channelID string) string {
+	return "refusal:" + strconv.FormatInt(lotID, 10) + ":" + channelID
 }
 
 // unavailable says why a lot can no longer be taken, as Store.Claim would.

@@ -132,12 +132,19 @@ func TestClaimFromAClick(t *testing.T) {
 		"the claim queued the refresh of every copy, the clicked one included")
 
 	// The second structure clicks on its copy, still showing the button.
+	cb.bot.editGap = time.Minute
 	before := cb.snapshot(t)
 	resp = cb.click(t, member(b), b.ChannelID, postB, claimB)
 	require.Equal(t, "Le lot SCE est déjà attribué à resto 0. Rien n'a changé pour vous.", resp.EphemeralText)
 	require.Equal(t, before, cb.snapshot(t), "nothing changed in the database")
 	require.NotNil(t, resp.Update, "its stale copy is shown as it is")
 	require.Empty(t, attachmentOf(t, resp.Update).Actions)
+	// Clicked again at once, as hundreds would: Mattermost applied the first re-rendering to
+	// the post for everyone; the next refusals only answer.
+	resp = cb.click(t, member(b), b.ChannelID, postB, claimB)
+	require.Equal(t, "Le lot SCE est déjà attribué à resto 0. Rien n'a changé pour vous.", resp.EphemeralText)
+	require.Nil(t, resp.Update, "the copy was re-rendered by the first refusal")
+	require.Equal(t, before, cb.snapshot(t))
 
 	// A double click changes nothing either.
 	resp = cb.click(t, member(a), a.ChannelID, postA, claimA)
