@@ -37,9 +37,9 @@ const (
 // Refused requests get 401 or 403 and change nothing.
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /mattermost/command", b.endpoint("command", b.serveCommand))
-	mux.Handle("POST /mattermost/action", b.endpoint("action", b.serveAction))
-	mux.Handle("POST /mattermost/dialog", b.endpoint("dialog", b.serveDialog))
+	mux.Handle("POST /mattermost/command", closing(b.endpoint("command", b.serveCommand)))
+	mux.Handle("POST /mattermost/action", closing(b.endpoint("action", b.serveAction)))
+	mux.Handle("POST /mattermost/dialog", closing(b.endpoint("dialog", b.serveDialog)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -47,6 +47,18 @@ func (b *Bot) Handler() http.Handler {
 	mux.Handle("GET /readyz", b.endpoint("readyz", b.serveReady))
 	mux.Handle("GET /metrics", b.metrics.Handler())
 	return mux
+}
+
+// closing closes each connection after its answer. Mattermost (6.7.2, read) sends every
+// command, click and dialog to an integration with an HTTP client of its own, which it never
+// uses again: kept open, each connection would hold a file on both sides until one of them
+// gives up on it (90 s in Mattermost), and hundreds of clicks a second would exhaust both
+// processes' files.
+func closing(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // endpoint wraps a handler returning its outcome: it bounds the body, turns a panic into a 500

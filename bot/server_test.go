@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -393,4 +395,36 @@ func TestDeliveredRemindersAreCounted(t *testing.T) {
 	require.Contains(t, body, "guichet_reminders_sent_total 1")
 	require.Contains(t, body, `guichet_outbox_deliveries_total{kind="reminder",outcome="retry"} 1`)
 	require.Contains(t, body, "guichet_outbox_delivery_seconds_count 2")
+}
+
+// Mattermost never reuses the connection it sends a command, click or dialog on: the bot
+// closes each after its answer (refusals included), and keeps the others (health checks) open.
+func TestMattermostEndpointsCloseTheirConnections(t *testing.T) {
+	sb := setupServer(t, nil)
+	for _, path := range []string{"/mattermost/command", "/mattermost/action", "/mattermost/dialog"} {
+		resp, err := sb.srv.Client().Post(sb.srv.URL+path, "application/json", strings.NewReader(`{}`))
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.True(t, resp.Close, "%s answered without Connection: close", path)
+	}
+	resp, err := sb.srv.Client().Get(sb.srv.URL + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.False(t, resp.Close, "/healthz closes its connection")
+
+	// The server does close it: after the answer, the connection reads end of file.
+	conn, err := net.Dial("tcp", sb.srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /mattermost/action HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	r := bufio.NewReader(conn)
+	answer, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, answer.Body)
+	answer.Body.Close()
+	_, err = r.ReadByte()
+	require.ErrorIs(t, err, io.EOF)
 }
