@@ -355,24 +355,7 @@ func TestDispatcherLeavesAloneCopiesThatAlreadyShowTheClaim(t *testing.T) {
 	bd := setupDispatch(t)
 	sups, lot := bd.sharedLotPublished(t)
 	var err error
-	copies := map[string]bool{}
-	for _, s := range sups {
-		for _, p := range bd.mm.postsIn(s.ChannelID) {
-			copies[p.Id] = true
-		}
-	}
-	require.Len(t, copies, 3)
-	edits := func() int {
-		n := 0
-		bd.mm.set(func(f *fakeMM) {
-			for _, u := range f.updates {
-				if copies[u.Id] {
-					n++
-				}
-			}
-		})
-		return n
-	}
+	edits := bd.offerEdits(t, sups)
 	claim := func(s *guichet.Supplier, q int64) {
 		t.Helper()
 		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID, Quantity: q}, bd.bot.now())
@@ -427,24 +410,7 @@ func TestDispatcherGathersTheEditsOfABurstOfClaims(t *testing.T) {
 	const gap = 2 * time.Second
 	bd.bot = bd.newBotGap(t, time.Minute, gap)
 	sups, lot := bd.sharedLotPublished(t)
-	copies := map[string]bool{}
-	for _, s := range sups {
-		for _, p := range bd.mm.postsIn(s.ChannelID) {
-			copies[p.Id] = true
-		}
-	}
-	require.Len(t, copies, 3)
-	edits := func() int {
-		n := 0
-		bd.mm.set(func(f *fakeMM) {
-			for _, u := range f.updates {
-				if copies[u.Id] {
-					n++
-				}
-			}
-		})
-		return n
-	}
+	edits := bd.offerEdits(t, sups)
 	gathered := func() int {
 		return bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'refresh_offer' AND delivered_at IS NULL
 			AND payload = jsonb_build_object('lot_id', $1::bigint, 'gathered', true)`, lot.ID)
@@ -490,6 +456,30 @@ func TestDispatcherGathersTheEditsOfABurstOfClaims(t *testing.T) {
 	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}))
 	bd.drain(t, bd.bot)
 	require.Equal(t, 9, edits())
+}
+
+// offerEdits returns a count of the edits made so far to the offers posted in the channels of
+// sups (one copy each).
+func (bd *dispatchBundle) offerEdits(t *testing.T, sups []*guichet.Supplier) func() int {
+	t.Helper()
+	copies := map[string]bool{}
+	for _, s := range sups {
+		for _, p := range bd.mm.postsIn(s.ChannelID) {
+			copies[p.Id] = true
+		}
+	}
+	require.Len(t, copies, len(sups))
+	return func() int {
+		n := 0
+		bd.mm.set(func(f *fakeMM) {
+			for _, u := range f.updates {
+				if copies[u.Id] {
+					n++
+				}
+			}
+		})
+		return n
+	}
 }
 
 // offerText is everything an offer's post shows, as JSON.

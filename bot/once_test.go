@@ -12,59 +12,17 @@ import (
 	"guichet.dev/guichet"
 )
 
-// A bot that posted an offer and died before recording it: when the message comes back after
-// its lease, long after Mattermost forgot the pending post id, the offer is found and
-// recorded, not posted again.
-func TestDeliveryPostedBeforeACrashIsNotPostedAgain(t *testing.T) {
-	bd := setupDispatch(t)
+// postedThenLost publishes an exclusive lot to n new structures and plays a first attempt
+// that posts the offer to the first one's channel and records nothing (the bot died, or the
+// database went away): it returns the structures, the lot, the offer's message and its post.
+func (bd *dispatchBundle) postedThenLost(t *testing.T, n int, prefix string) ([]*guichet.Supplier, *guichet.Lot, *guichet.OutboxMessage, *model.Post) {
+	t.Helper()
 	bd.drain(t, bd.bot) // the board
-	sups := bd.suppliers(t, 1, "crash", "vaisselle")
+	sups := bd.suppliers(t, n, prefix, "vaisselle")
 	lot := bd.lot(t, &guichet.Lot{Code: "VAI", Title: "Vaisselle", Category: "vaisselle", Quantity: 1, Budget: 1000, Mode: guichet.Exclusive})
-	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	published, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
-	require.Equal(t, 1, n)
-
-	// The first attempt: the message is taken and the offer posted, then the bot dies.
-	msgs, err := bd.db.TakeOutbox(bd.ctx, time.Now(), 20, 2*time.Minute)
-	require.NoError(t, err)
-	var offer *guichet.OutboxMessage
-	for _, m := range msgs {
-		if m.Kind == guichet.OutboxPublishOffer {
-			offer = m
-		}
-	}
-	require.NotNil(t, offer)
-	st, err := bd.db.LotState(bd.ctx, lot.ID)
-	require.NoError(t, err)
-	first, err := bd.bot.client.CreatePost(bd.ctx, bd.bot.OfferPost(st, bd.event, sups[0].ChannelID), dedupeKey(offer, sups[0].ChannelID))
-	require.NoError(t, err)
-
-	// Minutes later Mattermost no longer knows the pending post id, and the lease ends.
-	bd.mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
-	_, err = bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL`)
-	require.NoError(t, err)
-	bd.drain(t, bd.bot)
-
-	posts := bd.mm.postsIn(sups[0].ChannelID)
-	require.Len(t, posts, 1, "the offer was posted again")
-	require.Equal(t, first.Id, posts[0].Id)
-	var postID string
-	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &postID, `SELECT post_id FROM offer_posts WHERE lot_id = $1`, lot.ID))
-	require.Equal(t, first.Id, postID, "the earlier post is recorded as the offer's")
-	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE id = $1 AND delivered_at IS NOT NULL AND attempts = 2`, offer.ID))
-}
-
-// A bot that posted an offer and lost its record (the database went away), the lot taken
-// before the retry: the retry records the earlier post and shows it taken, instead of
-// forgetting it and leaving it in the channel as if open.
-func TestOfferPostedBeforeItsLotWasTakenIsRecordedOnRetry(t *testing.T) {
-	bd := setupDispatch(t)
-	bd.drain(t, bd.bot) // the board
-	sups := bd.suppliers(t, 2, "lost", "vaisselle")
-	lot := bd.lot(t, &guichet.Lot{Code: "VAI", Title: "Vaisselle", Category: "vaisselle", Quantity: 1, Budget: 1000, Mode: guichet.Exclusive})
-	n, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
-	require.NoError(t, err)
-	require.Equal(t, 2, n)
+	require.Equal(t, n, published)
 
 	msgs, err := bd.db.TakeOutbox(bd.ctx, time.Now(), 20, 2*time.Minute)
 	require.NoError(t, err)
@@ -82,22 +40,53 @@ func TestOfferPostedBeforeItsLotWasTakenIsRecordedOnRetry(t *testing.T) {
 	require.NoError(t, err)
 	first, err := bd.bot.client.CreatePost(bd.ctx, bd.bot.OfferPost(st, bd.event, sups[0].ChannelID), dedupeKey(offer, sups[0].ChannelID))
 	require.NoError(t, err)
+	return sups, lot, offer, first
+}
 
-	// The lot is taken (from the other channel's copy, say) before the lease ends.
-	_, err = bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID, Quantity: 1}, bd.bot.now())
-	require.NoError(t, err)
+// retryLater plays minutes passing: Mattermost no longer knows the pending post ids, the
+// leases end, and the outbox is delivered.
+func (bd *dispatchBundle) retryLater(t *testing.T) {
+	t.Helper()
 	bd.mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
-	_, err = bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL`)
+	_, err := bd.db.SQL().ExecContext(bd.ctx, `UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL`)
 	require.NoError(t, err)
 	bd.drain(t, bd.bot)
+}
 
-	posts := bd.mm.postsIn(sups[0].ChannelID)
+// requireOnlyPost checks that the channel of sup holds post, once, recorded as lot's offer.
+func (bd *dispatchBundle) requireOnlyPost(t *testing.T, sup *guichet.Supplier, lot *guichet.Lot, post *model.Post) {
+	t.Helper()
+	posts := bd.mm.postsIn(sup.ChannelID)
 	require.Len(t, posts, 1, "the offer was posted again")
-	require.Equal(t, first.Id, posts[0].Id)
+	require.Equal(t, post.Id, posts[0].Id)
 	var postID string
 	require.NoError(t, bd.db.SQL().GetContext(bd.ctx, &postID, `SELECT post_id FROM offer_posts WHERE lot_id = $1 AND channel_id = $2`,
-		lot.ID, sups[0].ChannelID))
-	require.Equal(t, first.Id, postID, "the earlier post is recorded as the offer's")
+		lot.ID, sup.ChannelID))
+	require.Equal(t, post.Id, postID, "the earlier post is recorded as the offer's")
+}
+
+// A bot that posted an offer and died before recording it: when the message comes back after
+// its lease, long after Mattermost forgot the pending post id, the offer is found and
+// recorded, not posted again.
+func TestDeliveryPostedBeforeACrashIsNotPostedAgain(t *testing.T) {
+	bd := setupDispatch(t)
+	sups, lot, offer, first := bd.postedThenLost(t, 1, "crash")
+	bd.retryLater(t)
+	bd.requireOnlyPost(t, sups[0], lot, first)
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE id = $1 AND delivered_at IS NOT NULL AND attempts = 2`, offer.ID))
+}
+
+// A bot that posted an offer and lost its record (the database went away), the lot taken
+// before the retry: the retry records the earlier post and shows it taken, instead of
+// forgetting it and leaving it in the channel as if open.
+func TestOfferPostedBeforeItsLotWasTakenIsRecordedOnRetry(t *testing.T) {
+	bd := setupDispatch(t)
+	sups, lot, _, first := bd.postedThenLost(t, 2, "lost")
+	// The lot is taken (from the other channel's copy, say) before the lease ends.
+	_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: member(sups[1]), LotID: lot.ID, SupplierID: sups[1].ID, Quantity: 1}, bd.bot.now())
+	require.NoError(t, err)
+	bd.retryLater(t)
+	bd.requireOnlyPost(t, sups[0], lot, first)
 	require.Equal(t, "lost 1 — 1, 10,00\u00a0€", offerFields(t, bd.mm.post(first.Id))["Attribué à"], "the copy shows the lot taken")
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 }
