@@ -37,7 +37,7 @@ const (
 	// outboxGather is how long a dispatcher woken by a claim (guichet.OutboxWakeGathered) waits
 	// before taking the messages: the offer refreshes, notices and board of a burst of claims
 	// then go out together, after the clicks were answered. A clicked offer shows its holder
-	// this much later (measured in BENCHMARKS.md); the clicker is answered at once.
+	// this much later (measured in docs/benchmarks.md); the clicker is answered at once.
 	outboxGather = 300 * time.Millisecond
 	// outboxChannel is the PostgreSQL notification channel db.enqueue notifies.
 	outboxChannel = "guichet_outbox"
