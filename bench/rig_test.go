@@ -92,7 +92,7 @@ type serveProcess struct {
 }
 
 // startServe starts `guichet serve` with env (the rig's BotEnv, possibly changed) and waits
-// for /readyz, polling every 5 ms.
+// for /readyz on its operators' address (GUICHET_OPS_LISTEN), polling every 5 ms.
 func startServe(ctx context.Context, env map[string]string) (*serveProcess, error) {
 	logFile, err := os.OpenFile(filepath.Join(rig.Dir(), "guichet.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -124,7 +124,7 @@ func startServe(ctx context.Context, env map[string]string) (*serveProcess, erro
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		resp, err := client.Get(p.url + "/readyz")
+		resp, err := client.Get("http://" + env["GUICHET_OPS_LISTEN"] + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

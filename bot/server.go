@@ -25,21 +25,32 @@ const (
 	readyTimeout = 3 * time.Second
 )
 
-// Handler returns the bot's HTTP endpoints:
+// Handler returns the endpoints Mattermost calls, and nothing else:
 //
 //	POST /mattermost/command  the slash command (form; token checked in constant time)
 //	POST /mattermost/action   button clicks (JSON; signed context checked)
 //	POST /mattermost/dialog   dialog submissions (JSON; signed state checked)
-//	GET  /healthz             200 while the process runs
-//	GET  /readyz              200 when the database and Mattermost answer, 503 otherwise
-//	GET  /metrics             Prometheus metrics
 //
-// Refused requests get 401 or 403 and change nothing.
+// Refused requests get 401 or 403 and change nothing; any other path is 404 (health and
+// metrics are on OpsHandler, served on another address).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /mattermost/command", closing(b.endpoint("command", b.serveCommand)))
+	mux.Handle("POST "+CommandPath, closing(b.endpoint("command", b.serveCommand)))
 	mux.Handle("POST /mattermost/action", closing(b.endpoint("action", b.serveAction)))
 	mux.Handle("POST /mattermost/dialog", closing(b.endpoint("dialog", b.serveDialog)))
+	return mux
+}
+
+// OpsHandler returns the operators' endpoints, for the ops_listen address:
+//
+//	GET /healthz  200 while the process runs
+//	GET /readyz   200 when the database and Mattermost answer, 503 otherwise; the body
+//	              names each dependency and whether it answered
+//	GET /metrics  Prometheus metrics
+//
+// They authenticate nobody: serve them where only operators and their tools reach.
+func (b *Bot) OpsHandler() http.Handler {
+	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -54,8 +54,9 @@ type pingStore struct {
 func (s pingStore) Ping(context.Context) error { return s.err }
 
 type serverBundle struct {
-	bot      *Bot
-	srv      *httptest.Server
+	bot *Bot
+	// srv serves what Mattermost calls (Handler), ops what operators read (OpsHandler).
+	srv, ops *httptest.Server
 	mm       *fakeMM
 	commands *fakeCommands
 	clicks   *[]ActionRequest
@@ -90,7 +91,9 @@ func setupServer(t *testing.T, storeErr error) *serverBundle {
 	})
 	srv := httptest.NewServer(b.Handler())
 	t.Cleanup(srv.Close)
-	return &serverBundle{bot: b, srv: srv, mm: mm, commands: cmds, clicks: &clicks, now: now}
+	ops := httptest.NewServer(b.OpsHandler())
+	t.Cleanup(ops.Close)
+	return &serverBundle{bot: b, srv: srv, ops: ops, mm: mm, commands: cmds, clicks: &clicks, now: now}
 }
 
 func (sb *serverBundle) postForm(t *testing.T, form url.Values, header http.Header) (int, string) {
@@ -347,7 +350,7 @@ func TestOpenDialogSignsItsState(t *testing.T) {
 func TestHealthReadinessAndMetrics(t *testing.T) {
 	sb := setupServer(t, nil)
 	get := func(path string) (int, string) {
-		resp, err := http.Get(sb.srv.URL + path)
+		resp, err := http.Get(sb.ops.URL + path)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
@@ -373,9 +376,35 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	require.Contains(t, body, "go_goroutines")
 }
 
+// The address Mattermost calls serves the three endpoints Mattermost needs and nothing else:
+// no metrics, no readiness detail, no health check there; the operators' address serves
+// those and none of Mattermost's.
+func TestMattermostAddressServesOnlyItsEndpoints(t *testing.T) {
+	sb := setupServer(t, nil)
+	status := func(method, url string) int {
+		req, err := http.NewRequest(method, url, strings.NewReader(`{}`))
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/metrics", "/readyz", "/healthz", "/", "/debug/pprof/"} {
+		require.Equal(t, http.StatusNotFound, status(http.MethodGet, sb.srv.URL+path), "GET %s where Mattermost calls", path)
+	}
+	for _, path := range []string{"/metrics", "/readyz", "/healthz"} {
+		require.Equal(t, http.StatusOK, status(http.MethodGet, sb.ops.URL+path), "GET %s on the operators' address", path)
+	}
+	for _, path := range []string{"/mattermost/command", "/mattermost/action", "/mattermost/dialog"} {
+		require.NotEqual(t, http.StatusNotFound, status(http.MethodPost, sb.srv.URL+path), "POST %s where Mattermost calls", path)
+		require.Equal(t, http.StatusNotFound, status(http.MethodPost, sb.ops.URL+path), "POST %s on the operators' address", path)
+	}
+}
+
 func TestReadinessWithoutTheDatabase(t *testing.T) {
 	sb := setupServer(t, errors.New("connection refused"))
-	resp, err := http.Get(sb.srv.URL + "/readyz")
+	resp, err := http.Get(sb.ops.URL + "/readyz")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -398,7 +427,8 @@ func TestDeliveredRemindersAreCounted(t *testing.T) {
 }
 
 // Mattermost never reuses the connection it sends a command, click or dialog on: the bot
-// closes each after its answer (refusals included), and keeps the others (health checks) open.
+// closes each after its answer (refusals included); the operators' address (health checks)
+// keeps its connections open.
 func TestMattermostEndpointsCloseTheirConnections(t *testing.T) {
 	sb := setupServer(t, nil)
 	for _, path := range []string{"/mattermost/command", "/mattermost/action", "/mattermost/dialog"} {
@@ -408,7 +438,7 @@ func TestMattermostEndpointsCloseTheirConnections(t *testing.T) {
 		resp.Body.Close()
 		require.True(t, resp.Close, "%s answered without Connection: close", path)
 	}
-	resp, err := sb.srv.Client().Get(sb.srv.URL + "/healthz")
+	resp, err := sb.ops.Client().Get(sb.ops.URL + "/healthz")
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.False(t, resp.Close, "/healthz closes its connection")

@@ -40,8 +40,12 @@ type Config struct {
 	SigningKey     string `toml:"-" env:"SIGNING_KEY"`
 	SigningKeyFile string `toml:"signing_key_file" env:"SIGNING_KEY_FILE"`
 
-	// Listen is the host:port the bot's HTTP server listens on. Default 127.0.0.1:8080.
+	// Listen is the host:port of the address Mattermost calls: it serves the slash command,
+	// the buttons and the dialogs, nothing else. Default 127.0.0.1:8080.
 	Listen string `toml:"listen" env:"LISTEN"`
+	// OpsListen is the host:port of the operators' address: /healthz, /readyz (with what is
+	// not ready) and /metrics. It must differ from Listen. Default 127.0.0.1:9090.
+	OpsListen string `toml:"ops_listen" env:"OPS_LISTEN"`
 	// PublicURL is the bot's base URL as Mattermost reaches it (for buttons and dialogs).
 	PublicURL string `toml:"public_url" env:"PUBLIC_URL"`
 	// Coordinators are the usernames allowed to run coordinator commands.
@@ -75,6 +79,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Listen:           "127.0.0.1:8080",
+		OpsListen:        "127.0.0.1:9090",
 		Locale:           "fr",
 		LogFormat:        "json",
 		LogLevel:         "info",
@@ -223,6 +228,12 @@ func (c *Config) ValidateServe() error {
 	}
 	if c.Listen == "" {
 		return &Error{Key: "listen", Env: "LISTEN", Problem: "missing: host:port, e.g. 127.0.0.1:8080"}
+	}
+	if c.OpsListen == "" {
+		return &Error{Key: "ops_listen", Env: "OPS_LISTEN", Problem: "missing: host:port for health and metrics, e.g. 127.0.0.1:9090"}
+	}
+	if c.OpsListen == c.Listen {
+		return &Error{Key: "ops_listen", Env: "OPS_LISTEN", Problem: "must differ from listen: health and metrics are not served where Mattermost calls"}
 	}
 	if _, err := guichet.ParseReminders(c.UnconfirmedAlert); err != nil {
 		return &Error{Key: "unconfirmed_alert", Env: "UNCONFIRMED_ALERT", Problem: "must be like J-1@18:00"}

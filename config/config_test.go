@@ -71,3 +71,31 @@ func TestSecretFromFileAndPassword(t *testing.T) {
 	require.Equal(t, "s3cret", cfg.BotToken)
 	require.Equal(t, "postgres://guichet:pw@db/guichet", cfg.DatabaseDSN())
 }
+
+// Health and metrics have an address of their own, never the one Mattermost calls.
+func TestOpsListen(t *testing.T) {
+	serveKeys := "database_url = \"postgres://a@b/c\"\nmattermost_url = \"http://mm\"\npublic_url = \"http://bot\"\n"
+	t.Setenv("GUICHET_BOT_TOKEN", "tok")
+	t.Setenv("GUICHET_SIGNING_KEY", "0123456789abcdef0123456789abcdef")
+	t.Setenv("GUICHET_COMMAND_TOKENS", "a")
+
+	cfg, err := config.Load(write(t, serveKeys))
+	require.NoError(t, err)
+	require.NoError(t, cfg.ValidateServe())
+	require.Equal(t, "127.0.0.1:9090", cfg.OpsListen, "loopback by default")
+
+	t.Setenv("GUICHET_OPS_LISTEN", "0.0.0.0:9100")
+	cfg, err = config.Load(write(t, serveKeys+"ops_listen = \"127.0.0.1:9191\"\n"))
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0:9100", cfg.OpsListen, "the environment overrides the file")
+
+	t.Setenv("GUICHET_OPS_LISTEN", "127.0.0.1:8080")
+	cfg, err = config.Load(write(t, serveKeys))
+	require.NoError(t, err)
+	err = cfg.ValidateServe()
+	var ce *config.Error
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "ops_listen", ce.Key)
+	require.ErrorContains(t, err, "GUICHET_OPS_LISTEN")
+	require.ErrorContains(t, err, "must differ from listen")
+}

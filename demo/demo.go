@@ -229,7 +229,7 @@ func explore(w io.Writer, s *session) {
 	fmt.Fprintf(w, `
 Guichet stays up until Ctrl-C. Explore it through the Mattermost API (there is no web app):
   Mattermost     %s   (API under /api/v4)
-  Guichet        %s   (/healthz, /readyz, /metrics)
+  Guichet        %s   (what Mattermost calls; /healthz, /readyz, /metrics on %s)
   Bot database   %s
   The bot's clock reads %s (GUICHET_CLOCK_OFFSET).
   Password of every user: %s
@@ -244,7 +244,7 @@ Guichet stays up until Ctrl-C. Explore it through the Mattermost API (there is n
     curl -s -H "Authorization: Bearer $TOKEN" "$MM/api/v4/channels/%s/posts?per_page=5"
     curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"channel_id":"%s","command":"/guichet status"}' $MM/api/v4/commands/execute
 `,
-		mm, r.BotURL(), r.DatabaseURL(), l10n.DateTime(s.clock.now(), s.tr.zone, s.locale), mmrig.Password,
+		mm, r.BotURL(), r.OpsURL(), r.DatabaseURL(), l10n.DateTime(s.clock.now(), s.tr.zone, s.locale), mmrig.Password,
 		r.Coordinator().Username, r.CoordChannel().Name, r.CoordChannel().Id, strings.Join(people, ", "),
 		r.Team().Name, mm, r.Coordinator().Username, mmrig.Password, r.CoordChannel().Id, r.CoordChannel().Id)
 }

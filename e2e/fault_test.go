@@ -339,9 +339,9 @@ func (p *postgresScenario) check(t *testing.T) {
 	}
 }
 
-// readyz asks the bot whether it is ready.
+// readyz asks the bot whether it is ready, on its operators' address.
 func readyz() (int, string) {
-	resp, err := http.Get(rig.BotURL() + "/readyz")
+	resp, err := http.Get(rig.OpsURL() + "/readyz")
 	if err != nil {
 		return 0, err.Error()
 	}

@@ -47,13 +47,17 @@ func startReplicas(t *testing.T, n int) *replicas {
 	public, err := url.Parse(rig.BotURL())
 	require.NoError(t, err)
 	var targets []*httputil.ReverseProxy
-	for i := range n {
+	freeAddr := func() string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
-		addr := l.Addr().String()
-		l.Close()
+		defer l.Close()
+		return l.Addr().String()
+	}
+	for i := range n {
+		addr, opsAddr := freeAddr(), freeAddr()
 		env := rig.BotEnv()
 		env["GUICHET_LISTEN"] = addr
+		env["GUICHET_OPS_LISTEN"] = opsAddr
 		cmd := exec.Command(rig.GuichetBinary(), "serve")
 		cmd.Dir = rig.Dir()
 		for _, kv := range os.Environ() {
@@ -76,7 +80,7 @@ func startReplicas(t *testing.T, n int) *replicas {
 		target := &url.URL{Scheme: "http", Host: addr}
 		targets = append(targets, httputil.NewSingleHostReverseProxy(target))
 		rig.EventuallyWithin(t, time.Minute, fmt.Sprintf("replica %d ready on %s", i+1, addr), func(ctx context.Context) error {
-			resp, err := http.Get(target.String() + "/readyz")
+			resp, err := http.Get("http://" + opsAddr + "/readyz")
 			if err != nil {
 				return err
 			}

@@ -111,8 +111,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return writeFileAtomic(*out, write)
 }
 
-// writeFileAtomic writes a file through a temporary file renamed into place, so that a failed
-// export never leaves half a file under the name asked for.
+// writeFileAtomic writes a file, mode 0600, through a temporary file renamed into place, so
+// that a failed export never leaves half a file under the name asked for (and a file that was
+// there takes the new mode).
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -123,7 +124,9 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	// Claims, amounts and who did what are for the operator's eyes: no one else on the
+	// machine reads them.
+	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
 		return fmt.Errorf("export: %w", err)
 	}

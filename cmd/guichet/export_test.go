@@ -71,6 +71,9 @@ func TestExport(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Dir(out))
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary file left behind")
+	info, err := os.Stat(out)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "money figures are for the operator only")
 
 	stdout.Reset()
 	require.NoError(t, run(ctx, []string{"export", "--event", "assises-2011", "--what", "claims", "--lot", "pcm", "--locale", "en"}, &stdout, &stderr))

@@ -6,6 +6,7 @@
 //	guichet demo    [--exit]          replay the Assises 2011 event on a real Mattermost
 //	guichet import  …                 import suppliers or lots from CSV
 //	guichet export  …                 export claims or the audit trail as CSV
+//	guichet health  [--ready]         ask the running bot whether it is alive (or ready)
 //
 // Each subcommand lives in its own file and registers itself in subcommands.
 package main

@@ -32,7 +32,8 @@ func init() {
 
 // runServe is `guichet serve [--config FILE]`. It loads the configuration (file, then
 // GUICHET_* environment variables: the bot runs from the environment alone), migrates the
-// database, and runs the HTTP endpoints, the outbox dispatcher and the scheduler until SIGTERM
+// database, and runs the HTTP endpoints (Mattermost's on listen, health and metrics on
+// ops_listen), the outbox dispatcher and the scheduler until SIGTERM
 // or SIGINT, then stops taking requests and lets the work in hand finish.
 //
 // GUICHET_CLOCK_OFFSET (a Go duration such as "-131000h" or "36h", default 0) shifts the time
@@ -135,20 +136,31 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	if err != nil {
 		return &config.Error{Key: "listen", Env: "LISTEN", Problem: err.Error()}
 	}
-	srv := &http.Server{
-		Handler:           b.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	defer ln.Close()
+	opsLn, err := net.Listen("tcp", cfg.OpsListen)
+	if err != nil {
+		return &config.Error{Key: "ops_listen", Env: "OPS_LISTEN", Problem: err.Error()}
 	}
+	defer opsLn.Close()
+	httpServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+	}
+	// Mattermost's address serves its three endpoints only; health and metrics, which
+	// authenticate nobody, are on the operators' address.
+	srv, opsSrv := httpServer(b.Handler()), httpServer(b.OpsHandler())
 
 	// Background work outlives ctx by design: it is stopped below, after the HTTP server has
 	// stopped taking requests, and finishes what it holds.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	failed := make(chan error, 3)
+	failed := make(chan error, 4)
 	var wg sync.WaitGroup
 	run := func(name string, fn func() error) {
 		wg.Add(1)
@@ -165,9 +177,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 		}
 		return nil
 	})
+	run("ops http server", func() error {
+		if err := opsSrv.Serve(opsLn); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
 	run("outbox dispatcher", func() error { return b.RunDispatcher(work) })
 	run("scheduler", func() error { return sched.Run(work) })
-	logger.Info("guichet is serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL,
+	logger.Info("guichet is serving", "listen", ln.Addr().String(), "ops_listen", opsLn.Addr().String(), "public_url", cfg.PublicURL,
 		"mattermost_url", cfg.MattermostURL, "coordinators", len(cfg.Coordinators))
 
 	var runErr error
@@ -182,6 +200,10 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	stopWork()
 	if err := srv.Shutdown(grace); err != nil {
 		logger.Warn("http server shutdown", "error", err)
+	}
+	// Health and metrics answer until Mattermost's requests in hand are done.
+	if err := opsSrv.Shutdown(grace); err != nil {
+		logger.Warn("ops http server shutdown", "error", err)
 	}
 	done := make(chan struct{})
 	go func() {

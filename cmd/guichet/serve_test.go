@@ -60,8 +60,9 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// serveConfig writes a configuration file for `guichet serve`, its secrets in files beside it.
-func serveConfig(t *testing.T, dbURL, mmURL, listen string) string {
+// serveConfig writes a configuration file for `guichet serve`, its secrets in files beside it:
+// Mattermost's endpoints on listen, health and metrics on opsListen.
+func serveConfig(t *testing.T, dbURL, mmURL, listen, opsListen string) string {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name, content string) string {
@@ -72,6 +73,7 @@ func serveConfig(t *testing.T, dbURL, mmURL, listen string) string {
 	conf := fmt.Sprintf(`database_url = %q
 mattermost_url = %q
 listen = %q
+ops_listen = %q
 public_url = "http://%s"
 coordinators = ["coordination"]
 log_format = "text"
@@ -79,15 +81,15 @@ scheduler_tick = "1s"
 bot_token_file = %q
 signing_key_file = %q
 command_tokens_file = %q
-`, dbURL, mmURL, listen, listen, write("bot_token", "bot-token\n"),
+`, dbURL, mmURL, listen, opsListen, listen, write("bot_token", "bot-token\n"),
 		write("signing_key", strings.Repeat("k", 40)), write("command_tokens", "cmd-token-1\ncmd-token-2\n"))
 	return write("config.toml", conf)
 }
 
 func TestServeAnswersAndStopsGracefully(t *testing.T) {
 	mm := miniMattermost(t)
-	listen := freeAddr(t)
-	path := serveConfig(t, dbtest.URL(t), mm.URL, listen)
+	listen, opsListen := freeAddr(t), freeAddr(t)
+	path := serveConfig(t, dbtest.URL(t), mm.URL, listen, opsListen)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var logs bytes.Buffer
@@ -100,9 +102,9 @@ func TestServeAnswersAndStopsGracefully(t *testing.T) {
 			return logs.Write(p)
 		}))
 	}()
-	base := "http://" + listen
+	base, ops := "http://"+listen, "http://"+opsListen
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(ops + "/readyz")
 		if err != nil {
 			return false
 		}
@@ -136,6 +138,27 @@ func TestServeAnswersAndStopsGracefully(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 
+	// Health and metrics on the operators' address only.
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, path := range []string{"/metrics", "/readyz", "/healthz"} {
+		status, _ := get(base + path)
+		require.Equal(t, http.StatusNotFound, status, "GET %s where Mattermost calls", path)
+	}
+	status, body = get(ops + "/readyz")
+	require.Equal(t, http.StatusOK, status)
+	require.JSONEq(t, `{"database":"ok","mattermost":"ok"}`, body)
+	status, body = get(ops + "/metrics")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `guichet_requests_total{endpoint="command",outcome="refused"} 1`)
+	status, _ = get(ops + "/healthz")
+	require.Equal(t, http.StatusOK, status)
+
 	cancel()
 	select {
 	case err := <-done:
@@ -159,7 +182,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestServeRefusesABadConfiguration(t *testing.T) {
 	mm := miniMattermost(t)
-	path := serveConfig(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", mm.URL, freeAddr(t))
+	path := serveConfig(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", mm.URL, freeAddr(t), freeAddr(t))
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	bad := strings.Replace(string(data), "public_url", "# public_url", 1)

@@ -75,7 +75,14 @@ func (b *botProcess) environ() []string {
 	return env
 }
 
-// start starts `guichet serve` and waits until /readyz answers 200.
+// opsURL is the base URL of the bot's health and metrics (GUICHET_OPS_LISTEN).
+func (b *botProcess) opsURL() string {
+	b.envMu.Lock()
+	defer b.envMu.Unlock()
+	return "http://" + b.env["GUICHET_OPS_LISTEN"]
+}
+
+// start starts `guichet serve` and waits until /readyz, on its operators' address, answers 200.
 func (b *botProcess) start(ctx context.Context, timeout time.Duration) error {
 	if b.proc != nil && !b.proc.exited() {
 		return fmt.Errorf("the bot is already running (pid %d)", b.proc.cmd.Process.Pid)
@@ -85,7 +92,7 @@ func (b *botProcess) start(ctx context.Context, timeout time.Duration) error {
 		return fmt.Errorf("start guichet serve: %w", err)
 	}
 	b.proc = p
-	if err := waitHTTP(ctx, p, b.url+"/readyz", timeout); err != nil {
+	if err := waitHTTP(ctx, p, b.opsURL()+"/readyz", timeout); err != nil {
 		_ = p.stop(syscall.SIGKILL, 5*time.Second)
 		return fmt.Errorf("guichet serve on %s: %w\n--- last lines of %s ---\n%s", b.url, err, b.logPath, tailFile(b.logPath, 40))
 	}

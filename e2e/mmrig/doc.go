@@ -17,11 +17,12 @@
 // then runs bot.Setup (bot account, token, /guichet command), adds the bot to every channel,
 // builds ./cmd/guichet and starts `guichet serve` configured by environment only
 // (GUICHET_DATABASE_URL, GUICHET_MATTERMOST_URL, GUICHET_BOT_TOKEN, GUICHET_COMMAND_TOKENS,
-// GUICHET_LISTEN, GUICHET_PUBLIC_URL, GUICHET_SIGNING_KEY, GUICHET_COORDINATORS,
-// GUICHET_LOG_FORMAT=text, GUICHET_LOG_LEVEL=debug, GUICHET_SCHEDULER_TICK=1s, plus
-// Options.BotEnv), and waits for its /readyz. Everything listens on 127.0.0.1; Close stops it
-// all and removes the folder (GUICHET_E2E_KEEP=1 keeps it, with mattermost.log and
-// guichet.log). Every user's password is Password.
+// GUICHET_LISTEN, GUICHET_OPS_LISTEN, GUICHET_PUBLIC_URL, GUICHET_SIGNING_KEY,
+// GUICHET_COORDINATORS, GUICHET_LOG_FORMAT=text, GUICHET_LOG_LEVEL=debug,
+// GUICHET_SCHEDULER_TICK=1s, plus Options.BotEnv), and waits for its /readyz on the operators'
+// address (r.OpsURL()). Everything listens on 127.0.0.1; Close stops it all and removes the
+// folder (GUICHET_E2E_KEEP=1 keeps it, with mattermost.log and guichet.log). Every user's
+// password is Password.
 //
 // # API
 //
@@ -29,7 +30,7 @@
 //
 //	r, err := mmrig.Start(ctx, mmrig.Options{Suppliers: s, ExtraUsers: []string{"intrus"}})
 //	defer r.Close()
-//	r.MattermostURL(), r.BotURL(), r.Team(), r.Setup() // *bot.SetupResult
+//	r.MattermostURL(), r.BotURL(), r.OpsURL(), r.Team(), r.Setup() // *bot.SetupResult
 //	r.BotUserID(), r.CommandToken(), r.SigningKey(), r.BotEnv(), r.Dir(), r.GuichetBinary()
 //	r.DB() // *db.DB on the bot's database; r.DatabaseURL()
 //	r.ImportSuppliers(ctx)      // writes Options.Suppliers into the directory, with ids

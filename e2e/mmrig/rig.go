@@ -170,6 +170,10 @@ func Start(ctx context.Context, opts Options) (r *Rig, err error) {
 	if err != nil {
 		return r, err
 	}
+	opsPort, err := freePort()
+	if err != nil {
+		return r, err
+	}
 	botURL := fmt.Sprintf("http://127.0.0.1:%d", botPort)
 	r.logf("running guichet setup")
 	if r.setup, err = bot.Setup(ctx, bot.SetupOptions{
@@ -194,6 +198,7 @@ func Start(ctx context.Context, opts Options) (r *Rig, err error) {
 		"GUICHET_BOT_TOKEN":      r.setup.BotToken,
 		"GUICHET_COMMAND_TOKENS": strings.Join(r.setup.CommandTokens(), ","),
 		"GUICHET_LISTEN":         fmt.Sprintf("127.0.0.1:%d", botPort),
+		"GUICHET_OPS_LISTEN":     fmt.Sprintf("127.0.0.1:%d", opsPort),
 		"GUICHET_PUBLIC_URL":     botURL,
 		"GUICHET_SIGNING_KEY":    r.signing,
 		"GUICHET_COORDINATORS":   opts.Coordinator,
@@ -296,6 +301,10 @@ func (r *Rig) MattermostURL() string { return r.mm.url() }
 
 // BotURL returns the bot's base URL, as Mattermost reaches it (GUICHET_PUBLIC_URL).
 func (r *Rig) BotURL() string { return r.bot.url }
+
+// OpsURL returns the base URL of the bot's health and metrics (GUICHET_OPS_LISTEN):
+// /healthz, /readyz, /metrics.
+func (r *Rig) OpsURL() string { return r.bot.opsURL() }
 
 // Team returns the rig's team.
 func (r *Rig) Team() *model.Team { return r.team }
