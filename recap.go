@@ -72,7 +72,8 @@ type RecapStore interface {
 	// event, with its audit entry, and returns the structure's balance after it. EINVALID
 	// "ErrPaymentAmount" for an amount of zero or less, "ErrPaymentNothingAgreed" when the
 	// structure has nothing agreed in the event; ECONFLICT "ErrPaymentTooMuch" when the payment
-	// would exceed what remains due; ENOTFOUND for an unknown event or structure.
+	// would exceed what remains due, PaymentNote's message for a note longer than
+	// MaxNoteLength; ENOTFOUND for an unknown event or structure.
 	RecordPayment(ctx context.Context, actor Actor, eventID, supplierID int64, amount Cents, note string) (*Balance, error)
 	// Balance returns what the event owes the structure.
 	Balance(ctx context.Context, eventID, supplierID int64) (*Balance, error)

@@ -54,7 +54,8 @@ type LotStore interface {
 	// Board returns the event with every lot and its claims.
 	Board(ctx context.Context, eventID int64) (*Board, error)
 	// CancelLot cancels the lot and its active claims, tells the claimants and refreshes the
-	// offers. Cancelling a cancelled lot changes nothing.
+	// offers. Cancelling a cancelled lot changes nothing. A reason longer than MaxNoteLength
+	// is refused (EINVALID, CancelReason's message), nothing changed.
 	CancelLot(ctx context.Context, actor Actor, lotID int64, reason string) error
 	// Publish queues an offer post for every (lot, channel) pair of the event's open lots and
 	// the suppliers serving each lot's category, skipping pairs already queued, and marks the
@@ -72,14 +73,17 @@ type ClaimStore interface {
 	// lots are awarded at once, review lots get a pending candidacy. Errors: EFORBIDDEN if the
 	// actor is not a member of the supplier; ECONFLICT "ErrLotTaken" (exclusive, with the holder's
 	// name), "ErrLotFull", "ErrShareTooBig" (with what remains), "ErrLotClosed", "ErrLotCancelled"; EINVALID for a
-	// bad quantity. A supplier with an active claim gets it back with Existing set.
+	// bad quantity or a note longer than MaxNoteLength (ClaimNote's message). A supplier with an
+	// active claim gets it back with Existing set.
 	Claim(ctx context.Context, req ClaimRequest, now time.Time) (*ClaimResult, error)
-	// Withdraw ends the supplier's active claim on the lot and reopens what it held.
+	// Withdraw ends the supplier's active claim on the lot and reopens what it held. A reason
+	// longer than MaxNoteLength is refused (EINVALID, ReleaseReason's message), nothing changed.
 	Withdraw(ctx context.Context, actor Actor, lotID, supplierID int64, reason string) (*Claim, error)
 	// Award turns the supplier's pending candidacy into an award (review lots), with the same
 	// capacity rules as Claim.
 	Award(ctx context.Context, actor Actor, lotID, supplierID int64) (*Claim, error)
-	// Decline refuses the supplier's pending candidacy with a reason; the supplier is told.
+	// Decline refuses the supplier's pending candidacy with a reason; the supplier is told. A
+	// reason longer than MaxNoteLength is refused (EINVALID, DeclineReason's message).
 	Decline(ctx context.Context, actor Actor, lotID, supplierID int64, reason string) (*Claim, error)
 }
 

@@ -208,7 +208,7 @@ func (b *Bot) openClaimDialog(ctx context.Context, req ActionRequest, st *guiche
 				SubType: "number", Default: strconv.FormatInt(left, 10), MaxLength: 7,
 				HelpText: b.t(loc, "DialogHelpQuantity", "Remaining", left, "Unit", lot.Unit)},
 			guichet.DialogElement{Name: fieldNote, DisplayName: b.t(loc, "DialogFieldNote"), Type: "textarea",
-				Optional: true, MaxLength: 1000, HelpText: b.t(loc, "DialogHelpNote")})
+				Optional: true, MaxLength: guichet.MaxNoteLength, HelpText: b.t(loc, "DialogHelpNote")})
 	}
 	if len(cands) > 1 {
 		sel := guichet.DialogElement{Name: fieldSupplier, DisplayName: b.t(loc, "DialogFieldSupplier"), Type: "select",
@@ -264,6 +264,9 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 		qty = n
 	}
 	note, _ := sub.Submission[fieldNote].(string)
+	if err := guichet.ClaimNote.Check(strings.TrimSpace(note)); err != nil {
+		return fail(fieldNote, b.catalog.Error(loc, err))
+	}
 
 	var supplier *guichet.Supplier
 	if raw, ok := sub.Submission[fieldSupplier]; ok {
@@ -302,7 +305,7 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 				if _, ok := sub.Submission[fieldSupplier]; ok {
 					field = fieldSupplier
 				}
-			case "ErrTooLong":
+			case string(guichet.ClaimNote):
 				if _, ok := sub.Submission[fieldNote]; ok {
 					field = fieldNote
 				}

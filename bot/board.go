@@ -62,7 +62,9 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 		sb.WriteString(b.t(loc, "BoardHeader"))
 		sb.WriteString("\n|:--|:--|--:|--:|:--|:--|\n")
 		for i, st := range board.Lots {
-			row := b.boardRow(st, loc)
+			// Made harmless before it is measured: what CreatePost adds must not push the
+			// board past Mattermost's limit.
+			row := harmlessText(b.boardRow(st, loc))
 			if i == maxBoardRows || utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(row) > boardBudget {
 				sb.WriteString("\n")
 				sb.WriteString(b.t(loc, "BoardMore", "More", len(board.Lots)-i))

@@ -354,7 +354,7 @@ func (b *Bot) OpenDialog(ctx context.Context, triggerID, userID string, d guiche
 	md := model.Dialog{
 		CallbackId:       d.CallbackID,
 		Title:            d.Title,
-		IntroductionText: d.IntroductionText,
+		IntroductionText: harmlessText(d.IntroductionText),
 		SubmitLabel:      d.SubmitLabel,
 		State:            b.signer.DialogState(d.CallbackID, userID, d.State, b.now().Add(b.dialogTTL)),
 	}

@@ -330,14 +330,15 @@ func PendingPostID(botUserID, dedupeKey string) string {
 // Mattermost, which returns the post it kept. An empty key sends no pending id. The key is
 // also kept in the post's props: when ctx says the delivery was attempted before, the post an
 // earlier attempt created with that key, if any, is returned instead of posting again (see
-// once.go). Channel-wide mentions in it are defused (see defuseChannelMentions).
+// once.go). Channel-wide mentions in it are defused and its Markdown images and links made
+// inert (see harmlessPost).
 func (c *Client) CreatePost(ctx context.Context, post *model.Post, dedupeKey string) (*model.Post, error) {
 	me, err := c.me(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p := post.Clone()
-	defuseChannelMentions(p)
+	harmlessPost(p)
 	if dedupeKey != "" {
 		p.PendingPostId = PendingPostID(me, dedupeKey)
 		withProp(p, propDeliveryKey, p.PendingPostId)
@@ -382,10 +383,10 @@ func (c *Client) EarlierPost(ctx context.Context, channelID, dedupeKey string) (
 
 // UpdatePost replaces the post post.Id (message and props wholesale). Build post from the
 // bot's own state: posts read from the API have their button integrations stripped.
-// Channel-wide mentions in it are defused, as CreatePost does.
+// Channel-wide mentions in it are defused and images and links made inert, as CreatePost does.
 func (c *Client) UpdatePost(ctx context.Context, post *model.Post) (*model.Post, error) {
 	p := post.Clone()
-	defuseChannelMentions(p)
+	harmlessPost(p)
 	var out *model.Post
 	err := c.call(ctx, "update post", func(ctx context.Context) (r *model.Response, err error) {
 		out, r, err = c.api.UpdatePost(ctx, p.Id, p)

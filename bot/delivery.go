@@ -247,6 +247,8 @@ func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guic
 	}
 	if confirmations != "" {
 		// A structure per line: an event with hundreds of them would pass Mattermost's limit.
+		// The problems quoted in it are made harmless before it is measured (see harmlessPost).
+		confirmations = harmlessText(confirmations)
 		budget := maxPostRunes - utf8.RuneCountInString(post.Message) - 2
 		post.Message += "\n\n" + fitLines(confirmations, budget, func(n int) string {
 			return b.t(b.eventLocale(ev), "ReminderBoardMore", "More", n)

@@ -500,7 +500,7 @@ func (b *Bot) problemClicked(ctx context.Context, rs reminderStore, req ActionRe
 		SubmitLabel:      b.t(loc, "DialogReminderProblemSubmit"),
 		Elements: []guichet.DialogElement{{
 			Name: problemField, DisplayName: b.t(loc, "DialogReminderProblemField"), Type: "textarea",
-			HelpText: b.t(loc, "DialogReminderProblemHelp"), MaxLength: 1000, Default: r.Problem,
+			HelpText: b.t(loc, "DialogReminderProblemHelp"), MaxLength: guichet.MaxNoteLength, Default: r.Problem,
 		}},
 		State: strings.Join([]string{strconv.FormatInt(r.ID, 10), req.ChannelID, req.PostID}, ":"),
 	})
@@ -531,6 +531,9 @@ func (b *Bot) problemSubmitted(ctx context.Context, rs reminderStore, sub guiche
 		}
 	}
 	text, _ := sub.Submission[problemField].(string)
+	if err := guichet.ProblemText.Check(strings.TrimSpace(text)); err != nil {
+		return guichet.DialogReply{Errors: map[string]string{problemField: b.catalog.Error(loc, err)}}
+	}
 	r, _, err := rs.ReportProblem(ctx, sub.Actor, id, text)
 	if err != nil {
 		if guichet.AsError(err) == nil {

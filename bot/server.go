@@ -136,7 +136,9 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) string {
 		defer cancel()
 		reply = h.HandleCommand(ctx, req)
 	}
-	resp := &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: reply.Text}
+	// The answer may quote what others typed (a note in the status, a reason in a lot's
+	// history): the one who asked must not fetch an image hidden in it either.
+	resp := &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: harmlessText(reply.Text)}
 	if reply.InChannel {
 		resp.ResponseType = model.CommandResponseTypeInChannel
 	}
@@ -174,7 +176,13 @@ func (b *Bot) serveAction(w http.ResponseWriter, r *http.Request) string {
 		reply.Ephemeral = b.personError(b.locale, err)
 		outcome = "failed"
 	}
-	writeJSONResponse(w, &model.PostActionIntegrationResponse{Update: reply.Update, EphemeralText: reply.Ephemeral})
+	if reply.Update != nil {
+		// Mattermost replaces the clicked post with it: as harmless as any post the bot makes.
+		update := reply.Update.Clone()
+		harmlessPost(update)
+		reply.Update = update
+	}
+	writeJSONResponse(w, &model.PostActionIntegrationResponse{Update: reply.Update, EphemeralText: harmlessText(reply.Ephemeral)})
 	return outcome
 }
 

@@ -246,6 +246,16 @@ func (a *args) opt(names ...string) (string, bool, error) {
 
 // finish fails on words left over: a positional word too many, or an option the command does
 // not know.
+// typed reads the option named by names (see opt), a text of kind that people type for others
+// to read, and refuses it with kind's message when it is longer than guichet.MaxNoteLength.
+func (a *args) typed(kind guichet.TypedText, names ...string) (string, error) {
+	v, _, err := a.opt(names...)
+	if err != nil {
+		return "", err
+	}
+	return v, kind.Check(v)
+}
+
 func (a *args) finish() error {
 	if len(a.pos) > 0 {
 		return guichet.Errorf(guichet.EINVALID, "CmdExtra", "Word", a.pos[0], "Usage", a.usage)
@@ -706,6 +716,9 @@ func parseLotCancel(a *args) (Command, error) {
 	if c.Reason == "" {
 		c.Reason = a.rest()
 	}
+	if err := guichet.CancelReason.Check(c.Reason); err != nil {
+		return nil, err
+	}
 	return c, a.finish()
 }
 
@@ -746,7 +759,7 @@ func parseDecline(a *args) (Command, error) {
 		return nil, err
 	}
 	c := Decline{Lot: ref}
-	if c.Reason, _, err = a.opt("reason", "motif", "raison"); err != nil {
+	if c.Reason, err = a.typed(guichet.DeclineReason, "reason", "motif", "raison"); err != nil {
 		return nil, err
 	}
 	if c.Supplier, err = a.supplierArg(); err != nil {
@@ -780,7 +793,7 @@ func parseClaim(a *args) (Command, error) {
 	if c.Structure, _, err = a.opt("structure", "supplier", "fournisseur"); err != nil {
 		return nil, err
 	}
-	if c.Note, _, err = a.opt("note", "devis", "quote", "message"); err != nil {
+	if c.Note, err = a.typed(guichet.ClaimNote, "note", "devis", "quote", "message"); err != nil {
 		return nil, err
 	}
 	return c, a.finish()
@@ -795,7 +808,7 @@ func parseRelease(a *args) (Command, error) {
 	if c.Structure, _, err = a.opt("structure", "supplier", "fournisseur"); err != nil {
 		return nil, err
 	}
-	if c.Reason, _, err = a.opt("reason", "motif", "raison"); err != nil {
+	if c.Reason, err = a.typed(guichet.ReleaseReason, "reason", "motif", "raison"); err != nil {
 		return nil, err
 	}
 	return c, a.finish()
@@ -932,7 +945,7 @@ func parsePaid(a *args) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Note, _, err = a.opt("note", "commentaire", "reference", "ref", "facture", "motif"); err != nil {
+	if c.Note, err = a.typed(guichet.PaymentNote, "note", "commentaire", "reference", "ref", "facture", "motif"); err != nil {
 		return nil, err
 	}
 	words := a.pos

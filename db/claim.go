@@ -17,9 +17,6 @@ import (
 	"guichet.dev/guichet"
 )
 
-// MaxNoteLength bounds a claim's note or a reason, in bytes.
-const MaxNoteLength = 1000
-
 // Claim implements guichet.ClaimStore.
 //
 // The rules are applied in Go (membership, a claim already there, checkOpen, grantable, the
@@ -88,8 +85,8 @@ func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (cl
 		return st, guichet.Errorf(guichet.EINVALID, "ErrQuantity", "Value", req.Quantity, "Max", guichet.MaxQuantity)
 	}
 	req.Note = strings.TrimSpace(req.Note)
-	if len(req.Note) > MaxNoteLength {
-		return st, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
+	if err := guichet.ClaimNote.Check(req.Note); err != nil {
+		return st, err
 	}
 	if p := d.stmts.claim.Load(); p != nil {
 		return *p, nil
@@ -562,6 +559,9 @@ func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64) 
 
 // Withdraw implements guichet.ClaimStore.
 func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, reason string) (*guichet.Claim, error) {
+	if err := guichet.ReleaseReason.Check(reason); err != nil {
+		return nil, err
+	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
@@ -659,8 +659,8 @@ func (d *DB) Award(ctx context.Context, actor guichet.Actor, lotID, supplierID i
 
 // Decline implements guichet.ClaimStore.
 func (d *DB) Decline(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, reason string) (*guichet.Claim, error) {
-	if len(reason) > MaxNoteLength {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "reason", "Max", MaxNoteLength)
+	if err := guichet.DeclineReason.Check(reason); err != nil {
+		return nil, err
 	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {

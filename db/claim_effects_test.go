@@ -323,7 +323,7 @@ func TestClaimRefusals(t *testing.T) {
 		"negative quantity": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: shared.ID, SupplierID: sups[1].ID, Quantity: -1},
 			code: guichet.EINVALID, id: "ErrQuantity", args: map[string]any{"Value": -1, "Max": guichet.MaxQuantity}},
 		"note too long": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: shared.ID, SupplierID: sups[1].ID, Note: string(make([]byte, 1001))},
-			code: guichet.EINVALID, id: "ErrTooLong", args: map[string]any{"Field": "note", "Max": 1000}},
+			code: guichet.EINVALID, id: string(guichet.ClaimNote), args: map[string]any{"Length": 1001, "Max": guichet.MaxNoteLength}},
 		"no such lot": {req: guichet.ClaimRequest{Actor: member(sups[1]), LotID: 987654, SupplierID: sups[1].ID},
 			code: guichet.ENOTFOUND, id: "ErrLotNotFound", args: map[string]any{"Code": 987654}},
 		"not a member": {req: guichet.ClaimRequest{Actor: member(sups[0]), LotID: shared.ID, SupplierID: sups[1].ID},

@@ -175,6 +175,9 @@ func (d *DB) Board(ctx context.Context, eventID int64) (*guichet.Board, error) {
 
 // CancelLot implements guichet.LotStore.
 func (d *DB) CancelLot(ctx context.Context, actor guichet.Actor, lotID int64, reason string) error {
+	if err := guichet.CancelReason.Check(reason); err != nil {
+		return err
+	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		l, err := lockLot(ctx, tx, lotID)
 		if err != nil {

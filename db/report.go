@@ -79,8 +79,8 @@ func (d *DB) RecordPayment(ctx context.Context, actor guichet.Actor, eventID, su
 		return nil, guichet.Errorf(guichet.EINVALID, "ErrPaymentAmount", "Value", amount.String())
 	}
 	note = strings.TrimSpace(note)
-	if len(note) > MaxNoteLength {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "note", "Max", MaxNoteLength)
+	if err := guichet.PaymentNote.Check(note); err != nil {
+		return nil, err
 	}
 	var out *guichet.Balance
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {

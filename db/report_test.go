@@ -62,7 +62,7 @@ func TestPaymentErrors(t *testing.T) {
 	}{
 		"unknown event":    {b.event.ID + 100, s.ID, "", "ErrEventNotFound"},
 		"unknown supplier": {b.event.ID, s.ID + 100, "", "ErrSupplierNotFound"},
-		"note too long":    {b.event.ID, s.ID, string(make([]byte, 1001)), "ErrTooLong"},
+		"note too long":    {b.event.ID, s.ID, string(make([]byte, 1001)), string(guichet.PaymentNote)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

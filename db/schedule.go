@@ -514,15 +514,15 @@ func (d *DB) ConfirmReminder(ctx context.Context, actor guichet.Actor, reminderI
 // ReportProblem records the problem text an actor, a member of the reminder's structure,
 // typed after clicking "Un souci": a confirmation is withdrawn, the coordinator gets the text,
 // the board is refreshed and an audit entry written. The same text again changes nothing
-// (changed false). Errors: EINVALID "ErrProblemEmpty" or "ErrTooLong", ENOTFOUND
+// (changed false). Errors: EINVALID "ErrProblemEmpty" or guichet.ProblemText's, ENOTFOUND
 // "ErrReminderNotFound", EFORBIDDEN "ErrNotMember".
 func (d *DB) ReportProblem(ctx context.Context, actor guichet.Actor, reminderID int64, text string) (r *guichet.Reminder, changed bool, err error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil, false, guichet.Errorf(guichet.EINVALID, "ErrProblemEmpty")
 	}
-	if len(text) > MaxNoteLength {
-		return nil, false, guichet.Errorf(guichet.EINVALID, "ErrTooLong", "Field", "problem", "Max", MaxNoteLength)
+	if err := guichet.ProblemText.Check(text); err != nil {
+		return nil, false, err
 	}
 	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
 		var name string
