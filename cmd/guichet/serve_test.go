@@ -73,7 +73,7 @@ func serveConfig(t *testing.T, dbURL, mmURL, listen string) string {
 mattermost_url = %q
 listen = %q
 public_url = "http://%s"
-coordinators = ["coordination"]
+administrators = ["coordination"]
 log_format = "text"
 scheduler_tick = "1s"
 bot_token_file = %q
