@@ -42,6 +42,9 @@ func (r *identities) resolve(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if len(r.entries) == 0 {
+		r.logger.Warn("no administrators configured (administrators, GUICHET_ADMINISTRATORS): only the coordinators of existing events can act")
+	}
 	r.access.SetAdministrators(adm.IDs)
 	var warnings []string
 	for _, name := range adm.Unmatched {
