@@ -117,6 +117,9 @@ type Bot struct {
 	logger    *slog.Logger
 	metrics   *Metrics
 
+	readyMu       sync.Mutex
+	readyWarnings map[string][]string
+
 	databaseURL  string
 	pollInterval time.Duration
 	editGap      time.Duration
@@ -331,6 +334,12 @@ func (b *Bot) dialogHandler(callbackID string) DialogHandler {
 		}
 	}
 	return h
+}
+
+// Username returns the current username of a user id, cached a few minutes: for display
+// only, never to decide a right.
+func (b *Bot) Username(ctx context.Context, userID string) (string, error) {
+	return b.client.username(ctx, userID)
 }
 
 // UserByUsername implements guichet.Chat.

@@ -44,6 +44,7 @@ type reminderStore interface {
 	Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64) (int, error)
 	MarkReminderLate(ctx context.Context, id int64, now time.Time) error
 	DeliveredTargets(ctx context.Context, outboxID int64) (map[string]string, error)
+	EventCoordinatorIDs(ctx context.Context, eventID int64) ([]string, error)
 	RecordDeliveredTarget(ctx context.Context, outboxID int64, target, postID string) error
 }
 
@@ -82,7 +83,7 @@ type reminderView struct {
 	// structures confirm.
 	confirm bool
 	days    int
-	// contact is how structures reach the coordinator ("@name").
+	// contact is how structures reach the event's coordinators ("@anne, @yann").
 	contact string
 	loc     string
 }
@@ -102,11 +103,25 @@ func (b *Bot) reminderView(ctx context.Context, rs reminderStore, r *guichet.Rem
 		if v.supplier, err = rs.Supplier(ctx, *r.SupplierID); err != nil {
 			return nil, err
 		}
-		if ev.CreatedBy != "" {
-			v.contact = b.client.userMention(ctx, ev.CreatedBy)
+		if v.contact, err = b.coordinatorContacts(ctx, rs, ev); err != nil {
+			return nil, err
 		}
 	}
 	return v, nil
+}
+
+// coordinatorContacts writes the event's coordinators as mentions looked up by their ids,
+// "@anne, @yann", in the order they were added; "" when it has none.
+func (b *Bot) coordinatorContacts(ctx context.Context, rs reminderStore, ev *guichet.Event) (string, error) {
+	ids, err := rs.EventCoordinatorIDs(ctx, ev.ID)
+	if err != nil {
+		return "", err
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = b.client.userMention(ctx, id)
+	}
+	return strings.Join(out, ", "), nil
 }
 
 // heldLot is a structure's awarded claim on a lot that is not cancelled.
@@ -249,8 +264,8 @@ type reminderTarget struct {
 	channelID string
 }
 
-// reminderTargets returns where a structure's reminder goes: its members with a Mattermost
-// account (DeliverDM, the default), or its channel (DeliverChannel); each falls back on the
+// reminderTargets returns where a structure's reminder goes: its members bound to a
+// Mattermost user id (DeliverDM, the default; pending members are skipped), or its channel (DeliverChannel); each falls back on the
 // other when the structure has none.
 func (b *Bot) reminderTargets(ctx context.Context, s *guichet.Supplier) []reminderTarget {
 	channel := func() []reminderTarget {
@@ -265,11 +280,10 @@ func (b *Bot) reminderTargets(ctx context.Context, s *guichet.Supplier) []remind
 		for _, m := range s.Members {
 			uid := m.UserID
 			if uid == "" {
-				var err error
-				if uid, err = b.client.UserByUsername(ctx, m.Username); err != nil {
-					b.logger.Warn("reminder: member unknown to Mattermost", "supplier", s.Name, "username", m.Username, "error", err)
-					continue
-				}
+				// A pending member (imported without an account) gets nothing until a
+				// coordinator binds it: a name is never resolved at delivery.
+				b.logger.Info("reminder: member pending, not bound to an account", "supplier", s.Name, "username", m.Username)
+				continue
 			}
 			if !seen[uid] {
 				seen[uid] = true
@@ -554,14 +568,22 @@ func (b *Bot) problemSubmitted(ctx context.Context, rs reminderStore, sub guiche
 	return guichet.DialogReply{}
 }
 
-// relaunchClicked offers the digest's open lots again, for a coordinator, and redraws the
-// digest without its button.
+// relaunchClicked offers the digest's open lots again, for an administrator or a coordinator
+// of the digest's event, and redraws the digest without its button.
 func (b *Bot) relaunchClicked(ctx context.Context, rs reminderStore, req ActionRequest) (ActionReply, error) {
-	if err := b.access.RequireCoordinator(ctx, req.Actor); err != nil {
-		return ActionReply{}, err
-	}
 	id, err := reminderField(req.Fields)
 	if err != nil {
+		return ActionReply{}, err
+	}
+	before, err := rs.Reminder(ctx, id)
+	if err != nil {
+		return ActionReply{}, err
+	}
+	ev, err := b.store.Event(ctx, before.EventID)
+	if err != nil {
+		return ActionReply{}, err
+	}
+	if err := b.access.RequireEventCoordinator(ctx, req.Actor, ev); err != nil {
 		return ActionReply{}, err
 	}
 	n, err := rs.Relaunch(ctx, req.Actor, id)

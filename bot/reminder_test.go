@@ -267,7 +267,7 @@ func TestProblemReachesTheCoordinator(t *testing.T) {
 
 func TestRelaunchFromTheDigest(t *testing.T) {
 	rb := setupReminders(t, DeliverDM)
-	rb.bot.access = &guichet.Access{Coordinators: []string{"coord"}, Store: rb.db}
+	rb.bot.access = guichet.NewAccess(rb.db)
 	rb.takeJ1(t)
 	var digestID int64
 	require.NoError(t, rb.db.SQL().GetContext(rb.ctx, &digestID, `SELECT id FROM reminders WHERE kind = 'j1' AND supplier_id IS NULL`))
@@ -275,6 +275,12 @@ func TestRelaunchFromTheDigest(t *testing.T) {
 
 	_, err := rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"}, Fields: fields})
 	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err), "only a coordinator relaunches")
+	// The coordinator of another event, even under the creator's name, relaunches nothing here.
+	other := guichet.Actor{UserID: "other-coord", Username: "coord"}
+	require.NoError(t, rb.db.CreateEvent(rb.ctx, other, &guichet.Event{Slug: "autre", Name: "Autre", Day: time.Date(2011, 5, 1, 0, 0, 0, 0, time.UTC)}))
+	_, err = rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: other, Fields: fields})
+	require.Equal(t, "ErrAccessNotEventCoordinator", guichet.AsError(err).MessageID, "a coordinator of another event relaunches nothing")
+	require.Equal(t, 0, rb.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.relaunch'`))
 	reply, err := rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", PostID: "p", Fields: fields})
 	require.NoError(t, err)
 	require.Equal(t, "🔔 1 lot(s) proposé(s) de nouveau aux structures.", reply.Ephemeral)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -222,10 +223,42 @@ func (b *Bot) serveDialog(w http.ResponseWriter, r *http.Request) string {
 	return "ok"
 }
 
+// SetReadyWarnings replaces the warnings of source (e.g. "administrators") that /readyz
+// shows in its detail under "warnings"; they do not make it unready. None removes them.
+func (b *Bot) SetReadyWarnings(source string, warnings []string) {
+	b.readyMu.Lock()
+	defer b.readyMu.Unlock()
+	if b.readyWarnings == nil {
+		b.readyWarnings = map[string][]string{}
+	}
+	if len(warnings) == 0 {
+		delete(b.readyWarnings, source)
+		return
+	}
+	b.readyWarnings[source] = append([]string(nil), warnings...)
+}
+
+// readyWarningList returns the warnings of every source, sorted by source.
+func (b *Bot) readyWarningList() []string {
+	b.readyMu.Lock()
+	defer b.readyMu.Unlock()
+	sources := make([]string, 0, len(b.readyWarnings))
+	for s := range b.readyWarnings {
+		sources = append(sources, s)
+	}
+	sort.Strings(sources)
+	var out []string
+	for _, s := range sources {
+		out = append(out, b.readyWarnings[s]...)
+	}
+	return out
+}
+
 // serveReady answers 200 when the database and Mattermost both answer, 503 otherwise, with
-// what failed (causes are logged, not shown).
+// what failed (causes are logged, not shown), and the warnings set by SetReadyWarnings (an
+// administrator's name that matches no user…), which do not make it unready.
 func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) string {
-	status := map[string]string{"database": "ok", "mattermost": "ok"}
+	status := map[string]any{"database": "ok", "mattermost": "ok"}
 	check := func(name string, ping func(ctx context.Context) error) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
@@ -241,6 +274,9 @@ func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) string {
 	if status["database"] != "ok" || status["mattermost"] != "ok" {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		outcome = "unready"
+	}
+	if warnings := b.readyWarningList(); len(warnings) > 0 {
+		status["warnings"] = warnings
 	}
 	_ = json.NewEncoder(w).Encode(status)
 	return outcome

@@ -163,8 +163,19 @@ type MyLots struct{}
 // History lists who did what on a lot.
 type History struct{ Lot LotRef }
 
-// CoordinatorAdd makes a user a coordinator.
-type CoordinatorAdd struct{ Username string }
+// CoordinatorAdd makes a user a coordinator of an event (Event empty: the channel's).
+// Username is without "@".
+type CoordinatorAdd struct{ Username, Event string }
+
+// CoordinatorRemove takes a user off an event's coordinators (Event empty: the channel's).
+type CoordinatorRemove struct{ Username, Event string }
+
+// CoordinatorList lists an event's coordinators and the administrators.
+type CoordinatorList struct{ Event string }
+
+// SupplierBind binds a structure's pending members (listed by username, without a Mattermost
+// account when imported) to the accounts that have those usernames now.
+type SupplierBind struct{ Supplier string }
 
 // CommandName implements Command.
 func (Help) CommandName() string { return "help" }
@@ -234,3 +245,12 @@ func (History) CommandName() string { return "history" }
 
 // CommandName implements Command.
 func (CoordinatorAdd) CommandName() string { return "coordinator add" }
+
+// CommandName implements Command.
+func (CoordinatorRemove) CommandName() string { return "coordinator remove" }
+
+// CommandName implements Command.
+func (CoordinatorList) CommandName() string { return "coordinator list" }
+
+// CommandName implements Command.
+func (SupplierBind) CommandName() string { return "supplier bind" }

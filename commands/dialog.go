@@ -124,7 +124,7 @@ var eventFieldOf = map[string]string{
 
 // submitEvent creates the event from the dialog; it returns the field an error belongs to.
 func (h *Handler) submitEvent(ctx context.Context, c *call, sub guichet.DialogSubmission) (string, error) {
-	if err := h.access.RequireCoordinator(ctx, c.actor); err != nil {
+	if err := h.access.RequireAnyCoordinator(ctx, c.actor); err != nil {
 		return "slug", err
 	}
 	cmd := EventCreate{
@@ -149,7 +149,7 @@ func (h *Handler) submitEvent(ctx context.Context, c *call, sub guichet.DialogSu
 }
 
 func (h *Handler) submitSupplierImport(ctx context.Context, c *call, sub guichet.DialogSubmission) error {
-	if err := h.access.RequireCoordinator(ctx, c.actor); err != nil {
+	if err := h.access.RequireAnyCoordinator(ctx, c.actor); err != nil {
 		return err
 	}
 	n, warnings, err := h.importSuppliers(ctx, c, []byte(field(sub, "csv")))
@@ -159,10 +159,14 @@ func (h *Handler) submitSupplierImport(ctx context.Context, c *call, sub guichet
 	return h.tell(ctx, c, "CmdSuppliersImported", map[string]any{"N": n, "Warnings": warnings})
 }
 
+// submitLotImport imports the pasted lots into the event the dialog was opened for (its
+// state), for an administrator or a coordinator of that event, checked again here: the
+// submission comes later than the command and the rights may have changed.
 func (h *Handler) submitLotImport(ctx context.Context, c *call, sub guichet.DialogSubmission) error {
-	if err := h.access.RequireCoordinator(ctx, c.actor); err != nil {
+	if err := h.access.RequireAnyCoordinator(ctx, c.actor); err != nil {
 		return err
 	}
+	c.role = roleEventCoordinator
 	e, err := h.event(ctx, c, sub.State)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"guichet.dev/guichet"
@@ -124,17 +123,4 @@ func (h *Handler) eventShow(ctx context.Context, c *call, cmd EventShow) (string
 		"Venue": e.Venue, "Client": e.Client, "Status": h.eventStatus(c, e.Status), "Reminders": e.Reminders,
 		"Locale": e.Locale, "Lots": len(lots), "Budget": l10n.Money(budget), "Here": e.CoordChannelID == c.channelID,
 	}), nil
-}
-
-func (h *Handler) coordinatorAdd(ctx context.Context, c *call, cmd CoordinatorAdd) (string, error) {
-	if _, err := h.chat.UserByUsername(ctx, cmd.Username); err != nil {
-		if guichet.ErrorCode(err) == guichet.ENOTFOUND {
-			return "", guichet.Errorf(guichet.ENOTFOUND, "CmdUserNotFound", "Username", cmd.Username)
-		}
-		return "", fmt.Errorf("look up %s: %w", cmd.Username, err)
-	}
-	if err := h.store.AddCoordinator(ctx, c.actor, cmd.Username); err != nil {
-		return "", err
-	}
-	return h.t(c, "CmdCoordinatorAdded", map[string]any{"Username": cmd.Username}), nil
 }

@@ -7,6 +7,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -29,8 +30,9 @@ type Store interface {
 	LotHistory(ctx context.Context, lotID int64) ([]*guichet.AuditEntry, error)
 	// LotsByCode returns the lots with that code in events in progress.
 	LotsByCode(ctx context.Context, code string) ([]*guichet.Lot, error)
-	// BindMember records userID for memberships listed under username without a user id.
-	BindMember(ctx context.Context, userID, username string) (int64, error)
+	// BindPendingMembers binds the supplier's pending memberships to the user ids given by
+	// username, and returns how many it bound.
+	BindPendingMembers(ctx context.Context, actor guichet.Actor, supplierID int64, ids map[string]string) (int, error)
 	// SendRemindersNow queues the event's reminder of kind now, to the coordinator and to
 	// every structure holding an awarded lot, and returns how many it queued. EINVALID
 	// "ErrEventDraft" or "ErrReminderKind" (a kind not in the event's schedule).
@@ -101,6 +103,10 @@ type call struct {
 	teamID    string
 	triggerID string
 	locale    string
+	// role is who may run the command; for roleEventCoordinator, checked is set once the
+	// actor's right on the event it acts on has been checked (Handler.entered).
+	role    role
+	checked bool
 }
 
 // t renders a catalogue message in the call's language.
@@ -115,9 +121,6 @@ func (h *Handler) HandleCommand(ctx context.Context, req guichet.CommandRequest)
 	c := &call{actor: req.Actor, channelID: req.ChannelID, teamID: req.TeamID, triggerID: req.TriggerID, locale: h.locale}
 	if e, err := h.store.EventByChannel(ctx, req.ChannelID); err == nil {
 		c.locale = l10n.Locale(e.Locale)
-	}
-	if _, err := h.store.BindMember(ctx, req.Actor.UserID, req.Actor.Username); err != nil {
-		h.log.Warn("bind member", "user", req.Actor.Username, "error", err)
 	}
 	cmd, err := Parse(req.Text)
 	name := "parse"
@@ -147,13 +150,30 @@ func clip(text, more string) string {
 	return text[:cut] + "\n" + more
 }
 
-// run checks the role the command needs and runs it.
+// run checks the role the command needs and runs it. A command acting on an event is checked
+// once its event is known: Handler.event and Handler.lot, the only ways commands find the
+// event they act on, refuse an actor who does not coordinate it before anything is done.
+// Before that, someone who coordinates no event at all is refused at once.
 func (h *Handler) run(ctx context.Context, c *call, cmd Command) (string, error) {
-	if s := specFor(cmd.CommandName()); s != nil && s.coordinator {
-		if err := h.access.RequireCoordinator(ctx, c.actor); err != nil {
+	if s := specFor(cmd.CommandName()); s != nil {
+		c.role = s.role
+	}
+	if c.role != roleAnyone {
+		if err := h.access.RequireAnyCoordinator(ctx, c.actor); err != nil {
 			return "", err
 		}
 	}
+	text, err := h.dispatch(ctx, c, cmd)
+	if err == nil && c.role == roleEventCoordinator && !c.checked {
+		// A command of an event that never looked its event up: a bug, not to be shown as a
+		// success.
+		return "", fmt.Errorf("command %q ran without checking its event's coordinators", cmd.CommandName())
+	}
+	return text, err
+}
+
+// dispatch runs the command.
+func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, error) {
 	switch cmd := cmd.(type) {
 	case Help:
 		return h.help(c, cmd.Topic)
@@ -201,12 +221,19 @@ func (h *Handler) run(ctx context.Context, c *call, cmd Command) (string, error)
 		return h.history(ctx, c, cmd)
 	case CoordinatorAdd:
 		return h.coordinatorAdd(ctx, c, cmd)
+	case CoordinatorRemove:
+		return h.coordinatorRemove(ctx, c, cmd)
+	case CoordinatorList:
+		return h.coordinatorList(ctx, c, cmd)
+	case SupplierBind:
+		return h.supplierBind(ctx, c, cmd)
 	}
 	return "", guichet.Errorf(guichet.EINVALID, "CmdUnknown", "Word", cmd.CommandName())
 }
 
 // event returns the event named by slug, or the one bound to the call's channel when slug is
-// empty, and answers in its language from then on.
+// empty, and answers in its language from then on. For a coordinator's command, it is
+// EFORBIDDEN unless the actor coordinates that event (see entered).
 func (h *Handler) event(ctx context.Context, c *call, slug string) (*guichet.Event, error) {
 	var e *guichet.Event
 	var err error
@@ -218,8 +245,22 @@ func (h *Handler) event(ctx context.Context, c *call, slug string) (*guichet.Eve
 	if err != nil {
 		return nil, err
 	}
+	return e, h.entered(ctx, c, e)
+}
+
+// entered is called whenever a command learns the event it acts on: it answers in the
+// event's language from then on and, for a command of the event's coordinators, returns
+// EFORBIDDEN unless the actor is an administrator or one of them.
+func (h *Handler) entered(ctx context.Context, c *call, e *guichet.Event) error {
 	c.locale = l10n.Locale(e.Locale)
-	return e, nil
+	if c.role != roleEventCoordinator {
+		return nil
+	}
+	if err := h.access.RequireEventCoordinator(ctx, c.actor, e); err != nil {
+		return err
+	}
+	c.checked = true
+	return nil
 }
 
 // lot finds the lot a reference names: in its event when given, else in the channel's event,
@@ -235,7 +276,9 @@ func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *
 	}
 	e, err := h.store.EventByChannel(ctx, c.channelID)
 	if err == nil {
-		c.locale = l10n.Locale(e.Locale)
+		if err := h.entered(ctx, c, e); err != nil {
+			return nil, nil, err
+		}
 		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
 		return l, e, err
 	}
@@ -254,7 +297,9 @@ func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *
 		if err != nil {
 			return nil, nil, err
 		}
-		c.locale = l10n.Locale(e.Locale)
+		if err := h.entered(ctx, c, e); err != nil {
+			return nil, nil, err
+		}
 		return lots[0], e, nil
 	}
 	var choices []string

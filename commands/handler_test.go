@@ -132,7 +132,7 @@ func setup(t *testing.T) *bundle {
 	b.h = commands.New(commands.Deps{
 		Store:   d,
 		Chat:    chat,
-		Access:  &guichet.Access{Coordinators: []string{"coord"}, Store: d},
+		Access:  guichet.NewAccess(d, coord.UserID),
 		Catalog: l10n.New(),
 		Locale:  "fr",
 		Now:     func() time.Time { return b.now },
@@ -322,7 +322,8 @@ func TestSupplierCannotRunCoordinatorCommands(t *testing.T) {
 	for _, text := range []string{
 		"event create autre 2012-01-01 Autre", "event create", "lot add assises-2011 XYZ Truc category=a qty=1 budget=1",
 		"lot cancel assises-2011/DEJ", "publish assises-2011", "award assises-2011/DEJ Romsi", "decline assises-2011/DEJ Romsi",
-		"coordinator add @romsi.ana", "supplier add Romsi categories=restauration", "supplier import", "lot import assises-2011",
+		"coordinator add @romsi.ana", "coordinator add @romsi.ana assises-2011", "coordinator remove @coord assises-2011", "coordinator list assises-2011",
+		"supplier add Romsi categories=restauration", "supplier import", "supplier bind Romsi", "lot import assises-2011",
 		"status assises-2011", "history assises-2011/DEJ",
 		"remind assises-2011 j1", "remind assises-2011 j7 --preview", "recap assises-2011", "bilan assises-2011 aperçu",
 		"paid Romsi 10 assises-2011", "payé « Romsi » 10",
@@ -334,7 +335,7 @@ func TestSupplierCannotRunCoordinatorCommands(t *testing.T) {
 	require.Equal(t, events, b.count(t, `SELECT count(*) FROM events`))
 	require.Equal(t, lots, b.count(t, `SELECT count(*) FROM lots`))
 	require.Equal(t, audit, b.count(t, `SELECT count(*) FROM audit_trail`), "nothing changed")
-	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM coordinators`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM event_coordinators`), "the creator only")
 
 	// A dialog submitted by a supplier (with a state the bot signed for them) changes nothing.
 	reply := b.submit(t, romsi, "c-romsi", guichet.Dialog{CallbackID: "cmd.supplier.import"}, map[string]any{"csv": "name,categories\nIntrus,a\n"})
@@ -648,21 +649,111 @@ func TestListsAndShow(t *testing.T) {
 	require.Contains(t, b.run(t, member("romsi.ana"), "c-romsi", "mylots"), "Vos structures n'ont aucun lot en cours")
 }
 
-func TestCoordinatorAdd(t *testing.T) {
-	b := setup(t)
-	b.chat.addUsers("marie")
-	require.Contains(t, b.run(t, coord, coordChannel, "coordinator add @marie"), "@marie fait maintenant partie de la coordination")
-	require.Contains(t, b.run(t, member("marie"), coordChannel, "event create x 2011-04-15 X"), "Événement **X**", "marie may now run coordinator commands")
-	require.Contains(t, b.run(t, coord, coordChannel, "coordinator add @nobody"), "Aucun utilisateur @nobody")
+// fakeChat names its users for display: "u-marie" is @marie.
+func (f *fakeChat) Username(_ context.Context, userID string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := strings.TrimPrefix(userID, "u-")
+	if !f.users[name] {
+		return "", guichet.Errorf(guichet.ENOTFOUND, "ErrUserNotFound", "Username", userID)
+	}
+	return name, nil
 }
 
-// Memberships imported without Mattermost get their user id the first time the member types
-// a command.
-func TestMembersImportedWithoutIDsAreBoundOnFirstUse(t *testing.T) {
+func TestCoordinatorAddRemoveList(t *testing.T) {
 	b := setup(t)
-	require.NoError(t, b.db.UpsertSuppliers(b.ctx, coord, []*guichet.Supplier{{Name: "Romsi", Categories: []string{"restauration"}, Members: []guichet.Member{{Username: "ana"}}}}))
+	b.chat.addUsers("marie", "yann")
+	b.run(t, coord, coordChannel, "event create assises-2011 2011-04-15 Assises")
+	require.Contains(t, b.run(t, coord, coordChannel, "coordinator add @marie"), "@marie coordonne maintenant l'événement **Assises** (`assises-2011`)")
+	require.Contains(t, b.run(t, coord, coordChannel, "coordination ajouter @marie assises-2011"), "@marie coordonne déjà")
+	marie := member("marie")
+	require.Contains(t, b.run(t, marie, coordChannel, "lot add DEJ Déjeuner category=restauration qty=10 budget=100"), "`DEJ`", "marie may now run the event's commands")
+	require.Contains(t, b.run(t, marie, "c-marie", "event create autre 2011-05-01 Autre"), "Événement **Autre**", "and create events")
+	// marie adds yann to her event; the list names everyone by their current username.
+	require.Contains(t, b.run(t, marie, coordChannel, "coordinator add @yann"), "@yann coordonne maintenant")
+	out := b.run(t, marie, coordChannel, "coordination liste assises-2011")
+	require.Contains(t, out, "- Coordination de l'événement\u202f: @coord, @marie, @yann")
+	require.Contains(t, out, "- Administrateurs (tous les événements)\u202f: @coord")
+	require.Contains(t, b.run(t, coord, coordChannel, "coordinator add @nobody"), "Aucun utilisateur @nobody")
+
+	// Removing: yann is taken off; he can no longer act on the event.
+	require.Contains(t, b.run(t, marie, coordChannel, "coordinator remove @yann assises-2011"), "@yann ne coordonne plus")
+	require.Contains(t, b.run(t, member("yann"), coordChannel, "status assises-2011"), "réservée à la coordination")
+	require.Contains(t, b.run(t, marie, coordChannel, "coordinator remove @yann assises-2011"), "@yann ne coordonne pas l'événement")
+	// The last coordinator stays unless an administrator removes them.
+	require.Contains(t, b.run(t, marie, coordChannel, "coordinator remove @coord assises-2011"), "@coord ne coordonne plus")
+	require.Contains(t, b.run(t, marie, coordChannel, "coordinator remove @marie assises-2011"), "C'est la dernière personne")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM event_coordinators e JOIN events v ON v.id = e.event_id WHERE v.slug = 'assises-2011'`))
+	require.Contains(t, b.run(t, coord, coordChannel, "coordinator remove @marie assises-2011"), "@marie ne coordonne plus")
+	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM event_coordinators e JOIN events v ON v.id = e.event_id WHERE v.slug = 'assises-2011'`))
+	require.Contains(t, b.run(t, coord, coordChannel, "coordinator list"), "personne (seuls les administrateurs peuvent y agir)")
+	// Every change is audited, with the user id it concerns.
+	require.Equal(t, 3, b.count(t, `SELECT count(*) FROM audit WHERE action = 'coordinator.remove'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'coordinator.add' AND detail->>'user_id' = 'u-yann'`))
+}
+
+// A coordinator of one event is refused on another, naming it, and nothing changes there.
+func TestCoordinatorOfOneEventIsRefusedOnAnother(t *testing.T) {
+	b := setup(t)
+	b.assises(t)
+	b.run(t, coord, coordChannel, "publish")
+	b.run(t, member("romsi.ana"), "c-romsi", "prendre DEJ 100")
+	b.chat.addUsers("anne")
+	anne := member("anne")
+	const other = "c-other"
+	b.run(t, coord, other, "event create autre 2011-06-01 Autre")
+	require.Contains(t, b.run(t, coord, other, "coordinator add @anne"), "@anne coordonne maintenant")
+	require.Contains(t, b.run(t, anne, other, "lot add PCM Pause category=pause-cafe qty=1 budget=10"), "`PCM`")
+
+	events, lots, audit := b.count(t, `SELECT count(*) FROM events`), b.count(t, `SELECT count(*) FROM lots`), b.count(t, `SELECT count(*) FROM audit_trail`)
+	outbox := b.count(t, `SELECT count(*) FROM outbox`)
+	refused := "Vous ne coordonnez pas l'événement **Assises métropolitaines de la Politique de la Ville** (`assises-2011`)\u202f:"
+	for _, text := range []string{
+		"paid Romsi 10 assises-2011", "award assises-2011/DEJ Romsi", "recap assises-2011", "lot cancel assises-2011/DEJ",
+		"decline assises-2011/DEJ Romsi", "lot add assises-2011 XYZ Truc category=a qty=1 budget=1", "lot list assises-2011",
+		"publish assises-2011", "status assises-2011", "remind assises-2011 j1", "recap assises-2011 --preview",
+		"history assises-2011/DEJ", "event show assises-2011", "lot import assises-2011",
+		"coordinator add @anne assises-2011", "coordinator list assises-2011", "coordinator remove @coord assises-2011",
+	} {
+		require.Contains(t, b.run(t, anne, other, text), refused, text)
+	}
+	// In the other event's channel, with the event left out.
+	for _, text := range []string{"paid Romsi 10", "award DEJ Romsi", "recap", "lot cancel DEJ", "status", "coordinator add @anne"} {
+		require.Contains(t, b.run(t, anne, coordChannel, text), refused, text)
+	}
+	require.Equal(t, events, b.count(t, `SELECT count(*) FROM events`))
+	require.Equal(t, lots, b.count(t, `SELECT count(*) FROM lots`))
+	require.Equal(t, audit, b.count(t, `SELECT count(*) FROM audit_trail`), "nothing changed")
+	require.Equal(t, outbox, b.count(t, `SELECT count(*) FROM outbox`), "nothing queued")
+	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM payments`))
+
+	// The lot import dialog, opened for her own event, cannot be turned onto another.
+	reply := b.submit(t, anne, other, guichet.Dialog{CallbackID: "cmd.lot.import", State: "assises-2011"},
+		map[string]any{"csv": "code,title,category,quantity,budget\nXYZ,Truc,a,1,1\n"})
+	require.Contains(t, reply.Errors["csv"], "Vous ne coordonnez pas l'événement")
+	require.Equal(t, lots, b.count(t, `SELECT count(*) FROM lots`))
+	// The administrator acts on every event.
+	require.Contains(t, b.run(t, coord, other, "lot list assises-2011"), "`DEJ`")
+}
+
+// A member imported without an account stays pending: typing a command under that name binds
+// nothing; `supplier bind` binds the account that has the name when a coordinator asks.
+func TestPendingMembersAreBoundOnlyByACoordinator(t *testing.T) {
+	b := setup(t)
+	require.NoError(t, b.db.UpsertSuppliers(b.ctx, coord, []*guichet.Supplier{{Name: "Romsi", Categories: []string{"restauration"},
+		Members: []guichet.Member{{Username: "ana"}, {Username: "bea"}}}}))
+	mallory := guichet.Actor{UserID: "u-mallory", Username: "ana"}
+	require.Contains(t, b.run(t, mallory, "c-romsi", "mylots"), "membre d'aucune structure")
+	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM supplier_members WHERE user_id <> ''`), "nobody bound by typing a name")
+
+	b.chat.addUsers("ana")
+	require.Contains(t, b.run(t, member("ana"), "c-romsi", "structure lier Romsi"), "réservée à la coordination")
+	out := b.run(t, coord, coordChannel, "structure lier Romsi")
+	require.Contains(t, out, "1 membre(s) rattaché(s) à leur compte Mattermost (@ana)")
+	require.Contains(t, out, "Toujours sans compte Mattermost\u202f: @bea")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM supplier_members WHERE username = 'ana' AND user_id = 'u-ana'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'supplier.bind'`))
 	require.Contains(t, b.run(t, member("ana"), "c-romsi", "mylots"), "Vos structures n'ont aucun lot en cours")
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM supplier_members WHERE user_id = 'u-ana'`))
 }
 
 func TestInternalErrorsAreNotShown(t *testing.T) {

@@ -23,7 +23,7 @@ func (h *Handler) help(c *call, topic string) (string, error) {
 		}
 		line := h.t(c, "HelpLine", map[string]any{"Usage": h.t(c, string(s.usage), nil), "Description": h.t(c, string(s.description), nil),
 			"Example": h.t(c, string(s.example), nil)})
-		if s.coordinator {
+		if s.role != roleAnyone {
 			coordination = append(coordination, line)
 		} else {
 			suppliers = append(suppliers, line)

@@ -20,31 +20,49 @@ type spec struct {
 	usage       msg
 	description msg
 	example     msg
-	coordinator bool
-	parse       func(a *args) (Command, error)
+	// role is who may run it: anyone, a coordinator of some event, or a coordinator of the
+	// event it acts on (checked once that event is known; see Handler.run).
+	role  role
+	parse func(a *args) (Command, error)
 }
+
+// role is who may run a command.
+type role int
+
+const (
+	// roleAnyone: supplier members and everyone (claim, release, mylots, help).
+	roleAnyone role = iota
+	// roleCoordinator: an administrator or a coordinator of at least one event; for commands
+	// not tied to an event (event create, the directory).
+	roleCoordinator
+	// roleEventCoordinator: an administrator or a coordinator of the event the command acts on.
+	roleEventCoordinator
+)
 
 // specs lists the commands in the order help shows them: suppliers' commands last.
 var specs = []*spec{
-	{name: "event create", usage: "HelpUsageEventCreate", description: "HelpDescEventCreate", example: "HelpExampleEventCreate", coordinator: true, parse: parseEventCreate},
-	{name: "event list", usage: "HelpUsageEventList", description: "HelpDescEventList", example: "HelpExampleEventList", coordinator: true, parse: noArgs(EventList{})},
-	{name: "event show", usage: "HelpUsageEventShow", description: "HelpDescEventShow", example: "HelpExampleEventShow", coordinator: true, parse: parseEventShow},
-	{name: "supplier add", usage: "HelpUsageSupplierAdd", description: "HelpDescSupplierAdd", example: "HelpExampleSupplierAdd", coordinator: true, parse: parseSupplierAdd},
-	{name: "supplier list", usage: "HelpUsageSupplierList", description: "HelpDescSupplierList", example: "HelpExampleSupplierList", coordinator: true, parse: noArgs(SupplierList{})},
-	{name: "supplier import", usage: "HelpUsageSupplierImport", description: "HelpDescSupplierImport", example: "HelpExampleSupplierImport", coordinator: true, parse: noArgs(SupplierImport{})},
-	{name: "lot add", usage: "HelpUsageLotAdd", description: "HelpDescLotAdd", example: "HelpExampleLotAdd", coordinator: true, parse: parseLotAdd},
-	{name: "lot list", usage: "HelpUsageLotList", description: "HelpDescLotList", example: "HelpExampleLotList", coordinator: true, parse: parseEventOnly(func(e string) Command { return LotList{Event: e} })},
-	{name: "lot cancel", usage: "HelpUsageLotCancel", description: "HelpDescLotCancel", example: "HelpExampleLotCancel", coordinator: true, parse: parseLotCancel},
-	{name: "lot import", usage: "HelpUsageLotImport", description: "HelpDescLotImport", example: "HelpExampleLotImport", coordinator: true, parse: parseEventOnly(func(e string) Command { return LotImport{Event: e} })},
-	{name: "publish", usage: "HelpUsagePublish", description: "HelpDescPublish", example: "HelpExamplePublish", coordinator: true, parse: parseEventOnly(func(e string) Command { return Publish{Event: e} })},
-	{name: "status", usage: "HelpUsageStatus", description: "HelpDescStatus", example: "HelpExampleStatus", coordinator: true, parse: parseEventOnly(func(e string) Command { return Status{Event: e} })},
-	{name: "award", usage: "HelpUsageAward", description: "HelpDescAward", example: "HelpExampleAward", coordinator: true, parse: parseAward},
-	{name: "decline", usage: "HelpUsageDecline", description: "HelpDescDecline", example: "HelpExampleDecline", coordinator: true, parse: parseDecline},
-	{name: "remind", usage: "HelpUsageRemind", description: "HelpDescRemind", example: "HelpExampleRemind", coordinator: true, parse: parseRemind},
-	{name: "recap", usage: "HelpUsageRecap", description: "HelpDescRecap", example: "HelpExampleRecap", coordinator: true, parse: parseRecap},
-	{name: "paid", usage: "HelpUsagePaid", description: "HelpDescPaid", example: "HelpExamplePaid", coordinator: true, parse: parsePaid},
-	{name: "history", usage: "HelpUsageHistory", description: "HelpDescHistory", example: "HelpExampleHistory", coordinator: true, parse: parseHistory},
-	{name: "coordinator add", usage: "HelpUsageCoordinatorAdd", description: "HelpDescCoordinatorAdd", example: "HelpExampleCoordinatorAdd", coordinator: true, parse: parseCoordinatorAdd},
+	{name: "event create", usage: "HelpUsageEventCreate", description: "HelpDescEventCreate", example: "HelpExampleEventCreate", role: roleCoordinator, parse: parseEventCreate},
+	{name: "event list", usage: "HelpUsageEventList", description: "HelpDescEventList", example: "HelpExampleEventList", role: roleCoordinator, parse: noArgs(EventList{})},
+	{name: "event show", usage: "HelpUsageEventShow", description: "HelpDescEventShow", example: "HelpExampleEventShow", role: roleEventCoordinator, parse: parseEventShow},
+	{name: "supplier add", usage: "HelpUsageSupplierAdd", description: "HelpDescSupplierAdd", example: "HelpExampleSupplierAdd", role: roleCoordinator, parse: parseSupplierAdd},
+	{name: "supplier list", usage: "HelpUsageSupplierList", description: "HelpDescSupplierList", example: "HelpExampleSupplierList", role: roleCoordinator, parse: noArgs(SupplierList{})},
+	{name: "supplier import", usage: "HelpUsageSupplierImport", description: "HelpDescSupplierImport", example: "HelpExampleSupplierImport", role: roleCoordinator, parse: noArgs(SupplierImport{})},
+	{name: "supplier bind", usage: "HelpUsageSupplierBind", description: "HelpDescSupplierBind", example: "HelpExampleSupplierBind", role: roleCoordinator, parse: parseSupplierBind},
+	{name: "lot add", usage: "HelpUsageLotAdd", description: "HelpDescLotAdd", example: "HelpExampleLotAdd", role: roleEventCoordinator, parse: parseLotAdd},
+	{name: "lot list", usage: "HelpUsageLotList", description: "HelpDescLotList", example: "HelpExampleLotList", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return LotList{Event: e} })},
+	{name: "lot cancel", usage: "HelpUsageLotCancel", description: "HelpDescLotCancel", example: "HelpExampleLotCancel", role: roleEventCoordinator, parse: parseLotCancel},
+	{name: "lot import", usage: "HelpUsageLotImport", description: "HelpDescLotImport", example: "HelpExampleLotImport", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return LotImport{Event: e} })},
+	{name: "publish", usage: "HelpUsagePublish", description: "HelpDescPublish", example: "HelpExamplePublish", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Publish{Event: e} })},
+	{name: "status", usage: "HelpUsageStatus", description: "HelpDescStatus", example: "HelpExampleStatus", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Status{Event: e} })},
+	{name: "award", usage: "HelpUsageAward", description: "HelpDescAward", example: "HelpExampleAward", role: roleEventCoordinator, parse: parseAward},
+	{name: "decline", usage: "HelpUsageDecline", description: "HelpDescDecline", example: "HelpExampleDecline", role: roleEventCoordinator, parse: parseDecline},
+	{name: "remind", usage: "HelpUsageRemind", description: "HelpDescRemind", example: "HelpExampleRemind", role: roleEventCoordinator, parse: parseRemind},
+	{name: "recap", usage: "HelpUsageRecap", description: "HelpDescRecap", example: "HelpExampleRecap", role: roleEventCoordinator, parse: parseRecap},
+	{name: "paid", usage: "HelpUsagePaid", description: "HelpDescPaid", example: "HelpExamplePaid", role: roleEventCoordinator, parse: parsePaid},
+	{name: "history", usage: "HelpUsageHistory", description: "HelpDescHistory", example: "HelpExampleHistory", role: roleEventCoordinator, parse: parseHistory},
+	{name: "coordinator add", usage: "HelpUsageCoordinatorAdd", description: "HelpDescCoordinatorAdd", example: "HelpExampleCoordinatorAdd", role: roleEventCoordinator, parse: parseCoordinatorAdd},
+	{name: "coordinator remove", usage: "HelpUsageCoordinatorRemove", description: "HelpDescCoordinatorRemove", example: "HelpExampleCoordinatorRemove", role: roleEventCoordinator, parse: parseCoordinatorRemove},
+	{name: "coordinator list", usage: "HelpUsageCoordinatorList", description: "HelpDescCoordinatorList", example: "HelpExampleCoordinatorList", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return CoordinatorList{Event: e} })},
 	{name: "claim", usage: "HelpUsageClaim", description: "HelpDescClaim", example: "HelpExampleClaim", parse: parseClaim},
 	{name: "release", usage: "HelpUsageRelease", description: "HelpDescRelease", example: "HelpExampleRelease", parse: parseRelease},
 	{name: "mylots", usage: "HelpUsageMyLots", description: "HelpDescMyLots", example: "HelpExampleMyLots", parse: noArgs(MyLots{})},
@@ -84,6 +102,7 @@ var groups = map[string]map[string]string{
 		"add": "add", "ajouter": "add",
 		"list": "list", "liste": "list", "ls": "list",
 		"import": "import", "importer": "import",
+		"bind": "bind", "lier": "bind", "associer": "bind", "rattacher": "bind",
 	},
 	"lot": {
 		"add": "add", "ajouter": "add",
@@ -93,15 +112,17 @@ var groups = map[string]map[string]string{
 	},
 	"coordinator": {
 		"add": "add", "ajouter": "add",
+		"remove": "remove", "retirer": "remove", "enlever": "remove", "supprimer": "remove",
+		"list": "list", "liste": "list", "ls": "list",
 	},
 }
 
 // groupSubs lists each group's commands as help writes them.
 var groupSubs = map[string]string{
 	"event":       "create, list, show",
-	"supplier":    "add, list, import",
+	"supplier":    "add, list, import, bind",
 	"lot":         "add, list, cancel, import",
-	"coordinator": "add",
+	"coordinator": "add, remove, list",
 }
 
 func specFor(name string) *spec {
@@ -822,16 +843,46 @@ func parseHistory(a *args) (Command, error) {
 	return History{Lot: ref}, a.finish()
 }
 
-func parseCoordinatorAdd(a *args) (Command, error) {
+// coordinatorArgs reads "@user [<event>]".
+func (a *args) coordinatorArgs() (username, event string, err error) {
 	w, err := a.need("CmdArgUsername")
+	if err != nil {
+		return "", "", err
+	}
+	if username, err = parseUsername(w); err != nil {
+		return "", "", a.bad(err)
+	}
+	event, _ = a.next()
+	if event != "" {
+		if err := checkSlug(a, event); err != nil {
+			return "", "", err
+		}
+	}
+	return username, strings.ToLower(event), a.finish()
+}
+
+func parseCoordinatorAdd(a *args) (Command, error) {
+	u, e, err := a.coordinatorArgs()
 	if err != nil {
 		return nil, err
 	}
-	u, err := parseUsername(w)
+	return CoordinatorAdd{Username: u, Event: e}, nil
+}
+
+func parseCoordinatorRemove(a *args) (Command, error) {
+	u, e, err := a.coordinatorArgs()
 	if err != nil {
-		return nil, a.bad(err)
+		return nil, err
 	}
-	return CoordinatorAdd{Username: u}, a.finish()
+	return CoordinatorRemove{Username: u, Event: e}, nil
+}
+
+func parseSupplierBind(a *args) (Command, error) {
+	name, err := a.supplierArg()
+	if err != nil {
+		return nil, err
+	}
+	return SupplierBind{Supplier: name}, a.finish()
 }
 
 // previewWords are the ways of asking for a preview, folded and without leading dashes:

@@ -98,6 +98,13 @@ func TestParse(t *testing.T) {
 		"historique event/code":      {"historique assises-2011/dej", History{Lot: LotRef{Event: "assises-2011", Code: "DEJ"}}},
 		"coordinator add":            {"coordinator add @Marie.Dupont", CoordinatorAdd{Username: "marie.dupont"}},
 		"coordination ajouter":       {"coordination ajouter marie", CoordinatorAdd{Username: "marie"}},
+		"coordinator add event":      {"coordinator add @marie Assises-2011", CoordinatorAdd{Username: "marie", Event: "assises-2011"}},
+		"coordinator remove":         {"coordinator remove @marie", CoordinatorRemove{Username: "marie"}},
+		"coordinateur retirer":       {"coordinateur retirer @marie assises-2011", CoordinatorRemove{Username: "marie", Event: "assises-2011"}},
+		"coordinator list":           {"coordinator list", CoordinatorList{}},
+		"coordination liste event":   {"coordination liste assises-2011", CoordinatorList{Event: "assises-2011"}},
+		"supplier bind":              {`supplier bind "Le Goût des Autres"`, SupplierBind{Supplier: "Le Goût des Autres"}},
+		"structure lier":             {"structure lier Romsi", SupplierBind{Supplier: "Romsi"}},
 		"extra spaces and newlines":  {"  claim\u00a0 DEJ \n 5 ", Claim{Lot: LotRef{Code: "DEJ"}, Quantity: 5}},
 	}
 	for name, tc := range tests {
@@ -175,6 +182,10 @@ func TestParseErrors(t *testing.T) {
 		"history no lot":            {"history", "CmdMissing", nil},
 		"coordinator add nobody":    {"coordinator add", "CmdMissing", map[string]any{"What": msg("CmdArgUsername")}},
 		"coordinator add bad user":  {"coordinator add @", "CmdBadValue", nil},
+		"coordinator add bad event": {"coordinator add @marie pas_un_slug!", "CmdBadValue", nil},
+		"coordinator add extra":     {"coordinator add @marie a b", "CmdExtra", map[string]any{"Word": "b"}},
+		"coordinator remove nobody": {"coordinator remove", "CmdMissing", map[string]any{"What": msg("CmdArgUsername")}},
+		"supplier bind nothing":     {"supplier bind", "CmdMissing", map[string]any{"What": msg("CmdArgSupplier")}},
 		"help unknown topic":        {"aide bonjour", "CmdUnknown", nil},
 		"remind nothing":            {"remind --preview", "CmdMissing", map[string]any{"What": msg("CmdArgReminderKind"), "Usage": msg("HelpUsageRemind")}},
 		"remind event only":         {"remind assises-2011", "CmdMissing", map[string]any{"What": msg("CmdArgReminderKind")}},
@@ -256,5 +267,5 @@ func TestEveryCommandIsParsedAndHelped(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, Help{Topic: s.name}, h)
 	}
-	require.Len(t, specs, 23)
+	require.Len(t, specs, 26)
 }

@@ -48,7 +48,12 @@ type Config struct {
 	OpsListen string `toml:"ops_listen" env:"OPS_LISTEN"`
 	// PublicURL is the bot's base URL as Mattermost reaches it (for buttons and dialogs).
 	PublicURL string `toml:"public_url" env:"PUBLIC_URL"`
-	// Coordinators are the usernames allowed to run coordinator commands.
+	// Administrators may act on every event and add coordinators to any: each entry is a
+	// Mattermost username (with or without "@"), resolved to its user id once and kept, or a
+	// 26-character user id. Default none.
+	Administrators []string `toml:"administrators" env:"ADMINISTRATORS"`
+	// Coordinators is the deprecated name of Administrators: its entries are added to them,
+	// with a warning (see Deprecations).
 	Coordinators []string `toml:"coordinators" env:"COORDINATORS"`
 	// Locale is the default language of messages: "fr" (default) or "en".
 	Locale string `toml:"locale" env:"LOCALE"`
@@ -203,7 +208,32 @@ func (c *Config) Validate() error {
 	if c.OfferEditGap < 0 || c.OfferEditGap > time.Minute {
 		return &Error{Key: "offer_edit_gap", Env: "OFFER_EDIT_GAP", Problem: "must be from 0s to 1m"}
 	}
+	for _, list := range []struct {
+		key, env string
+		entries  []string
+	}{{"administrators", "ADMINISTRATORS", c.Administrators}, {"coordinators", "COORDINATORS", c.Coordinators}} {
+		for _, e := range list.entries {
+			if _, _, ok := guichet.AdministratorEntry(e); !ok {
+				return &Error{Key: list.key, Env: list.env, Problem: fmt.Sprintf("%q is neither a username (e.g. @marie.dupont) nor a 26-character Mattermost user id", e)}
+			}
+		}
+	}
 	return nil
+}
+
+// AdministratorEntries returns the administrators' entries: those of administrators, then
+// those of the deprecated coordinators.
+func (c *Config) AdministratorEntries() []string {
+	return append(append([]string(nil), c.Administrators...), c.Coordinators...)
+}
+
+// Deprecations returns a warning for each deprecated key in use, for the log.
+func (c *Config) Deprecations() []string {
+	var out []string
+	if len(c.Coordinators) > 0 {
+		out = append(out, "coordinators (GUICHET_COORDINATORS) is deprecated: its entries are administrators; rename it administrators (GUICHET_ADMINISTRATORS)")
+	}
+	return out
 }
 
 // ValidateServe checks, on top of Validate, what `guichet serve` needs to talk to Mattermost.

@@ -27,14 +27,26 @@ func TestExampleConfigLoads(t *testing.T) {
 }
 
 func TestEnvironmentOverridesFile(t *testing.T) {
-	p := write(t, "database_url = \"postgres://a@db/x\"\nlisten = \"127.0.0.1:1\"\ncoordinators = [\"anne\"]\n")
+	p := write(t, "database_url = \"postgres://a@db/x\"\nlisten = \"127.0.0.1:1\"\nadministrators = [\"anne\"]\n")
 	t.Setenv("GUICHET_LISTEN", "127.0.0.1:9999")
-	t.Setenv("GUICHET_COORDINATORS", "yann,lea")
+	t.Setenv("GUICHET_ADMINISTRATORS", "yann,@lea,4xp9fdxbq7gjfrnz8wdtyuk6tr")
 	cfg, err := config.Load(p)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:9999", cfg.Listen)
-	require.Equal(t, []string{"yann", "lea"}, cfg.Coordinators)
+	require.Equal(t, []string{"yann", "@lea", "4xp9fdxbq7gjfrnz8wdtyuk6tr"}, cfg.Administrators)
+	require.Empty(t, cfg.Deprecations())
 	require.Equal(t, "postgres://a@db/x", cfg.DatabaseURL)
+}
+
+// The former key coordinators still works, as administrators, with a warning.
+func TestCoordinatorsIsADeprecatedAliasOfAdministrators(t *testing.T) {
+	p := write(t, "database_url = \"postgres://a@db/x\"\nadministrators = [\"anne\"]\n")
+	t.Setenv("GUICHET_COORDINATORS", "yann,lea")
+	cfg, err := config.Load(p)
+	require.NoError(t, err)
+	require.Equal(t, []string{"anne", "yann", "lea"}, cfg.AdministratorEntries())
+	require.Len(t, cfg.Deprecations(), 1)
+	require.Contains(t, cfg.Deprecations()[0], "GUICHET_ADMINISTRATORS")
 }
 
 func TestBadConfigNamesTheKey(t *testing.T) {
@@ -44,6 +56,8 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		"bad locale":      {"database_url = \"postgres://a@b/c\"\nlocale = \"de\"\n", "locale"},
 		"no database":     {"listen = \"x:1\"\n", "database_url"},
 		"mysql url":       {"database_url = \"mysql://a@b/c\"\n", "database_url"},
+		"bad admin":       {"database_url = \"postgres://a@b/c\"\nadministrators = [\"Marie Dupont\"]\n", "administrators"},
+		"bad coordinator": {"database_url = \"postgres://a@b/c\"\ncoordinators = [\"@\"]\n", "coordinators"},
 		"bad delivery":    {"database_url = \"postgres://a@b/c\"\nreminder_delivery = \"fax\"\n", "reminder_delivery"},
 		"missing secrets": {"database_url = \"postgres://a@b/c\"\nmattermost_url = \"http://mm\"\npublic_url = \"http://bot\"\n", "bot_token"},
 	}

@@ -12,7 +12,8 @@ import (
 const eventColumns = `id, slug, name, day, time_zone, venue, client, coord_channel_id,
 	recap_channel_id, status, reminders, locale, created_by, created_at`
 
-// CreateEvent implements guichet.EventStore.
+// CreateEvent implements guichet.EventStore. The actor, when a person, becomes the event's
+// first coordinator in the same transaction.
 func (d *DB) CreateEvent(ctx context.Context, actor guichet.Actor, e *guichet.Event) error {
 	if err := e.Validate(); err != nil {
 		return err
@@ -32,8 +33,19 @@ func (d *DB) CreateEvent(ctx context.Context, actor guichet.Actor, e *guichet.Ev
 		if err != nil {
 			return fmt.Errorf("insert event: %w", err)
 		}
-		return audit(ctx, tx, actor, "event.create", e.ID, 0, 0, map[string]any{
-			"slug": e.Slug, "name": e.Name, "day": e.Day.Format("2006-01-02")})
+		if err := audit(ctx, tx, actor, "event.create", e.ID, 0, 0, map[string]any{
+			"slug": e.Slug, "name": e.Name, "day": e.Day.Format("2006-01-02")}); err != nil {
+			return err
+		}
+		if !actor.IsPerson() {
+			return nil
+		}
+		// Its creator coordinates the event from the start (event.create's entry says who).
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_coordinators (event_id, user_id, added_by)
+			VALUES ($1, $2, $2)`, e.ID, actor.UserID); err != nil {
+			return fmt.Errorf("event's first coordinator: %w", err)
+		}
+		return nil
 	})
 }
 

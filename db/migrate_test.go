@@ -28,8 +28,8 @@ func TestMigrateFromEmptyThenNoop(t *testing.T) {
 	require.NotEmpty(t, applied)
 	var tables int
 	require.NoError(t, d.SQL().GetContext(ctx, &tables, `SELECT count(*) FROM information_schema.tables
-		WHERE table_schema = 'public' AND table_name IN ('events','suppliers','supplier_members','lots','claims','offer_posts','outbox','reminders','audit','coordinators')`))
-	require.Equal(t, 10, tables)
+		WHERE table_schema = 'public' AND table_name IN ('events','suppliers','supplier_members','lots','claims','offer_posts','outbox','reminders','audit','event_coordinators','administrator_names','legacy_coordinators')`))
+	require.Equal(t, 12, tables)
 
 	again, err := d.Migrate(ctx)
 	require.NoError(t, err)

@@ -202,11 +202,12 @@ func TestCommandWithWrongTokenIsRefusedAndChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	target, err := rig.NewUser(ctx, "jeton.cible")
 	require.NoError(t, err)
-	coord := rig.Coordinator()
+	w := newWorld(t, "jeton")
+	coord := w.coord
 	command := func(token string) (int, string) {
 		form := url.Values{
 			"team_id": {rig.Team().Id}, "team_domain": {rig.Team().Name},
-			"channel_id": {rig.CoordChannel().Id}, "channel_name": {rig.CoordChannel().Name},
+			"channel_id": {w.coordChannel.Id}, "channel_name": {w.coordChannel.Name},
 			"user_id": {coord.ID}, "user_name": {coord.Username},
 			"command": {"/guichet"}, "text": {"coordinator add @" + target.Username},
 		}
@@ -228,7 +229,7 @@ func TestCommandWithWrongTokenIsRefusedAndChangesNothing(t *testing.T) {
 			require.Equal(t, http.StatusUnauthorized, status, "answer: %s", body)
 		})
 	}
-	is, err := rig.DB().IsCoordinator(ctx, target.Username)
+	is, err := rig.DB().IsEventCoordinator(ctx, w.event.ID, target.ID)
 	require.NoError(t, err)
 	require.False(t, is, "a refused command changed the coordinators")
 	require.Zero(t, count(t, `SELECT count(*) FROM audit_trail WHERE detail::text LIKE '%' || $1 || '%'`, target.Username))
@@ -236,7 +237,7 @@ func TestCommandWithWrongTokenIsRefusedAndChangesNothing(t *testing.T) {
 	// With the command's token the same request does its work.
 	status, body := command(rig.CommandToken())
 	require.Equal(t, http.StatusOK, status, "answer: %s", body)
-	is, err = rig.DB().IsCoordinator(ctx, target.Username)
+	is, err = rig.DB().IsEventCoordinator(ctx, w.event.ID, target.ID)
 	require.NoError(t, err)
 	require.True(t, is, "the command with the right token did not add the coordinator: %s", body)
 }

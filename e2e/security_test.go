@@ -58,7 +58,7 @@ func takeSnapshot(t *testing.T, w *world) snapshot {
 		"supplier_members": `SELECT count(*) FROM supplier_members WHERE supplier_id IN (SELECT id FROM sp)`,
 		"audit": `SELECT count(*) FROM audit_trail WHERE event_id IN (SELECT id FROM ev) OR lot_id IN (SELECT id FROM lt)
 			OR supplier_id IN (SELECT id FROM sp) OR actor_id IN (SELECT id FROM pp)`,
-		"coordinators": `SELECT count(*) FROM coordinators WHERE username LIKE $1 || '%'`,
+		"coordinators": `SELECT count(*) FROM event_coordinators WHERE event_id IN (SELECT id FROM ev) OR user_id IN (SELECT id FROM pp)`,
 	} {
 		s[table] = count(t, scope+query, w.prefix, w.coordChannel.Id, w.category, pq.Array(people))
 	}

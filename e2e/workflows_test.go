@@ -274,7 +274,6 @@ func TestSupplierRefusedFromChat(t *testing.T) {
 	lot := w.addLot(t, &guichet.Lot{Code: "ATE", Title: "Atelier", Quantity: 2, Unit: "jours", Budget: 40000, Mode: guichet.Shared, MaxSuppliers: 2})
 	w.publish(t, 2)
 	auditBefore := count(t, `SELECT count(*) FROM audit_trail WHERE event_id = $1`, w.event.ID)
-	coordinatorsBefore := count(t, `SELECT count(*) FROM coordinators`)
 
 	cat := l10n.New()
 	notCoordinator := cat.Error("fr", guichet.Errorf(guichet.EFORBIDDEN, "ErrNotCoordinator"))
@@ -298,7 +297,8 @@ func TestSupplierRefusedFromChat(t *testing.T) {
 
 	require.Empty(t, claims(t, lot.ID), "nothing changed")
 	require.Equal(t, auditBefore, count(t, `SELECT count(*) FROM audit_trail WHERE event_id = $1`, w.event.ID))
-	require.Equal(t, coordinatorsBefore, count(t, `SELECT count(*) FROM coordinators`))
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM event_coordinators WHERE event_id = $1`, w.event.ID), "the creator only")
+	require.Zero(t, count(t, `SELECT count(*) FROM event_coordinators WHERE user_id = $1`, m.ID))
 	l, err := rig.DB().LotByCode(ctx, w.event.ID, "XYZ")
 	require.Nil(t, l)
 	require.Equal(t, guichet.ENOTFOUND, guichet.ErrorCode(err))

@@ -95,7 +95,10 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	}
 
 	catalog := l10n.New()
-	access := &guichet.Access{Coordinators: cfg.Coordinators, Store: d}
+	for _, w := range cfg.Deprecations() {
+		logger.Warn("configuration: " + w)
+	}
+	access := guichet.NewAccess(d)
 	client := bot.NewClient(cfg.MattermostURL, cfg.BotToken, bot.ClientOptions{Logger: logger})
 	signer, err := bot.NewSigner([]byte(cfg.SigningKey))
 	if err != nil {
@@ -131,6 +134,14 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 		logger.Warn("Mattermost does not answer yet", "mattermost_url", cfg.MattermostURL, "error", err)
 	}
 	cancel()
+	// Administrators named by username are resolved now, or in the background until
+	// Mattermost answers; until then, those given by id or bound at an earlier start count.
+	ids := &identities{store: d, users: client, access: access, entries: cfg.AdministratorEntries(),
+		warn: b.SetReadyWarnings, logger: logger, attemptTimeout: 10 * time.Second, retry: 5 * time.Second}
+	identitiesDone, err := ids.resolve(ctx)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -185,8 +196,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	})
 	run("outbox dispatcher", func() error { return b.RunDispatcher(work) })
 	run("scheduler", func() error { return sched.Run(work) })
+	if !identitiesDone {
+		run("administrators", func() error { return ids.run(work) })
+	}
 	logger.Info("guichet is serving", "listen", ln.Addr().String(), "ops_listen", opsLn.Addr().String(), "public_url", cfg.PublicURL,
-		"mattermost_url", cfg.MattermostURL, "coordinators", len(cfg.Coordinators))
+		"mattermost_url", cfg.MattermostURL, "administrators", len(cfg.AdministratorEntries()))
 
 	var runErr error
 	select {

@@ -18,7 +18,7 @@
 // builds ./cmd/guichet and starts `guichet serve` configured by environment only
 // (GUICHET_DATABASE_URL, GUICHET_MATTERMOST_URL, GUICHET_BOT_TOKEN, GUICHET_COMMAND_TOKENS,
 // GUICHET_LISTEN, GUICHET_OPS_LISTEN, GUICHET_PUBLIC_URL, GUICHET_SIGNING_KEY,
-// GUICHET_COORDINATORS, GUICHET_LOG_FORMAT=text, GUICHET_LOG_LEVEL=debug,
+// GUICHET_ADMINISTRATORS, GUICHET_LOG_FORMAT=text, GUICHET_LOG_LEVEL=debug,
 // GUICHET_SCHEDULER_TICK=1s, plus Options.BotEnv), and waits for its /readyz on the operators'
 // address (r.OpsURL()). Everything listens on 127.0.0.1; Close stops it all and removes the
 // folder (GUICHET_E2E_KEEP=1 keeps it, with mattermost.log and guichet.log). Every user's

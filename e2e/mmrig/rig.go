@@ -30,8 +30,9 @@ import (
 type Options struct {
 	// Team is the team's name. Default "assises".
 	Team string
-	// Coordinator is the coordinator's username, given to the bot in GUICHET_COORDINATORS.
-	// Default "coordination".
+	// Coordinator is the coordinator's username, given to the bot as an administrator in
+	// GUICHET_ADMINISTRATORS (resolved to the user's id at the bot's first start). Default
+	// "coordination".
 	Coordinator string
 	// CoordChannel is the coordination channel's name; the coordinator is a member. Default
 	// "coordination".
@@ -201,7 +202,7 @@ func Start(ctx context.Context, opts Options) (r *Rig, err error) {
 		"GUICHET_OPS_LISTEN":     fmt.Sprintf("127.0.0.1:%d", opsPort),
 		"GUICHET_PUBLIC_URL":     botURL,
 		"GUICHET_SIGNING_KEY":    r.signing,
-		"GUICHET_COORDINATORS":   opts.Coordinator,
+		"GUICHET_ADMINISTRATORS": opts.Coordinator,
 		"GUICHET_LOG_FORMAT":     "text",
 		"GUICHET_LOG_LEVEL":      "debug",
 		"GUICHET_SCHEDULER_TICK": "1s",
