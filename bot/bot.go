@@ -52,6 +52,9 @@ type Store interface {
 
 	BoardPostID(ctx context.Context, eventID int64) (string, error)
 	SetBoardPostID(ctx context.Context, eventID int64, oldPostID, newPostID string) (bool, error)
+	// EventCoordinatorIDs lists the user ids of the event's coordinators (told directly when
+	// the coordination channel refuses a message).
+	EventCoordinatorIDs(ctx context.Context, eventID int64) ([]string, error)
 
 	Ping(ctx context.Context) error
 }

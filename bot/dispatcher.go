@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 
@@ -470,10 +471,15 @@ func (b *Bot) reportUndelivered(ctx context.Context, m *guichet.OutboxMessage, p
 		return
 	}
 	ev, err := b.store.Event(ctx, eventID)
-	if err != nil || ev.CoordChannelID == "" || m.Kind == guichet.OutboxRefreshBoard || p.ChannelID == ev.CoordChannelID {
+	if err != nil || ev.CoordChannelID == "" {
 		return
 	}
 	loc := b.eventLocale(ev)
+	if p.ChannelID == ev.CoordChannelID || m.Kind == guichet.OutboxRefreshBoard {
+		// The board lives in the coordination channel too.
+		b.tellCoordinatorsDirectly(ctx, m, p, ev, loc, status)
+		return
+	}
 	what := b.t(loc, "MsgWhatMessage")
 	switch {
 	case lot != nil && (m.Kind == guichet.OutboxPublishOffer || m.Kind == guichet.OutboxRefreshOffer):
@@ -507,6 +513,54 @@ func (b *Bot) reportUndelivered(ctx context.Context, m *guichet.OutboxMessage, p
 	if err != nil {
 		b.logger.Error("outbox: telling the coordination", "outbox_id", m.ID, "error", err)
 	}
+}
+
+// coordFallbackText bounds the copy of a refused message that tellCoordinatorsDirectly quotes,
+// in characters, well under Mattermost's post size.
+const coordFallbackText = 4000
+
+// tellCoordinatorsDirectly is what happens when the coordination channel itself refuses a
+// message for good (the bot was removed from it, the channel was archived, the text was
+// refused): each of the event's coordinators gets a direct message saying so, with the text of
+// the refused notice when it has one, so that no claim, release or problem goes unseen. The
+// direct messages are queued in the outbox like any other; one that is refused in turn is only
+// logged (it is not addressed to the coordination channel).
+func (b *Bot) tellCoordinatorsDirectly(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload, ev *guichet.Event, loc string, status int) {
+	ids, err := b.store.EventCoordinatorIDs(ctx, ev.ID)
+	if err != nil {
+		b.logger.Error("outbox: the coordination channel refused a message; listing its coordinators", "outbox_id", m.ID, "error", err)
+		return
+	}
+	text := ""
+	if m.Kind == guichet.OutboxNotice && p.MessageID != "" && b.catalog.Has(loc, p.MessageID) {
+		text = harmlessText(clipRunes(b.catalog.T(loc, p.MessageID, p.Args), coordFallbackText))
+	}
+	channel := b.client.channelName(ctx, ev.CoordChannelID)
+	bot := b.client.BotUsername()
+	if bot == "" {
+		bot = "guichet"
+	}
+	for _, id := range ids {
+		err := b.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{
+			UserID: id, EventID: ev.ID, Locale: loc, MessageID: "MsgUndeliveredCoordination",
+			Args: map[string]any{"Event": ev.Name, "Channel": channel, "Status": status, "Text": text, "Bot": bot},
+		})
+		if err != nil {
+			b.logger.Error("outbox: telling a coordinator directly", "outbox_id", m.ID, "user_id", id, "error", err)
+		}
+	}
+	if len(ids) == 0 {
+		b.logger.Warn("outbox: the coordination channel refused a message and the event has no coordinator to tell", "outbox_id", m.ID, "event_id", ev.ID)
+	}
+}
+
+// clipRunes cuts s to at most n characters, ending with "…" when it cut.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
 // decodePayload reads a payload keeping numbers as written (json.Number), so that a quantity

@@ -203,15 +203,31 @@ func TestDispatcherParksRefusalsAndTellsTheCoordinator(t *testing.T) {
 	require.Len(t, bd.mm.postsIn(sups[0].ChannelID), 1, "the first channel gets no second copy")
 }
 
-func TestDispatcherDoesNotReportAFailureToTheChannelThatFailed(t *testing.T) {
+func TestDispatcherTellsTheCoordinatorsDirectlyWhatTheCoordinationChannelRefused(t *testing.T) {
 	bd := setupDispatch(t)
+	_, err := bd.db.AddEventCoordinator(bd.ctx, coordActor, bd.event.ID, "second-coord-id")
+	require.NoError(t, err)
 	bd.mm.set(func(f *fakeMM) { f.refuse["coord-channel"] = http.StatusForbidden })
 	require.NoError(t, bd.db.Enqueue(bd.ctx, guichet.OutboxNotice, guichet.OutboxPayload{
-		ChannelID: "coord-channel", EventID: bd.event.ID, MessageID: "NoticeClaimed",
-		Args: map[string]any{"Supplier": "A", "Code": "X", "Title": "T", "Quantity": 1, "Unit": ""}}))
+		ChannelID: "coord-channel", EventID: bd.event.ID, MessageID: "NoticeWithdrawn",
+		Args: map[string]any{"Supplier": "Kenja", "Code": "DEJ", "Title": "Déjeuner", "Quantity": 80, "Unit": "couverts", "Reason": "malade"}}))
 	bd.drain(t, bd.bot)
 	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL`), "the board and the notice")
-	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox`), "no notice about the refusals, no loop")
+	// Each coordinator of the event gets one direct message, quoting the refused notice.
+	for _, id := range []string{coordActor.UserID, "second-coord-id"} {
+		posts := bd.mm.postsIn("dm-" + id)
+		require.Len(t, posts, 2, "%s: the board's refusal and the notice's", id)
+		var quoted int
+		for _, p := range posts {
+			require.Contains(t, p.Message, "Mattermost a refusé un message de **Assises métropolitaines** pour le canal ~coordination (erreur 403)")
+			if strings.Contains(p.Message, "Kenja") && strings.Contains(p.Message, "malade") {
+				quoted++
+			}
+		}
+		require.Equal(t, 1, quoted, "%s: the notice's text is quoted once", id)
+	}
+	require.Equal(t, 6, bd.count(t, `SELECT count(*) FROM outbox`), "two refused, four direct messages, no loop")
+	require.Equal(t, 0, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL`))
 }
 
 func TestDispatcherRetriesWhileMattermostIsDown(t *testing.T) {

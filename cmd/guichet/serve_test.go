@@ -152,7 +152,8 @@ func TestServeAnswersAndStopsGracefully(t *testing.T) {
 	}
 	status, body = get(ops + "/readyz")
 	require.Equal(t, http.StatusOK, status)
-	require.JSONEq(t, `{"database":"ok","mattermost":"ok"}`, body)
+	// The configured administrator matches no user of this Mattermost: said, not unready.
+	require.JSONEq(t, `{"database":"ok","mattermost":"ok","warnings":["administrator @coordination matches no Mattermost user: fix the configuration (administrators) and restart"]}`, body)
 	status, body = get(ops + "/metrics")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `guichet_requests_total{endpoint="command",outcome="refused"} 1`)
