@@ -532,7 +532,7 @@ func (b *Bot) tellCoordinatorsDirectly(ctx context.Context, m *guichet.OutboxMes
 		return
 	}
 	text := ""
-	if m.Kind == guichet.OutboxNotice && p.MessageID != "" && b.catalog.Has(loc, p.MessageID) {
+	if p.MessageID != "" && b.catalog.Has(loc, p.MessageID) { // a notice, or a claim's (guichet.OutboxClaimed)
 		text = harmlessText(clipRunes(b.catalog.T(loc, p.MessageID, p.Args), coordFallbackText))
 	}
 	channel := b.client.channelName(ctx, ev.CoordChannelID)
