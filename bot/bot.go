@@ -92,6 +92,9 @@ type Deps struct {
 	// OutboxInFlight is how many offers the dispatcher posts at once, to different channels
 	// (see deliverAll). Default 2; 1 delivers one message after the other.
 	OutboxInFlight int
+	// OutboxLease is how long the messages the dispatcher takes are hidden from other
+	// dispatchers. Default 2m.
+	OutboxLease time.Duration
 	// ButtonTTL is how long a button stays valid after its post was last rendered. Default 180
 	// days (offer posts are re-rendered, and so re-signed, whenever their lot changes).
 	ButtonTTL time.Duration
@@ -130,6 +133,8 @@ type Bot struct {
 	reminderDelivery string
 	// inFlight is Deps.OutboxInFlight.
 	inFlight int
+	// outboxLease is Deps.OutboxLease.
+	outboxLease time.Duration
 	// jitter returns a number in [0, 1) for retry backoffs; tests fix it.
 	jitter func() float64
 	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
@@ -188,6 +193,10 @@ func New(d Deps) (*Bot, error) {
 	}
 	b.reminderDelivery = d.ReminderDelivery
 	b.inFlight = d.OutboxInFlight
+	b.outboxLease = d.OutboxLease
+	if b.outboxLease <= 0 {
+		b.outboxLease = outboxLease
+	}
 	if b.inFlight <= 0 {
 		b.inFlight = 2
 	}

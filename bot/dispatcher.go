@@ -27,8 +27,9 @@ const (
 	// drops a second create of the same post; waiting lets the next attempt find that post
 	// rather than post a second copy.
 	unansweredWait = 2 * time.Minute
-	// outboxLease is how long taken messages are hidden from other dispatchers; a dispatcher
-	// that dies loses nothing, its messages come back when the lease ends.
+	// outboxLease is the default of Deps.OutboxLease: how long taken messages are hidden from
+	// other dispatchers; a dispatcher that dies loses nothing, its messages come back when the
+	// lease ends.
 	outboxLease = 2 * time.Minute
 	// deliveryTimeout bounds one delivery (several Mattermost calls for a refresh).
 	deliveryTimeout = time.Minute
@@ -145,7 +146,7 @@ func (b *Bot) wakeNow() {
 // DeliverDue takes the messages due now (one batch) and delivers them; it returns how many it
 // took. RunDispatcher calls it in a loop; tests and tools may call it directly.
 func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
-	msgs, err := b.store.TakeOutbox(ctx, b.outboxNow(), outboxBatch, outboxLease)
+	msgs, err := b.store.TakeOutbox(ctx, b.outboxNow(), outboxBatch, b.outboxLease)
 	if err != nil {
 		return 0, err
 	}

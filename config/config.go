@@ -69,6 +69,10 @@ type Config struct {
 	// asked for by claims; the claims in between are shown by one edit at the end. Default 3s;
 	// 0 edits after every batch of claims; at most 1m.
 	OfferEditGap time.Duration `toml:"offer_edit_gap" env:"OFFER_EDIT_GAP"`
+	// OutboxLease is how long the messages a dispatcher takes are hidden from the other
+	// replicas' dispatchers (a test and operations knob).
+	// Default 2m; 1s to 1h.
+	OutboxLease time.Duration `toml:"outbox_lease" env:"OUTBOX_LEASE"`
 }
 
 // Defaults returns the configuration with every default filled.
@@ -84,6 +88,7 @@ func Defaults() Config {
 		SchedulerTick:    30 * time.Second,
 		OutboxInFlight:   2,
 		OfferEditGap:     3 * time.Second,
+		OutboxLease:      2 * time.Minute,
 	}
 }
 
@@ -197,6 +202,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OfferEditGap < 0 || c.OfferEditGap > time.Minute {
 		return &Error{Key: "offer_edit_gap", Env: "OFFER_EDIT_GAP", Problem: "must be from 0s to 1m"}
+	}
+	if c.OutboxLease < time.Second || c.OutboxLease > time.Hour {
+		return &Error{Key: "outbox_lease", Env: "OUTBOX_LEASE", Problem: "must be from 1s to 1h"}
 	}
 	return nil
 }

@@ -45,6 +45,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		"no database":     {"listen = \"x:1\"\n", "database_url"},
 		"mysql url":       {"database_url = \"mysql://a@b/c\"\n", "database_url"},
 		"bad delivery":    {"database_url = \"postgres://a@b/c\"\nreminder_delivery = \"fax\"\n", "reminder_delivery"},
+		"short lease":     {"database_url = \"postgres://a@b/c\"\noutbox_lease = \"500ms\"\n", "outbox_lease"},
 		"missing secrets": {"database_url = \"postgres://a@b/c\"\nmattermost_url = \"http://mm\"\npublic_url = \"http://bot\"\n", "bot_token"},
 	}
 	for name, tc := range tests {
