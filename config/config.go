@@ -70,7 +70,8 @@ type Config struct {
 	// 0 edits after every batch of claims; at most 1m.
 	OfferEditGap time.Duration `toml:"offer_edit_gap" env:"OFFER_EDIT_GAP"`
 	// OutboxLease is how long the messages a dispatcher takes are hidden from the other
-	// replicas' dispatchers (a test and operations knob).
+	// replicas' dispatchers before it renews its hold on them (a test and operations knob; a
+	// message about to be posted is held for its whole delivery whatever this says).
 	// Default 2m; 1s to 1h.
 	OutboxLease time.Duration `toml:"outbox_lease" env:"OUTBOX_LEASE"`
 }
