@@ -3,8 +3,15 @@ package guichet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+// ErrOutboxLeaseLost is what the outbox store answers a dispatcher that records the outcome
+// of a message (delivered, failed, parked, given back) it no longer holds: its lease ended and
+// another dispatcher took the message (or the message was finished meanwhile). Nothing was
+// recorded; the holder records the outcome.
+var ErrOutboxLeaseLost = errors.New("outbox: the message is held by another dispatcher")
 
 // AfterChangeTimeout bounds what AfterChange's context allows: a request's deadline (20 s)
 // plus this still answers Mattermost within its 30 s.
@@ -80,6 +87,9 @@ type OutboxMessage struct {
 	LastError     string          `db:"last_error"`
 	PostID        string          `db:"post_id"`
 	CreatedAt     time.Time       `db:"created_at"`
+	// LeaseToken is the fencing token of the take that holds the message (set by a take; see
+	// db.DB.TakeOutbox): recording its outcome needs it.
+	LeaseToken int64 `db:"lease_token"`
 }
 
 // Payload decodes the message's payload.

@@ -37,16 +37,18 @@ type Store interface {
 	// LotStates, OfferPostsOf and RecordOfferDelivered serve publications in batches (pass.go).
 	LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.LotState, map[int64]string, error)
 	OfferPostsOf(ctx context.Context, ids []int64) ([]guichet.OfferPost, error)
-	RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.OfferPost, now time.Time, version string) (bool, error)
+	RecordOfferDelivered(ctx context.Context, msgID, token int64, p guichet.OfferPost, now time.Time, version string) (bool, error)
 	Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error)
 
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
+	// TakeOutbox, RenewOutbox and what records an outcome are fenced: see lease.go.
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error)
-	MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error
-	MarkFailed(ctx context.Context, id int64, cause string, retryAt time.Time) error
-	ReleaseOutbox(ctx context.Context, ids []int64, cause string, retryAt time.Time) error
+	RenewOutbox(ctx context.Context, ids []int64, token int64, until time.Time) ([]int64, error)
+	MarkDelivered(ctx context.Context, id, token int64, postID string, now time.Time) error
+	MarkFailed(ctx context.Context, id, token int64, cause string, retryAt time.Time) error
+	ReleaseOutbox(ctx context.Context, ids []int64, token int64, cause string, retryAt time.Time) error
 	EnqueueGathered(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload, at time.Time) error
-	Park(ctx context.Context, id int64, cause string, now time.Time) error
+	Park(ctx context.Context, id, token int64, cause string, now time.Time) error
 	OutboxCounts(ctx context.Context) (pending, parked int, err error)
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 
@@ -95,6 +97,9 @@ type Deps struct {
 	// OutboxInFlight is how many offers the dispatcher posts at once, to different channels
 	// (see deliverAll). Default 2; 1 delivers one message after the other.
 	OutboxInFlight int
+	// OutboxLease is how long the messages the dispatcher takes are hidden from other
+	// dispatchers before it must renew its hold on them (see lease.go). Default 2m.
+	OutboxLease time.Duration
 	// ButtonTTL is how long a button stays valid after its post was last rendered. Default 180
 	// days (offer posts are re-rendered, and so re-signed, whenever their lot changes).
 	ButtonTTL time.Duration
@@ -136,6 +141,9 @@ type Bot struct {
 	reminderDelivery string
 	// inFlight is Deps.OutboxInFlight.
 	inFlight int
+	// outboxLease is Deps.OutboxLease; deliveryTimeout and leaseMargin are the constants of the
+	// same names (tests shorten them).
+	outboxLease, deliveryTimeout, leaseMargin time.Duration
 	// jitter returns a number in [0, 1) for retry backoffs; tests fix it.
 	jitter func() float64
 	// outboxNow is the outbox's clock: the database's, real time, whatever Deps.Now says.
@@ -188,12 +196,17 @@ func New(d Deps) (*Bot, error) {
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
 		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, editGap: d.EditGap, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
 		handlerTimeout: handlerTimeout, usernameTimeout: usernameTimeout, unansweredWait: unansweredWait,
+		deliveryTimeout: deliveryTimeout, leaseMargin: leaseMargin,
 		jitter: randFloat, outboxNow: time.Now, wake: make(chan struct{}, 1),
 		actions: map[string]ActionHandler{}, dialogs: map[string]DialogHandler{},
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}
 	b.reminderDelivery = d.ReminderDelivery
 	b.inFlight = d.OutboxInFlight
+	b.outboxLease = d.OutboxLease
+	if b.outboxLease <= 0 {
+		b.outboxLease = outboxLease
+	}
 	if b.inFlight <= 0 {
 		b.inFlight = 2
 	}

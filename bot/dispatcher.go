@@ -28,10 +28,12 @@ const (
 	// drops a second create of the same post; waiting lets the next attempt find that post
 	// rather than post a second copy.
 	unansweredWait = 2 * time.Minute
-	// outboxLease is how long taken messages are hidden from other dispatchers; a dispatcher
-	// that dies loses nothing, its messages come back when the lease ends.
+	// outboxLease is the default of Deps.OutboxLease: how long taken messages are hidden from
+	// other dispatchers; a dispatcher that dies loses nothing, its messages come back when the
+	// lease ends. A batch delivered for longer renews it (lease.go).
 	outboxLease = 2 * time.Minute
-	// deliveryTimeout bounds one delivery (several Mattermost calls for a refresh).
+	// deliveryTimeout bounds one delivery (several Mattermost calls for a refresh, 429 waits
+	// included): a message is held at least this long, and leaseMargin, when it starts.
 	deliveryTimeout = time.Minute
 	// countsEvery is how often the pending/parked gauges are refreshed.
 	countsEvery = 15 * time.Second
@@ -45,7 +47,8 @@ const (
 )
 
 // RunDispatcher delivers outbox messages until ctx ends: it takes due messages (FOR UPDATE
-// SKIP LOCKED, so any number of dispatchers on one database deliver each message once), hands
+// SKIP LOCKED, so any number of dispatchers on one database deliver each message once; a
+// dispatcher records an outcome only for the messages it still holds, see lease.go), hands
 // each to the handler of its kind, records the post it created, retries failures with
 // exponential backoff and jitter, and parks permanent refusals, telling the event's
 // coordination what could not be delivered. It wakes on PostgreSQL's NOTIFY guichet_outbox
@@ -146,11 +149,12 @@ func (b *Bot) wakeNow() {
 // DeliverDue takes the messages due now (one batch) and delivers them; it returns how many it
 // took. RunDispatcher calls it in a loop; tests and tools may call it directly.
 func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
-	msgs, err := b.store.TakeOutbox(ctx, b.outboxNow(), outboxBatch, outboxLease)
+	now := b.outboxNow()
+	msgs, err := b.store.TakeOutbox(ctx, now, outboxBatch, b.outboxLease)
 	if err != nil {
 		return 0, err
 	}
-	b.deliverAll(withPass(ctx, b.newPass(ctx, msgs)), msgs)
+	b.deliverAll(withPass(ctx, b.newPass(ctx, msgs)), msgs, newBatchLease(msgs, now, b.outboxLease))
 	return len(msgs), nil
 }
 
@@ -161,9 +165,10 @@ func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
 // for everything before it, recordings included, and runs alone (a lot's refresh comes after
 // its copies are recorded, a board or a notice after the offers before it). When ctx ends or
 // Mattermost stops answering, it starts nothing more, waits for the deliveries in hand, and
-// gives the rest back.
-func (b *Bot) deliverAll(ctx context.Context, msgs []*guichet.OutboxMessage) {
-	done := &batchDone{posts: map[string]string{}}
+// gives the rest back. Each delivery first makes sure the batch still holds its message under
+// lease (lease.go), and skips it otherwise.
+func (b *Bot) deliverAll(ctx context.Context, msgs []*guichet.OutboxMessage, lease *batchLease) {
+	done := &batchDone{posts: map[string]string{}, lease: lease}
 	var (
 		mu   sync.Mutex
 		cond = sync.NewCond(&mu)
@@ -263,11 +268,13 @@ func mattermostDone(ctx context.Context) {
 
 // batchDone is what the deliveries of one batch share: the posts of the refreshes already
 // made (one delivery stands for every refresh of one lot or board in the batch, since a
-// refresh renders the database state when it runs), and whether Mattermost stopped answering.
+// refresh renders the database state when it runs), whether Mattermost stopped answering, and
+// the batch's lease (nil outside a dispatcher's pass).
 type batchDone struct {
 	mu     sync.Mutex
 	posts  map[string]string
 	silent bool
+	lease  *batchLease
 }
 
 func (d *batchDone) post(key string) (string, bool) {
@@ -296,7 +303,7 @@ func (d *batchDone) unreachable() bool {
 }
 
 // release gives taken messages back: due at once after a shutdown, after the first retry
-// delay when Mattermost does not answer.
+// delay when Mattermost does not answer. Those another dispatcher took meanwhile stay its own.
 func (b *Bot) release(msgs []*guichet.OutboxMessage, unreachable bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -304,16 +311,16 @@ func (b *Bot) release(msgs []*guichet.OutboxMessage, unreachable bool) {
 	if unreachable {
 		at, cause = at.Add(backoff(1, b.jitter())), "not attempted: Mattermost did not answer"
 	}
-	ids := make([]int64, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
+	// One take, one token: one statement.
+	byToken := map[int64][]int64{}
+	for _, m := range msgs {
+		byToken[m.LeaseToken] = append(byToken[m.LeaseToken], m.ID)
 	}
-	if len(ids) == 0 {
-		return
-	}
-	// Not released, they come back when their lease ends: later, nothing lost.
-	if err := b.store.ReleaseOutbox(ctx, ids, cause, at); err != nil {
-		b.logger.Warn("outbox release", "messages", len(ids), "error", err)
+	for token, ids := range byToken {
+		// Not released, they come back when their lease ends: later, nothing lost.
+		if err := b.store.ReleaseOutbox(ctx, ids, token, cause, at); err != nil {
+			b.logger.Warn("outbox release", "messages", len(ids), "error", err)
+		}
 	}
 }
 
@@ -353,15 +360,23 @@ func coveredBy(done *batchDone, kind guichet.OutboxKind, p guichet.OutboxPayload
 }
 
 // deliver delivers one message and records the outcome; it never returns an error: whatever
-// happens is recorded on the row (delivered, failed with a retry time, or parked).
+// happens is recorded on the row (delivered, failed with a retry time, or parked), unless the
+// batch no longer holds the message (lease.go): then it is skipped, or, if that is learnt
+// when recording, nothing more is done for it.
 func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done *batchDone) {
+	defer done.lease.finish(m.ID)
+	log := b.logger.With("outbox_id", m.ID, "kind", string(m.Kind), "attempt", m.Attempts)
+	if !b.hold(ctx, done.lease, m) {
+		log.Info("outbox: the message is no longer held (another dispatcher took it, or the lease could not be renewed), skipped")
+		return
+	}
 	// The delivery itself is not cut short by a shutdown: the message in hand is finished.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
+	// Its deadline falls within the hold just checked.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.deliveryTimeout)
 	defer cancel()
 	if m.Attempts > 1 {
 		dctx = retrying(dctx, m.CreatedAt)
 	}
-	log := b.logger.With("outbox_id", m.ID, "kind", string(m.Kind), "attempt", m.Attempts)
 
 	p, err := decodePayload(m.PayloadJSON)
 	if err != nil {
@@ -384,6 +399,8 @@ func (b *Bot) deliver(ctx context.Context, m *guichet.OutboxMessage, done *batch
 	}
 	postID, err := h(withBatch(dctx, done), m, p)
 	switch {
+	case errors.Is(err, guichet.ErrOutboxLeaseLost):
+		log.Warn("outbox: delivered, but another dispatcher took the message meanwhile: it records it")
 	case err == nil:
 		if !passOf(ctx).wasRecorded(m.ID) {
 			b.markDelivered(dctx, m, postID)
@@ -408,12 +425,17 @@ func (b *Bot) markDelivered(ctx context.Context, m *guichet.OutboxMessage, postI
 	// Mattermost has the message: try hard to record it, or it will be sent again.
 	var err error
 	for i := 0; i < 3; i++ {
-		if err = b.store.MarkDelivered(ctx, m.ID, postID, now); err == nil {
+		if err = b.store.MarkDelivered(ctx, m.ID, m.LeaseToken, postID, now); err == nil || errors.Is(err, guichet.ErrOutboxLeaseLost) {
 			break
 		}
 		if sleepCtx(ctx, time.Duration(i+1)*500*time.Millisecond) != nil {
 			break
 		}
+	}
+	if errors.Is(err, guichet.ErrOutboxLeaseLost) {
+		b.logger.Warn("outbox: delivered, but another dispatcher took the message meanwhile: it records it",
+			"outbox_id", m.ID, "post_id", postID)
+		return
 	}
 	if err != nil {
 		b.logger.Error("outbox: delivered but not recorded", "outbox_id", m.ID, "post_id", postID, "error", err)
@@ -432,14 +454,23 @@ func (b *Bot) retry(ctx context.Context, m *guichet.OutboxMessage, cause error) 
 			at = later
 		}
 	}
-	if err := b.store.MarkFailed(ctx, m.ID, cause.Error(), at); err != nil {
+	if err := b.store.MarkFailed(ctx, m.ID, m.LeaseToken, cause.Error(), at); err != nil {
+		if errors.Is(err, guichet.ErrOutboxLeaseLost) {
+			b.logger.Info("outbox: failed, but another dispatcher took the message meanwhile", "outbox_id", m.ID)
+			return
+		}
 		b.logger.Error("outbox: recording a failure", "outbox_id", m.ID, "error", err)
 	}
 	b.metrics.delivery(string(m.Kind), "retry", 0)
 }
 
 func (b *Bot) park(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload, cause error) {
-	if err := b.store.Park(ctx, m.ID, cause.Error(), b.outboxNow()); err != nil {
+	if err := b.store.Park(ctx, m.ID, m.LeaseToken, cause.Error(), b.outboxNow()); err != nil {
+		if errors.Is(err, guichet.ErrOutboxLeaseLost) {
+			// Its holder decides what to tell, if anything.
+			b.logger.Info("outbox: refused, but another dispatcher took the message meanwhile", "outbox_id", m.ID)
+			return
+		}
 		b.logger.Error("outbox: parking", "outbox_id", m.ID, "error", err)
 		return
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -166,13 +167,18 @@ func (ps *pass) wasRecorded(msgID int64) bool {
 }
 
 // recordOffer records the copy op posted by m, with m delivered, trying hard: Mattermost has
-// the post, and a copy not recorded is looked for again at the next attempt (once.go).
+// the post, and a copy not recorded is looked for again at the next attempt (once.go). It
+// returns guichet.ErrOutboxLeaseLost at once when m is no longer the dispatcher's: its holder
+// records the copy.
 func (b *Bot) recordOffer(ctx context.Context, m *guichet.OutboxMessage, op guichet.OfferPost, version string) (refreshed bool, err error) {
 	now := b.outboxNow()
 	for i := 0; i < 3; i++ {
-		if refreshed, err = b.store.RecordOfferDelivered(ctx, m.ID, op, now, version); err == nil {
+		if refreshed, err = b.store.RecordOfferDelivered(ctx, m.ID, m.LeaseToken, op, now, version); err == nil {
 			b.metrics.delivery(string(m.Kind), "delivered", now.Sub(m.CreatedAt))
 			return refreshed, nil
+		}
+		if errors.Is(err, guichet.ErrOutboxLeaseLost) {
+			return false, err
 		}
 		if sleepCtx(ctx, time.Duration(i+1)*500*time.Millisecond) != nil {
 			break

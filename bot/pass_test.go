@@ -74,15 +74,15 @@ func (s *countingStore) RecordOfferPost(ctx context.Context, p guichet.OfferPost
 	return s.DB.RecordOfferPost(ctx, p)
 }
 
-func (s *countingStore) MarkDelivered(ctx context.Context, id int64, postID string, now time.Time) error {
+func (s *countingStore) MarkDelivered(ctx context.Context, id, token int64, postID string, now time.Time) error {
 	s.count("MarkDelivered")
-	return s.DB.MarkDelivered(ctx, id, postID, now)
+	return s.DB.MarkDelivered(ctx, id, token, postID, now)
 }
 
-func (s *countingStore) RecordOfferDelivered(ctx context.Context, msgID int64, p guichet.OfferPost, now time.Time, version string) (bool, error) {
+func (s *countingStore) RecordOfferDelivered(ctx context.Context, msgID, token int64, p guichet.OfferPost, now time.Time, version string) (bool, error) {
 	s.count("RecordOfferDelivered")
 	time.Sleep(s.recordDelay)
-	return s.DB.RecordOfferDelivered(ctx, msgID, p, now, version)
+	return s.DB.RecordOfferDelivered(ctx, msgID, token, p, now, version)
 }
 
 // countingBot returns a Bot of the bundle whose store counts its calls.

@@ -78,6 +78,11 @@ type Config struct {
 	// asked for by claims; the claims in between are shown by one edit at the end. Default 3s;
 	// 0 edits after every batch of claims; at most 1m.
 	OfferEditGap time.Duration `toml:"offer_edit_gap" env:"OFFER_EDIT_GAP"`
+	// OutboxLease is how long the messages a dispatcher takes are hidden from the other
+	// replicas' dispatchers before it renews its hold on them (a test and operations knob; a
+	// message about to be posted is held for its whole delivery whatever this says).
+	// Default 2m; 1s to 1h.
+	OutboxLease time.Duration `toml:"outbox_lease" env:"OUTBOX_LEASE"`
 }
 
 // Defaults returns the configuration with every default filled.
@@ -94,6 +99,7 @@ func Defaults() Config {
 		SchedulerTick:    30 * time.Second,
 		OutboxInFlight:   2,
 		OfferEditGap:     3 * time.Second,
+		OutboxLease:      2 * time.Minute,
 	}
 }
 
@@ -217,6 +223,9 @@ func (c *Config) Validate() error {
 				return &Error{Key: list.key, Env: list.env, Problem: fmt.Sprintf("%q is neither a username (e.g. @marie.dupont) nor a 26-character Mattermost user id", e)}
 			}
 		}
+	}
+	if c.OutboxLease < time.Second || c.OutboxLease > time.Hour {
+		return &Error{Key: "outbox_lease", Env: "OUTBOX_LEASE", Problem: "must be from 1s to 1h"}
 	}
 	return nil
 }

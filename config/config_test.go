@@ -59,6 +59,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		"bad admin":       {"database_url = \"postgres://a@b/c\"\nadministrators = [\"Marie Dupont\"]\n", "administrators"},
 		"bad coordinator": {"database_url = \"postgres://a@b/c\"\ncoordinators = [\"@\"]\n", "coordinators"},
 		"bad delivery":    {"database_url = \"postgres://a@b/c\"\nreminder_delivery = \"fax\"\n", "reminder_delivery"},
+		"short lease":     {"database_url = \"postgres://a@b/c\"\noutbox_lease = \"500ms\"\n", "outbox_lease"},
 		"missing secrets": {"database_url = \"postgres://a@b/c\"\nmattermost_url = \"http://mm\"\npublic_url = \"http://bot\"\n", "bot_token"},
 	}
 	for name, tc := range tests {

@@ -22,6 +22,7 @@ func TestRecordOfferDeliveredQueuesARefreshWhenTheLotChanged(t *testing.T) {
 	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &msgs, `SELECT id FROM outbox WHERE kind = 'publish_offer'
 		AND (payload->>'lot_id')::bigint = $1 ORDER BY id`, lot.ID))
 	require.Len(t, msgs, 2)
+	tokens := b.take(t)
 
 	states, versions, err := b.db.LotStates(b.ctx, []int64{lot.ID, other.ID, 987654})
 	require.NoError(t, err)
@@ -35,7 +36,7 @@ func TestRecordOfferDeliveredQueuesARefreshWhenTheLotChanged(t *testing.T) {
 
 	// Unchanged: the copy is recorded, the message delivered, nothing queued.
 	now := time.Now().Truncate(time.Millisecond)
-	queued, err := b.db.RecordOfferDelivered(b.ctx, msgs[0], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"},
+	queued, err := b.db.RecordOfferDelivered(b.ctx, msgs[0], tokens[msgs[0]], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0"},
 		now, versions[lot.ID])
 	require.NoError(t, err)
 	require.False(t, queued)
@@ -55,7 +56,7 @@ func TestRecordOfferDeliveredQueuesARefreshWhenTheLotChanged(t *testing.T) {
 	require.Len(t, after[lot.ID].Claims, 1)
 	require.Equal(t, "resto 1", after[lot.ID].Claims[0].SupplierName)
 	require.NotEqual(t, versions[lot.ID], versionsAfter[lot.ID])
-	queued, err = b.db.RecordOfferDelivered(b.ctx, msgs[1], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1"},
+	queued, err = b.db.RecordOfferDelivered(b.ctx, msgs[1], tokens[msgs[1]], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1"},
 		now, versions[lot.ID])
 	require.NoError(t, err)
 	require.True(t, queued)
@@ -64,9 +65,9 @@ func TestRecordOfferDeliveredQueuesARefreshWhenTheLotChanged(t *testing.T) {
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM offer_posts WHERE lot_id = $1 AND post_id <> ''`, lot.ID))
 
 	// The version of the day records without a refresh.
-	_, err = b.db.SQL().ExecContext(b.ctx, `UPDATE outbox SET delivered_at = NULL WHERE id = $1`, msgs[1])
+	_, err = b.db.SQL().ExecContext(b.ctx, `UPDATE outbox SET delivered_at = NULL, lease_token = $2 WHERE id = $1`, msgs[1], tokens[msgs[1]])
 	require.NoError(t, err)
-	queued, err = b.db.RecordOfferDelivered(b.ctx, msgs[1], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1"},
+	queued, err = b.db.RecordOfferDelivered(b.ctx, msgs[1], tokens[msgs[1]], guichet.OfferPost{LotID: lot.ID, ChannelID: sups[1].ChannelID, PostID: "post-1"},
 		now, versionsAfter[lot.ID])
 	require.NoError(t, err)
 	require.False(t, queued)
@@ -116,7 +117,7 @@ func TestRecordOffersShown(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Now()
 	for i, s := range sups {
-		_, err := b.db.RecordOfferDelivered(b.ctx, 0, guichet.OfferPost{LotID: lot.ID, ChannelID: s.ChannelID, PostID: fmt.Sprintf("post-%d", i)}, now, "")
+		_, err := b.db.RecordOfferDelivered(b.ctx, 0, 0, guichet.OfferPost{LotID: lot.ID, ChannelID: s.ChannelID, PostID: fmt.Sprintf("post-%d", i)}, now, "")
 		require.NoError(t, err)
 	}
 	shown := func() map[string]string {
@@ -152,7 +153,7 @@ func TestRecordOffersShown(t *testing.T) {
 	require.Equal(t, map[string]string{"post-0": versions[lot.ID], "post-1": ""}, shown())
 
 	// Posted anew, a copy shows no known version.
-	_, err = b.db.RecordOfferDelivered(b.ctx, 0, guichet.OfferPost{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0-new"}, now, versions[lot.ID])
+	_, err = b.db.RecordOfferDelivered(b.ctx, 0, 0, guichet.OfferPost{LotID: lot.ID, ChannelID: sups[0].ChannelID, PostID: "post-0-new"}, now, versions[lot.ID])
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"post-0-new": "", "post-1": ""}, shown())
 }

@@ -28,11 +28,12 @@ func TestReleaseOutbox(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, len(ids), 4)
 	ids = ids[len(ids)-4:]
-	require.NoError(t, b.db.MarkDelivered(b.ctx, ids[0], "post-0", now))
-	require.NoError(t, b.db.Park(b.ctx, ids[1], "refused", now))
+	token := msgs[0].LeaseToken
+	require.NoError(t, b.db.MarkDelivered(b.ctx, ids[0], token, "post-0", now))
+	require.NoError(t, b.db.Park(b.ctx, ids[1], token, "refused", now))
 
 	at := now.Add(90 * time.Second).Truncate(time.Millisecond)
-	require.NoError(t, b.db.ReleaseOutbox(b.ctx, ids[:3], "not attempted: Mattermost did not answer", at))
+	require.NoError(t, b.db.ReleaseOutbox(b.ctx, ids[:3], token, "not attempted: Mattermost did not answer", at))
 	type row struct {
 		Next      time.Time `db:"next_attempt_at"`
 		LastError string    `db:"last_error"`
@@ -51,7 +52,152 @@ func TestReleaseOutbox(t *testing.T) {
 	require.Equal(t, "", untouched.LastError)
 	require.True(t, untouched.Next.After(now.Add(30*time.Minute)), "not named: still leased")
 
-	require.NoError(t, b.db.ReleaseOutbox(b.ctx, nil, "nothing", at))
+	require.NoError(t, b.db.ReleaseOutbox(b.ctx, nil, token, "nothing", at))
+}
+
+// take takes every due message and returns each one's fencing token.
+func (b *bundle) take(t *testing.T) map[int64]int64 {
+	t.Helper()
+	msgs, err := b.db.TakeOutbox(b.ctx, time.Now(), 100, time.Hour)
+	require.NoError(t, err)
+	tokens := map[int64]int64{}
+	for _, m := range msgs {
+		tokens[m.ID] = m.LeaseToken
+	}
+	return tokens
+}
+
+// notices queues n notices and returns their ids.
+func (b *bundle) notices(t *testing.T, n int) []int64 {
+	t.Helper()
+	var ids []int64
+	for i := 0; i < n; i++ {
+		require.NoError(t, b.db.Enqueue(b.ctx, guichet.OutboxNotice, guichet.OutboxPayload{ChannelID: "ch", MessageID: "MsgPassed",
+			Args: map[string]any{"Code": i}}))
+	}
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &ids, `SELECT id FROM outbox WHERE kind = 'notice' ORDER BY id`))
+	require.Len(t, ids, n)
+	return ids
+}
+
+// takeOnly takes the due messages at now for lease and returns those of ids, in order, checking
+// that they share one fencing token.
+func (b *bundle) takeOnly(t *testing.T, now time.Time, lease time.Duration, ids []int64) []*guichet.OutboxMessage {
+	t.Helper()
+	msgs, err := b.db.TakeOutbox(b.ctx, now, 100, lease)
+	require.NoError(t, err)
+	want := map[int64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []*guichet.OutboxMessage
+	for _, m := range msgs {
+		require.Positive(t, m.LeaseToken)
+		require.Equal(t, msgs[0].LeaseToken, m.LeaseToken, "one token per take")
+		if want[m.ID] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// A message taken by A whose lease ended and that B took: whatever A records for it is
+// refused (ErrOutboxLeaseLost) and changes nothing; B's records apply, once.
+func TestOutboxRecordsOnlyTheHoldersOutcome(t *testing.T) {
+	b := setup(t)
+	ids := b.notices(t, 3)
+	now := time.Now().Truncate(time.Millisecond)
+	byA := b.takeOnly(t, now, time.Minute, ids)
+	require.Len(t, byA, 3)
+	require.Empty(t, b.takeOnly(t, now.Add(30*time.Second), time.Minute, ids), "leased to A")
+	byB := b.takeOnly(t, now.Add(2*time.Minute), time.Minute, ids)
+	require.Len(t, byB, 3, "A's lease ended: B takes them")
+	tokenA, tokenB := byA[0].LeaseToken, byB[0].LeaseToken
+	require.Greater(t, tokenB, tokenA, "a later take has a greater token")
+	require.Equal(t, 2, byB[0].Attempts)
+
+	type row struct {
+		Delivered *time.Time `db:"delivered_at"`
+		Parked    *time.Time `db:"parked_at"`
+		Next      time.Time  `db:"next_attempt_at"`
+		LastError string     `db:"last_error"`
+		PostID    string     `db:"post_id"`
+		Token     *int64     `db:"lease_token"`
+	}
+	get := func(id int64) row {
+		t.Helper()
+		var r row
+		require.NoError(t, b.db.SQL().GetContext(b.ctx, &r, `SELECT delivered_at, parked_at, next_attempt_at, last_error, post_id,
+			lease_token FROM outbox WHERE id = $1`, id))
+		return r
+	}
+	before := map[int64]row{}
+	for _, id := range ids {
+		before[id] = get(id)
+	}
+
+	lost := guichet.ErrOutboxLeaseLost
+	require.ErrorIs(t, b.db.MarkDelivered(b.ctx, ids[0], tokenA, "post-by-a", now), lost)
+	require.ErrorIs(t, b.db.MarkFailed(b.ctx, ids[1], tokenA, "failed for A", now.Add(time.Hour)), lost)
+	require.ErrorIs(t, b.db.Park(b.ctx, ids[2], tokenA, "refused to A", now), lost)
+	_, err := b.db.RecordOfferDelivered(b.ctx, ids[0], tokenA, guichet.OfferPost{LotID: 1, ChannelID: "ch", PostID: "post-by-a"}, now, "")
+	require.ErrorIs(t, err, lost)
+	require.NoError(t, b.db.ReleaseOutbox(b.ctx, ids, tokenA, "A shuts down", now))
+	held, err := b.db.RenewOutbox(b.ctx, ids, tokenA, now.Add(time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, held, "A holds none of them")
+	for _, id := range ids {
+		require.Equal(t, before[id], get(id), "A changed nothing")
+	}
+	require.Zero(t, b.count(t, `SELECT count(*) FROM offer_posts`), "A recorded no copy")
+
+	require.NoError(t, b.db.MarkDelivered(b.ctx, ids[0], tokenB, "post-by-b", now))
+	require.NoError(t, b.db.MarkFailed(b.ctx, ids[1], tokenB, "failed for B", now.Add(time.Hour)))
+	require.NoError(t, b.db.Park(b.ctx, ids[2], tokenB, "refused to B", now))
+	delivered := get(ids[0])
+	require.NotNil(t, delivered.Delivered)
+	require.Equal(t, "post-by-b", delivered.PostID)
+	require.Nil(t, delivered.Token, "finished: held by nobody")
+	require.Equal(t, "failed for B", get(ids[1]).LastError)
+	require.True(t, get(ids[1]).Next.Equal(now.Add(time.Hour)))
+	require.NotNil(t, get(ids[2]).Parked)
+
+	// Finished, a message takes no second outcome, even from its last holder; a message never
+	// taken takes none without a token.
+	require.ErrorIs(t, b.db.MarkDelivered(b.ctx, ids[0], tokenB, "again", now), lost)
+	require.ErrorIs(t, b.db.MarkDelivered(b.ctx, ids[1], tokenB, "again", now), lost)
+	require.NoError(t, b.db.Enqueue(b.ctx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: b.event.ID}))
+	var untaken int64
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &untaken, `SELECT max(id) FROM outbox WHERE attempts = 0`))
+	require.ErrorIs(t, b.db.MarkDelivered(b.ctx, untaken, 0, "", now), lost)
+}
+
+// A holder that renews its lease keeps its messages from other takers past the first lease's
+// end; a lease that ended without anyone taking the messages is renewed too.
+func TestOutboxRenewalKeepsMessagesFromOthers(t *testing.T) {
+	b := setup(t)
+	ids := b.notices(t, 2)
+	now := time.Now().Truncate(time.Millisecond)
+	byA := b.takeOnly(t, now, time.Minute, ids)
+	require.Len(t, byA, 2)
+	held, err := b.db.RenewOutbox(b.ctx, ids, byA[0].LeaseToken, now.Add(50*time.Second+time.Minute))
+	require.NoError(t, err)
+	require.ElementsMatch(t, ids, held)
+	require.Empty(t, b.takeOnly(t, now.Add(90*time.Second), time.Minute, ids), "renewed: still A's")
+	byB := b.takeOnly(t, now.Add(2*time.Minute), time.Minute, ids)
+	require.Len(t, byB, 2, "the renewed lease ended")
+
+	// B's lease ends at now+3m, and nobody takes them: B may still renew.
+	held, err = b.db.RenewOutbox(b.ctx, ids, byB[0].LeaseToken, now.Add(5*time.Minute))
+	require.NoError(t, err)
+	require.ElementsMatch(t, ids, held)
+	require.Empty(t, b.takeOnly(t, now.Add(4*time.Minute), time.Minute, ids))
+
+	// Renewed for one message only: the other goes to the next taker.
+	require.NoError(t, b.db.MarkDelivered(b.ctx, ids[0], byB[0].LeaseToken, "post", now))
+	held, err = b.db.RenewOutbox(b.ctx, ids, byB[0].LeaseToken, now.Add(10*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, []int64{ids[1]}, held, "a delivered message is not renewed")
 }
 
 // A gathered message is queued once while one like it waits untaken; once that one is taken,

@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 		CommandTokens: cfg.CommandTokens, PublicURL: cfg.PublicURL, Locale: cfg.Locale, Now: now,
 		Logger: logger, Metrics: bot.NewMetrics(), DatabaseURL: cfg.DatabaseDSN(),
 		ReminderDelivery: cfg.ReminderDelivery, OutboxInFlight: cfg.OutboxInFlight,
-		EditGap: editGap(cfg.OfferEditGap),
+		EditGap: editGap(cfg.OfferEditGap), OutboxLease: cfg.OutboxLease,
 	})
 	if err != nil {
 		return err
