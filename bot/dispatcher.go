@@ -484,8 +484,9 @@ func (b *Bot) park(ctx context.Context, m *guichet.OutboxMessage, p guichet.Outb
 	b.reportUndelivered(ctx, m, p, cause)
 }
 
-// reportUndelivered tells the event's coordination channel that a message was refused, unless
-// that channel is what refused it. Messages that cannot be tied to an event are only logged.
+// reportUndelivered tells the event's coordination channel that a message was refused or, when
+// that channel (or the board in it) is what refused it, the event's coordinators by direct
+// message (tellCoordinatorsDirectly). Messages that cannot be tied to an event are only logged.
 func (b *Bot) reportUndelivered(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload, cause error) {
 	status := StatusOf(cause)
 	if status == 0 {
