@@ -16,7 +16,7 @@ import (
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
 	"guichet.dev/guichet/commands"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 

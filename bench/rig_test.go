@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // The rig is started by the first benchmark that needs it and stopped by TestMain.

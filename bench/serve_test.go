@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // BenchmarkServe measures `guichet serve`: its start-up time, from exec to the first 200 from

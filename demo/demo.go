@@ -11,7 +11,7 @@
 // very binary). People act through the Mattermost API as the web app does; the simulated
 // clock is the bot's GUICHET_CLOCK_OFFSET, changed by restarting the bot just before each due
 // time. The fixture is embedded (assises-2011/), so the demo needs no file but the source
-// tree's e2e/build-mattermost.sh, and only on the first run.
+// tree's internal/mmrig/build-mattermost.sh, and only on the first run.
 package demo
 
 import (
@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -79,7 +79,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	root, err := mmrig.FindModuleRoot()
 	if err != nil {
-		return fmt.Errorf("%w: run the demo from the Guichet source folder (go run ./cmd/guichet demo), which holds e2e/build-mattermost.sh", err)
+		return fmt.Errorf("%w: run the demo from the Guichet source folder (go run ./cmd/guichet demo), which holds internal/mmrig/build-mattermost.sh", err)
 	}
 	mmDir, err := buildMattermost(ctx, root, p)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // The Assises 2011 fixture, embedded so that the demo runs from the binary alone: the event,

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // rig is the package's Mattermost, PostgreSQL and `guichet serve`, started by TestMain: the

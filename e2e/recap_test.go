@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // readFixture reads one of the Assises fixture's CSV files as rows keyed by the header.
