@@ -3,7 +3,6 @@
 //	guichet serve   [--config FILE]   the bot: HTTP endpoints, outbox dispatcher, scheduler
 //	guichet migrate [--config FILE]   apply database migrations
 //	guichet setup   …                 create the bot account and the /guichet command
-//	guichet demo    [--exit]          replay the Assises 2011 event on a real Mattermost
 //	guichet import  …                 import suppliers or lots from CSV
 //	guichet export  …                 export claims or the audit trail as CSV
 //	guichet health  [--ready]         ask the running bot whether it is alive (or ready)
