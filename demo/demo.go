@@ -8,10 +8,10 @@
 //
 // Everything runs for real on loopback, through internal/mmrig: a throwaway PostgreSQL
 // cluster, Mattermost 6.7.2 (built once into the cache), `guichet setup` and `guichet serve`
-// (built from the source folder by the rig). Command guichet-demo runs it. People act through the Mattermost API as the web app does; the simulated
-// clock is the bot's GUICHET_CLOCK_OFFSET, changed by restarting the bot just before each due
-// time. The fixture is embedded (assises-2011/), so the demo needs no file but the source
-// tree's internal/mmrig/build-mattermost.sh, and only on the first run.
+// (built from the source folder by the rig). People act through the Mattermost API as the web
+// app does; the simulated clock is the bot's GUICHET_CLOCK_OFFSET, changed by restarting the
+// bot just before each due time. The fixture is package internal/assises, embedded. Command
+// guichet-demo runs it, from the source folder.
 package demo
 
 import (

@@ -12,7 +12,8 @@
 //   - the coordinator (Options.Coordinator, default "coordination") and the coordination
 //     channel (Options.CoordChannel, default "coordination");
 //   - each supplier's members and its public channel (Options.Suppliers, e.g.
-//     LoadSuppliers("testdata/assises-2011/suppliers.csv")), and Options.ExtraUsers;
+//     ParseSuppliers of the Assises fixture's suppliers.csv, package internal/assises), and
+//     Options.ExtraUsers;
 //
 // then runs bot.Setup (bot account, token, /guichet command), adds the bot to every channel,
 // builds ./cmd/guichet and starts `guichet serve` configured by environment only
