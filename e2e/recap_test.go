@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/db/dbtest"
 	"guichet.dev/guichet/internal/assises"
 	"guichet.dev/guichet/internal/mmrig"
 )
@@ -64,7 +65,7 @@ func assisesReplayed(t *testing.T, ctx context.Context, slug, coordChannel, clie
 		qty, err := strconv.ParseInt(row["quantity"], 10, 64)
 		require.NoError(t, err)
 		_, err = store.Claim(ctx, guichet.ClaimRequest{
-			Actor: guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+			Actor: dbtest.Member(s),
 			LotID: byCode[row["lot"]].ID, SupplierID: s.ID, Quantity: qty}, time.Now())
 		require.NoError(t, err, "%s claims %s", row["supplier"], row["lot"])
 	}

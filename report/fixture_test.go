@@ -17,7 +17,7 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-var coordinator = guichet.Actor{UserID: "coord-id", Username: "coord"}
+var coordinator = dbtest.Coordinator
 
 // assises is the Assises 2011 fixture loaded into a fresh database: its event (published, so
 // that reminder rows exist), its 19 structures and 14 lots.
@@ -104,7 +104,7 @@ func (a *assises) claimAll(t *testing.T) {
 		l := a.lots[r.Lot]
 		require.NotNil(t, l, r.Lot)
 		_, err := a.db.Claim(a.ctx, guichet.ClaimRequest{
-			Actor:      guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+			Actor:      dbtest.Member(s),
 			LotID:      l.ID,
 			SupplierID: s.ID,
 			Quantity:   r.Quantity,
