@@ -18,7 +18,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // maxClickers is how many people the click benchmark has; GUICHET_BENCH_CLICKERS of them

@@ -16,7 +16,8 @@ import (
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
 	"guichet.dev/guichet/commands"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/assises"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -381,11 +382,7 @@ func offerRenderer(b *testing.B, r *mmrig.Rig) *bot.Bot {
 func assisesEvent(b *testing.B, r *mmrig.Rig, run int) *guichet.Event {
 	b.Helper()
 	ctx := context.Background()
-	data, err := os.ReadFile("../e2e/testdata/assises-2011/lots.csv")
-	if err != nil {
-		b.Fatal(err)
-	}
-	recs, err := commands.ReadLots(data, time.UTC)
+	recs, err := commands.ReadLots(assises.Read(assises.LotsFile), time.UTC)
 	if err != nil {
 		b.Fatal(err)
 	}

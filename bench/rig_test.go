@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/assises"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // The rig is started by the first benchmark that needs it and stopped by TestMain.
@@ -47,7 +48,7 @@ func TestMain(m *testing.M) {
 func benchRig(b *testing.B) *mmrig.Rig {
 	b.Helper()
 	rigOnce.Do(func() {
-		suppliers, err := mmrig.LoadSuppliers("../e2e/testdata/assises-2011/suppliers.csv")
+		suppliers, err := mmrig.ParseSuppliers(assises.SuppliersFile, assises.Read(assises.SuppliersFile))
 		if err != nil {
 			rigErr = err
 			return

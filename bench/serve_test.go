@@ -2,16 +2,15 @@ package bench
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/assises"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // BenchmarkServe measures `guichet serve`: its start-up time, from exec to the first 200 from
@@ -106,12 +105,7 @@ func maxDuration(d []time.Duration) time.Duration {
 // claims were made.
 func replayClaims(b *testing.B, r *mmrig.Rig, slug string) int {
 	b.Helper()
-	f, err := os.Open("../e2e/testdata/assises-2011/replay.csv")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := assises.Rows(assises.ReplayFile, "lot", "supplier", "quantity")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,19 +115,19 @@ func replayClaims(b *testing.B, r *mmrig.Rig, slug string) int {
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(rows))
-	for _, row := range rows[1:] {
-		s, ok := byName[row[1]]
+	for _, row := range rows {
+		s, ok := byName[row["supplier"]]
 		if !ok {
-			b.Fatalf("replay.csv: no structure %q", row[1])
+			b.Fatalf("replay.csv: no structure %q", row["supplier"])
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			resp, err := r.User(s.Members[0]).Command(ctx, r.Channel(s.Channel).Id, fmt.Sprintf("/guichet prendre %s/%s %s", slug, row[0], row[2]))
+			resp, err := r.User(s.Members[0]).Command(ctx, r.Channel(s.Channel).Id, fmt.Sprintf("/guichet prendre %s/%s %s", slug, row["lot"], row["quantity"]))
 			if err == nil && !strings.Contains(resp.Text, "prend le lot") {
-				err = fmt.Errorf("%s claims %s: %s", s.Name, row[0], resp.Text)
+				err = fmt.Errorf("%s claims %s: %s", s.Name, row["lot"], resp.Text)
 			}
 			errs <- err
 		}()
@@ -145,5 +139,5 @@ func replayClaims(b *testing.B, r *mmrig.Rig, slug string) int {
 			b.Fatal(err)
 		}
 	}
-	return len(rows) - 1
+	return len(rows)
 }

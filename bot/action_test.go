@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/db/dbtest"
 )
 
 // clickBundle is a dispatch bundle with the bot's endpoints served, an offer published and
@@ -41,9 +42,7 @@ func setupClicks(t *testing.T, lot *guichet.Lot) *clickBundle {
 	return &clickBundle{dispatchBundle: bd, srv: srv, sups: sups, lot: lot}
 }
 
-func member(s *guichet.Supplier) guichet.Actor {
-	return guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username}
-}
+var member = dbtest.Member
 
 // offerIn returns the offer post in a channel and its button for action, as the fake
 // Mattermost stored them (the real one keeps the integrations server-side).

@@ -21,7 +21,7 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-var coordActor = guichet.Actor{UserID: "coord-id", Username: "coord"}
+var coordActor = dbtest.Coordinator
 
 // dispatchBundle is a real database with an event, a fake Mattermost and a Bot on both.
 type dispatchBundle struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/db/dbtest"
 )
 
 func TestFitLines(t *testing.T) {
@@ -47,7 +48,7 @@ func TestBoardWithHundredsOfConfirmationsFitsInAPost(t *testing.T) {
 	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
 	require.NoError(t, err)
 	for i, s := range sups {
-		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: dbtest.Member(s),
 			LotID: lots[i%3].ID, SupplierID: s.ID, Quantity: 1}, time.Now())
 		require.NoError(t, err)
 	}

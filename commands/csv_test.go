@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,13 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/internal/assises"
 )
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile("testdata/assises-2011/" + name)
-	require.NoError(t, err)
-	return data
+	return assises.Read(name)
 }
 
 func paris(t testing.TB) *time.Location {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"guichet.dev/guichet/commands"
 	"guichet.dev/guichet/db"
 	"guichet.dev/guichet/db/dbtest"
+	"guichet.dev/guichet/internal/assises"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -173,9 +173,7 @@ func (b *bundle) notices(t *testing.T) []string {
 
 func readFixture(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/assises-2011/" + name)
-	require.NoError(t, err)
-	return string(data)
+	return string(assises.Read(name))
 }
 
 // fixtureUsers makes the fixture's members and channels exist in the fake Mattermost.

@@ -63,7 +63,7 @@ func BenchmarkClaimVsPgbench(b *testing.B) {
 	}
 
 	d := dbtest.New(b)
-	actor := guichet.Actor{UserID: "coord-id", Username: "coord"}
+	actor := dbtest.Coordinator
 	ev := &guichet.Event{Slug: "bench", Name: "Banc d'essai", Day: time.Now().AddDate(0, 1, 0), CoordChannelID: "coord-channel"}
 	if err := d.CreateEvent(ctx, actor, ev); err != nil {
 		b.Fatal(err)
@@ -189,7 +189,7 @@ func runClaims(ctx context.Context, d *db.DB, sups []*guichet.Supplier, dur time
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			actor := guichet.Actor{UserID: sups[i].Members[0].UserID, Username: sups[i].Members[0].Username}
+			actor := dbtest.Member(sups[i])
 			for time.Now().Before(stop) {
 				lotID, qty := pick(i)
 				res, err := d.Claim(ctx, guichet.ClaimRequest{Actor: actor, LotID: lotID, SupplierID: sups[i].ID, Quantity: qty}, time.Now())

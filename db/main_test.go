@@ -15,7 +15,7 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-var coordinator = guichet.Actor{UserID: "coord-id", Username: "coord"}
+var coordinator = dbtest.Coordinator
 
 // bundle is what most tests need: a fresh database and an event.
 type bundle struct {
@@ -56,9 +56,7 @@ func (b *bundle) lot(t *testing.T, l *guichet.Lot) *guichet.Lot {
 	return l
 }
 
-func member(s *guichet.Supplier) guichet.Actor {
-	return guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username}
-}
+var member = dbtest.Member
 
 func (b *bundle) count(t *testing.T, query string, args ...any) int {
 	t.Helper()

@@ -18,7 +18,7 @@ var (
 	paris      = mustZone("Europe/Paris")
 	alertSpec  = guichet.ReminderSpec{DaysBefore: 1, Hour: 18}
 	recapSpec  = guichet.ReminderSpec{DaysBefore: -1, Hour: 9}
-	schedActor = guichet.Actor{UserID: "coord-id", Username: "coord"}
+	schedActor = dbtest.Coordinator
 )
 
 func mustZone(name string) *time.Location {

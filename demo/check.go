@@ -98,19 +98,7 @@ func (s *session) checkReminders(ctx context.Context, phaseTitle string) result 
 	}
 	kind := s.kindOf[phaseTitle]
 	label := "J-" + strings.TrimPrefix(string(kind), "j")
-	var row struct {
-		Sent    int `db:"sent"`
-		Skipped int `db:"skipped"`
-		Coord   int `db:"coord"`
-		Queued  int `db:"queued"`
-	}
-	err := s.rig.DB().SQL().GetContext(ctx, &row, `SELECT
-		count(*) FILTER (WHERE r.status = 'sent') AS sent,
-		count(*) FILTER (WHERE r.status = 'skipped') AS skipped,
-		count(*) FILTER (WHERE r.status = 'sent' AND r.supplier_id IS NULL) AS coord,
-		coalesce(sum((SELECT count(*) FROM outbox o WHERE o.kind = 'reminder'
-			AND (o.payload->>'reminder_id')::bigint = r.id)), 0) AS queued
-		FROM reminders r WHERE r.event_id = $1 AND r.kind = $2`, s.event.ID, string(kind))
+	row, err := s.rig.DB().ReminderTally(ctx, s.event.ID, kind)
 	if err != nil {
 		return fail("%s reminder: %v", label, err)
 	}
@@ -135,8 +123,8 @@ func (s *session) checkReminders(ctx context.Context, phaseTitle string) result 
 	}
 	want := len(s.fx.suppliers) + 1
 	r := fmt.Sprintf("%s reminder sent once to each of the %d structures and to the coordination (%d reminders, %d messages queued, %d skipped); %d of %d members read it once in their direct messages",
-		label, row.Sent-row.Coord, row.Sent, row.Queued, row.Skipped, once, members)
-	if row.Sent != want || row.Coord != 1 || row.Skipped != 0 || row.Queued != want || once != members {
+		label, row.Sent-row.Coordination, row.Sent, row.Queued, row.Skipped, once, members)
+	if row.Sent != want || row.Coordination != 1 || row.Skipped != 0 || row.Queued != want || once != members {
 		return fail("%s; want %d sent, %d queued, none skipped, each member once %v", r, want, want, wrong)
 	}
 	return pass("%s", r)

@@ -6,12 +6,12 @@
 // structure confirms the last one), the evening before, the event's day, and the recap the
 // day after.
 //
-// Everything runs for real on loopback, through e2e/mmrig: a throwaway PostgreSQL cluster,
-// Mattermost 6.7.2 (built once into the cache), `guichet setup` and `guichet serve` (this
-// very binary). People act through the Mattermost API as the web app does; the simulated
-// clock is the bot's GUICHET_CLOCK_OFFSET, changed by restarting the bot just before each due
-// time. The fixture is embedded (assises-2011/), so the demo needs no file but the source
-// tree's e2e/build-mattermost.sh, and only on the first run.
+// Everything runs for real on loopback, through internal/mmrig: a throwaway PostgreSQL
+// cluster, Mattermost 6.7.2 (built once into the cache), `guichet setup` and `guichet serve`
+// (built from the source folder by the rig). People act through the Mattermost API as the web
+// app does; the simulated clock is the bot's GUICHET_CLOCK_OFFSET, changed by restarting the
+// bot just before each due time. The fixture is package internal/assises, embedded. Command
+// guichet-demo runs it, from the source folder.
 package demo
 
 import (
@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -79,13 +79,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	root, err := mmrig.FindModuleRoot()
 	if err != nil {
-		return fmt.Errorf("%w: run the demo from the Guichet source folder (go run ./cmd/guichet demo), which holds e2e/build-mattermost.sh", err)
+		return fmt.Errorf("%w: run the demo from the Guichet source folder (go run ./cmd/guichet-demo), which holds internal/mmrig/build-mattermost.sh", err)
 	}
 	mmDir, err := buildMattermost(ctx, root, p)
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
@@ -97,7 +93,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	clock.set(time.Until(prepareAt).Round(time.Millisecond))
 	p.step("starting PostgreSQL, Mattermost %s and the bot; the bot's clock reads %s", mmrig.MattermostVersion, prepareAt.Format("Mon 2 Jan 2006 15:04 MST"))
 	r, err := mmrig.Start(ctx, mmrig.Options{
-		Suppliers: fx.suppliers, MattermostDir: mmDir, GuichetBinary: self, ModuleRoot: root, Progress: p,
+		Suppliers: fx.suppliers, MattermostDir: mmDir, ModuleRoot: root, Progress: p,
 		BotEnv: map[string]string{
 			"GUICHET_CLOCK_OFFSET":      clock.offset().String(),
 			"GUICHET_LOCALE":            opts.Locale,

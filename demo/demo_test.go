@@ -2,7 +2,6 @@ package demo
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,15 +29,6 @@ func TestFixtureIsTheAssisesEvent(t *testing.T) {
 		taking[tk.Supplier] = true
 	}
 	require.Len(t, taking, 19, "every structure takes something")
-
-	// The embedded copy is the one the end-to-end tests replay.
-	for _, name := range []string{"suppliers.csv", "lots.csv", "replay.csv"} {
-		embedded, err := fixtureFS.ReadFile("assises-2011/" + name)
-		require.NoError(t, err)
-		e2e, err := os.ReadFile("../e2e/testdata/assises-2011/" + name)
-		require.NoError(t, err)
-		require.Equal(t, string(e2e), string(embedded), name)
-	}
 }
 
 func TestFixtureCheckRefusesAReplayThatLeavesALotUnfilled(t *testing.T) {

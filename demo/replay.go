@@ -8,7 +8,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 	"guichet.dev/guichet/scheduler"
 )
@@ -217,13 +217,12 @@ func (s *session) reminders(ctx context.Context) error {
 // member of every structure has a new direct message from the bot.
 func (s *session) awaitReminder(ctx context.Context, kind guichet.ReminderKind) error {
 	return s.until(ctx, waitMessages, "the "+string(kind)+" reminders in every member's direct messages", func(ctx context.Context) error {
-		var due int
-		if err := s.rig.DB().SQL().GetContext(ctx, &due, `SELECT count(*) FROM reminders
-			WHERE event_id = $1 AND kind = $2 AND status = 'due'`, s.event.ID, string(kind)); err != nil {
+		tally, err := s.rig.DB().ReminderTally(ctx, s.event.ID, kind)
+		if err != nil {
 			return err
 		}
-		if due > 0 {
-			return fmt.Errorf("%d reminder(s) not taken yet", due)
+		if tally.Due > 0 {
+			return fmt.Errorf("%d reminder(s) not taken yet", tally.Due)
 		}
 		for _, sup := range s.fx.suppliers {
 			for _, m := range sup.Members {
@@ -296,7 +295,7 @@ func (s *session) alert(ctx context.Context) error {
 		return err
 	}
 	s.tr.beginPhase(phaseAlert, at)
-	if err := s.eventColumnSet(ctx, "unconfirmed_alert_at"); err != nil {
+	if err := s.unconfirmedAlertDone(ctx); err != nil {
 		return err
 	}
 	return s.endPhase(ctx)
@@ -354,15 +353,14 @@ func (s *session) recap(ctx context.Context) error {
 	return s.endPhase(ctx)
 }
 
-// eventColumnSet waits until the scheduler has recorded a once-per-event job in the event's
-// column.
-func (s *session) eventColumnSet(ctx context.Context, column string) error {
-	return s.until(ctx, waitMessages, column, func(ctx context.Context) error {
-		var set bool
-		if err := s.rig.DB().SQL().GetContext(ctx, &set, `SELECT `+column+` IS NOT NULL FROM events WHERE id = $1`, s.event.ID); err != nil {
+// unconfirmedAlertDone waits until the scheduler has passed the event's unconfirmed alert.
+func (s *session) unconfirmedAlertDone(ctx context.Context) error {
+	return s.until(ctx, waitMessages, "the unconfirmed alert", func(ctx context.Context) error {
+		done, err := s.rig.DB().UnconfirmedAlertDone(ctx, s.event.ID)
+		if err != nil {
 			return err
 		}
-		if !set {
+		if !done {
 			return fmt.Errorf("not yet")
 		}
 		return nil

@@ -10,7 +10,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -265,20 +265,15 @@ func (s *session) until(ctx context.Context, timeout time.Duration, what string,
 // to deliver. It fails on a parked row (a message Mattermost refused for good).
 func (s *session) delivered(ctx context.Context) error {
 	return s.until(ctx, waitMessages, "the bot to post every message it queued", func(ctx context.Context) error {
-		var row struct {
-			Pending int `db:"pending"`
-			Parked  int `db:"parked"`
-		}
-		if err := s.rig.DB().SQL().GetContext(ctx, &row, `SELECT
-			count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL) AS pending,
-			count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked FROM outbox`); err != nil {
+		pending, parked, err := s.rig.DB().OutboxCounts(ctx)
+		if err != nil {
 			return err
 		}
-		if row.Parked > 0 {
-			return fmt.Errorf("%d message(s) parked: Mattermost refused them", row.Parked)
+		if parked > 0 {
+			return fmt.Errorf("%d message(s) parked: Mattermost refused them", parked)
 		}
-		if row.Pending > 0 {
-			return fmt.Errorf("%d message(s) still to post", row.Pending)
+		if pending > 0 {
+			return fmt.Errorf("%d message(s) still to post", pending)
 		}
 		return nil
 	})

@@ -17,7 +17,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 

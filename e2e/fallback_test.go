@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // TestRefusedCoordinationMessageReachesTheCoordinatorsDirectly removes the bot from the event's

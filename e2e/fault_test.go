@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // Fault tests stop the rig's bot or PostgreSQL: they are not parallel (Go runs them before

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/assises"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // rig is the package's Mattermost, PostgreSQL and `guichet serve`, started by TestMain: the
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	suppliers, err := mmrig.LoadSuppliers("testdata/assises-2011/suppliers.csv")
+	suppliers, err := mmrig.ParseSuppliers(assises.SuppliersFile, assises.Read(assises.SuppliersFile))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1

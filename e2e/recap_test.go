@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,26 +16,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/db/dbtest"
+	"guichet.dev/guichet/internal/assises"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // readFixture reads one of the Assises fixture's CSV files as rows keyed by the header.
 func readFixture(t *testing.T, name string) []map[string]string {
 	t.Helper()
-	f, err := os.Open("testdata/assises-2011/" + name)
+	rows, err := assises.Rows(name)
 	require.NoError(t, err)
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	require.NoError(t, err)
-	var out []map[string]string
-	for _, rec := range recs[1:] {
-		row := map[string]string{}
-		for i, h := range recs[0] {
-			row[h] = rec[i]
-		}
-		out = append(out, row)
-	}
-	return out
+	return rows
 }
 
 // assisesReplayed creates an event with the fixture's 14 lots, bound to coordChannel and
@@ -75,7 +65,7 @@ func assisesReplayed(t *testing.T, ctx context.Context, slug, coordChannel, clie
 		qty, err := strconv.ParseInt(row["quantity"], 10, 64)
 		require.NoError(t, err)
 		_, err = store.Claim(ctx, guichet.ClaimRequest{
-			Actor: guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+			Actor: dbtest.Member(s),
 			LotID: byCode[row["lot"]].ID, SupplierID: s.ID, Quantity: qty}, time.Now())
 		require.NoError(t, err, "%s claims %s", row["supplier"], row["lot"])
 	}

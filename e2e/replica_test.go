@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // replicas runs n `guichet serve` processes with the rig bot's settings, each on a port of its

@@ -22,7 +22,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // Security: whatever reaches the bot — through Mattermost or straight to its port — that the

@@ -16,7 +16,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // Texts people type — notes, reasons — are posted by the bot where others read them: they

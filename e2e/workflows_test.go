@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/assises"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -72,9 +72,7 @@ func botPostContaining(t *testing.T, channelID string, parts ...string) *model.P
 
 func fixtureText(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/assises-2011/" + name)
-	require.NoError(t, err)
-	return string(data)
+	return string(assises.Read(name))
 }
 
 // The Assises 2011 case carried end to end from chat: the event created in its coordination

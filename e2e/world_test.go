@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/e2e/mmrig"
+	"guichet.dev/guichet/internal/mmrig"
 )
 
 // world is a test's own event, so that tests sharing the rig run in parallel without seeing

@@ -2,27 +2,22 @@ package report_test
 
 import (
 	"context"
-	"encoding/csv"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/db"
 	"guichet.dev/guichet/db/dbtest"
+	fixture "guichet.dev/guichet/internal/assises"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-var coordinator = guichet.Actor{UserID: "coord-id", Username: "coord"}
-
-const fixtureDir = "testdata/assises-2011"
+var coordinator = dbtest.Coordinator
 
 // assises is the Assises 2011 fixture loaded into a fresh database: its event (published, so
 // that reminder rows exist), its 19 structures and 14 lots.
@@ -43,21 +38,9 @@ type replayRow struct {
 
 func readCSV(t *testing.T, name string) []map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtureDir, name))
+	rows, err := fixture.Rows(name)
 	require.NoError(t, err)
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	require.NoError(t, err)
-	require.Greater(t, len(recs), 1, name)
-	var out []map[string]string
-	for _, rec := range recs[1:] {
-		row := map[string]string{}
-		for i, h := range recs[0] {
-			row[h] = rec[i]
-		}
-		out = append(out, row)
-	}
-	return out
+	return rows
 }
 
 // loadAssises imports the fixture through db, as the import command would, without claiming.
@@ -65,16 +48,9 @@ func loadAssises(t *testing.T) *assises {
 	t.Helper()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	var ev struct {
-		Name     string    `toml:"name"`
-		Day      time.Time `toml:"day"`
-		Timezone string    `toml:"timezone"`
-		Venue    string    `toml:"venue"`
-		Client   string    `toml:"client"`
-	}
-	_, err := toml.DecodeFile(filepath.Join(fixtureDir, "event.toml"), &ev)
+	ev, err := fixture.LoadEvent()
 	require.NoError(t, err)
-	e := &guichet.Event{Slug: "assises-2011", Name: ev.Name, Day: ev.Day, TimeZone: ev.Timezone,
+	e := &guichet.Event{Slug: "assises-2011", Name: ev.Name, Day: ev.Day, TimeZone: ev.TimeZone,
 		Venue: ev.Venue, Client: ev.Client, CoordChannelID: "coord-channel"}
 	require.NoError(t, d.CreateEvent(ctx, coordinator, e))
 
@@ -128,7 +104,7 @@ func (a *assises) claimAll(t *testing.T) {
 		l := a.lots[r.Lot]
 		require.NotNil(t, l, r.Lot)
 		_, err := a.db.Claim(a.ctx, guichet.ClaimRequest{
-			Actor:      guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+			Actor:      dbtest.Member(s),
 			LotID:      l.ID,
 			SupplierID: s.ID,
 			Quantity:   r.Quantity,

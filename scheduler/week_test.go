@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-var coordinator = guichet.Actor{UserID: "coord-id", Username: "coord"}
+var coordinator = dbtest.Coordinator
 
 // simClock is a clock the test moves; every scheduler instance reads it.
 type simClock struct{ ns atomic.Int64 }

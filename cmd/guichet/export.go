@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,9 +23,8 @@ func init() {
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (default: ./config.toml if present)")
+	fs := newFlags("export", stderr)
+	conf := addConfigFlag(fs, configUsage)
 	slug := fs.String("event", "", "the event's identifier, e.g. assises-2011 (required)")
 	what := fs.String("what", "claims", "what to export: claims (every awarded claim) or audit (the audit trail)")
 	format := fs.String("format", "csv", "output format: csv")
@@ -54,7 +52,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *locale != "" && *locale != "fr" && *locale != "en":
 		return fmt.Errorf("export: --locale %q: write fr or en", *locale)
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := conf.load()
 	if err != nil {
 		return err
 	}

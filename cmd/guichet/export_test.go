@@ -34,7 +34,7 @@ func TestExport(t *testing.T) {
 	require.NoError(t, err)
 	defer d.Close()
 
-	coord := guichet.Actor{UserID: "coord-id", Username: "coord"}
+	coord := dbtest.Coordinator
 	e := &guichet.Event{Slug: "assises-2011", Name: "Assises", Day: time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC)}
 	require.NoError(t, d.CreateEvent(ctx, coord, e))
 	sups := []*guichet.Supplier{
@@ -48,7 +48,7 @@ func TestExport(t *testing.T) {
 	}
 	require.NoError(t, d.AddLots(ctx, coord, e.ID, lots))
 	claim := func(s *guichet.Supplier, l *guichet.Lot, qty int64) {
-		_, err := d.Claim(ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: s.Members[0].UserID, Username: s.Members[0].Username},
+		_, err := d.Claim(ctx, guichet.ClaimRequest{Actor: dbtest.Member(s),
 			LotID: l.ID, SupplierID: s.ID, Quantity: qty}, time.Now())
 		require.NoError(t, err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,8 +25,7 @@ func init() {
 // status and the answer otherwise. It reads no configuration file and no secret, and needs no
 // shell or curl, which the distroless image does not have.
 func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("health", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("health", stderr)
 	ready := fs.Bool("ready", false, "ask /readyz (database and Mattermost answer) instead of /healthz (the process runs)")
 	addr := fs.String("addr", "", "the operators' address, host:port (default: GUICHET_OPS_LISTEN, else 127.0.0.1:9090)")
 	if err := fs.Parse(args); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,8 +59,8 @@ type importEnv struct {
 	token  string
 }
 
-func openImport(ctx context.Context, configPath string) (*importEnv, error) {
-	cfg, err := loadConfig(configPath)
+func openImport(ctx context.Context, conf *configFlag) (*importEnv, error) {
+	cfg, err := conf.load()
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +97,8 @@ func readInput(path string, stdin io.Reader) ([]byte, error) {
 }
 
 func importSuppliersCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import suppliers", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (default: ./config.toml if present)")
+	fs := newFlags("import suppliers", stderr)
+	conf := addConfigFlag(fs, configUsage)
 	team := fs.String("team", "", "Mattermost team whose channels the suppliers' channels are (needs mattermost_url and the bot token)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -112,7 +110,7 @@ func importSuppliersCLI(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	env, err := openImport(ctx, *configPath)
+	env, err := openImport(ctx, conf)
 	if err != nil {
 		return err
 	}
@@ -173,9 +171,8 @@ func teamByName(ctx context.Context, mmURL, token, name string) (string, error) 
 }
 
 func importLotsCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import lots", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (default: ./config.toml if present)")
+	fs := newFlags("import lots", stderr)
+	conf := addConfigFlag(fs, configUsage)
 	slug := fs.String("event", "", "the event's identifier (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -187,7 +184,7 @@ func importLotsCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	env, err := openImport(ctx, *configPath)
+	env, err := openImport(ctx, conf)
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,11 @@ import (
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/db"
 	"guichet.dev/guichet/db/dbtest"
+	"guichet.dev/guichet/internal/assises"
 )
 
-const fixtureDir = "../../commands/testdata/assises-2011/"
+// fixtureDir holds the Assises fixture's files, for the commands that read a path.
+var fixtureDir = assises.Dir() + "/"
 
 func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 	ctx := context.Background()

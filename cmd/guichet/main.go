@@ -3,7 +3,6 @@
 //	guichet serve   [--config FILE]   the bot: HTTP endpoints, outbox dispatcher, scheduler
 //	guichet migrate [--config FILE]   apply database migrations
 //	guichet setup   …                 create the bot account and the /guichet command
-//	guichet demo    [--exit]          replay the Assises 2011 event on a real Mattermost
 //	guichet import  …                 import suppliers or lots from CSV
 //	guichet export  …                 export claims or the audit trail as CSV
 //	guichet health  [--ready]         ask the running bot whether it is alive (or ready)
@@ -78,8 +77,31 @@ func usage(w io.Writer) {
 	}
 }
 
-// loadConfig parses --config from fs's args and loads the configuration.
-func loadConfig(path string) (*config.Config, error) {
+// newFlags returns the flag set of `guichet <name>`: parse errors and help go to stderr, and
+// Parse returns them instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// configUsage is the help of --config for the subcommands that load the configuration.
+const configUsage = "configuration file (default: ./config.toml if present)"
+
+// configFlag is the --config flag of a subcommand that loads the configuration.
+type configFlag struct{ path string }
+
+// addConfigFlag defines --config on fs, with that help text.
+func addConfigFlag(fs *flag.FlagSet, usage string) *configFlag {
+	c := &configFlag{}
+	fs.StringVar(&c.path, "config", "", usage)
+	return c
+}
+
+// load loads the configuration: the file given with --config, else ./config.toml if there is
+// one, else none; then the GUICHET_* environment variables (see config.Load).
+func (c *configFlag) load() (*config.Config, error) {
+	path := c.path
 	if path == "" {
 		if _, err := os.Stat("config.toml"); err == nil {
 			path = "config.toml"
@@ -101,13 +123,12 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 func init() {
 	register("migrate", "apply the database migrations", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		path := fs.String("config", "", "configuration file (default: ./config.toml if present)")
+		fs := newFlags("migrate", stderr)
+		conf := addConfigFlag(fs, configUsage)
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		cfg, err := loadConfig(*path)
+		cfg, err := conf.load()
 		if err != nil {
 			return err
 		}

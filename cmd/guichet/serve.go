@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,13 +40,12 @@ func init() {
 // clock. It is a testing and demonstration aid, to replay an event on a simulated calendar;
 // never set it in production. The outbox keeps real time (its rows carry the database's clock).
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "configuration file (default: ./config.toml if present; GUICHET_* variables override it)")
+	fs := newFlags("serve", stderr)
+	conf := addConfigFlag(fs, configUsage+"; GUICHET_* variables override it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := conf.load()
 	if err != nil {
 		return err
 	}

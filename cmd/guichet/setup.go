@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,8 +24,7 @@ func init() {
 }
 
 func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("setup", stderr)
 	mmURL := fs.String("mattermost-url", "", "Mattermost's base URL (default: mattermost_url from --config)")
 	adminToken := fs.String("admin-token", "", "a system administrator's access token (default: $GUICHET_ADMIN_TOKEN)")
 	teams := fs.String("team", "", "team name(s) where /guichet is registered, comma-separated")

@@ -2,8 +2,8 @@
 // end-to-end tests (package e2e) and the demo.
 //
 // Start builds Mattermost 6.7.2 once into ${GUICHET_CACHE:-~/.cache/guichet} (through
-// e2e/build-mattermost.sh; about 5 minutes on 2 cores the first time, then reused), starts a
-// throwaway PostgreSQL cluster (package pgserver) with a database for Mattermost and one for
+// build-mattermost.sh, beside this package; about 5 minutes on 2 cores the first time, then
+// reused), starts a throwaway PostgreSQL cluster (package pgserver) with a database for Mattermost and one for
 // Guichet (migrated), starts Mattermost with its configuration, files and logs in a temporary
 // folder, and provisions:
 //
@@ -12,7 +12,8 @@
 //   - the coordinator (Options.Coordinator, default "coordination") and the coordination
 //     channel (Options.CoordChannel, default "coordination");
 //   - each supplier's members and its public channel (Options.Suppliers, e.g.
-//     LoadSuppliers("testdata/assises-2011/suppliers.csv")), and Options.ExtraUsers;
+//     ParseSuppliers of the Assises fixture's suppliers.csv, package internal/assises), and
+//     Options.ExtraUsers;
 //
 // then runs bot.Setup (bot account, token, /guichet command), adds the bot to every channel,
 // builds ./cmd/guichet and starts `guichet serve` configured by environment only

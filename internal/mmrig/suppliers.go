@@ -1,6 +1,7 @@
 package mmrig
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -8,15 +9,21 @@ import (
 )
 
 // LoadSuppliers reads a suppliers file in the import format of the Assises fixture
-// (testdata/assises-2011/suppliers.csv): a header "name,categories,channel,members", then one
-// structure per line, categories and members separated by ";".
+// (internal/assises/suppliers.csv): see ParseSuppliers.
 func LoadSuppliers(path string) ([]Supplier, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	return ParseSuppliers(path, data)
+}
+
+// ParseSuppliers reads suppliers in the import format of the Assises fixture: a header
+// "name,categories,channel,members", then one structure per line, categories and members
+// separated by ";". Errors name the file as name.
+func ParseSuppliers(name string, data []byte) ([]Supplier, error) {
+	path := name
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

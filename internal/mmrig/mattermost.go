@@ -29,7 +29,7 @@ func CacheDir() string {
 }
 
 // BuildMattermost returns the folder holding bin/mattermost, building it first with
-// e2e/build-mattermost.sh (about 5 minutes on 2 cores, once per cache folder). Concurrent
+// internal/mmrig/build-mattermost.sh (about 5 minutes on 2 cores, once per cache folder). Concurrent
 // callers on one machine wait for each other's build instead of building twice. Progress goes
 // to progress.
 func BuildMattermost(ctx context.Context, moduleRoot string, progress io.Writer) (string, error) {
@@ -47,7 +47,7 @@ func BuildMattermost(ctx context.Context, moduleRoot string, progress io.Writer)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 
-	script := filepath.Join(moduleRoot, "e2e", "build-mattermost.sh")
+	script := filepath.Join(moduleRoot, "internal", "mmrig", "build-mattermost.sh")
 	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Env = append(os.Environ(), "GUICHET_CACHE="+cache)
 	var out strings.Builder
