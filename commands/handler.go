@@ -225,10 +225,21 @@ func (h *Handler) event(ctx context.Context, c *call, slug string) (*guichet.Eve
 // lot finds the lot a reference names: in its event when given, else in the channel's event,
 // else among the events in progress when only one has a lot with that code.
 func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *guichet.Event, error) {
+	return h.findLot(ctx, c, ref, false)
+}
+
+// findLot is lot; with hideDrafts, lots of draft events are not found: a reference to one
+// (its event named, bound to the channel, or the only events with that code being drafts)
+// gets ECONFLICT "ErrEventNotPublished", which names no event nor lot.
+func (h *Handler) findLot(ctx context.Context, c *call, ref LotRef, hideDrafts bool) (*guichet.Lot, *guichet.Event, error) {
+	hidden := func(e *guichet.Event) bool { return hideDrafts && e.Status == guichet.EventDraft }
 	if ref.Event != "" {
 		e, err := h.event(ctx, c, ref.Event)
 		if err != nil {
 			return nil, nil, err
+		}
+		if hidden(e) {
+			return nil, nil, guichet.Errorf(guichet.ECONFLICT, "ErrEventNotPublished")
 		}
 		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
 		return l, e, err
@@ -236,34 +247,46 @@ func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *
 	e, err := h.store.EventByChannel(ctx, c.channelID)
 	if err == nil {
 		c.locale = l10n.Locale(e.Locale)
+		if hidden(e) {
+			return nil, nil, guichet.Errorf(guichet.ECONFLICT, "ErrEventNotPublished")
+		}
 		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
 		return l, e, err
 	}
 	if guichet.ErrorCode(err) != guichet.ENOTFOUND {
 		return nil, nil, err
 	}
-	lots, err := h.store.LotsByCode(ctx, ref.Code)
+	found, err := h.store.LotsByCode(ctx, ref.Code)
 	if err != nil {
 		return nil, nil, err
 	}
-	switch len(lots) {
-	case 0:
-		return nil, nil, guichet.Errorf(guichet.ENOTFOUND, "ErrLotNotFound", "Code", ref.Code)
-	case 1:
-		e, err := h.store.Event(ctx, lots[0].EventID)
-		if err != nil {
-			return nil, nil, err
-		}
-		c.locale = l10n.Locale(e.Locale)
-		return lots[0], e, nil
-	}
-	var choices []string
-	for _, l := range lots {
+	var lots []*guichet.Lot
+	var events []*guichet.Event
+	drafts := 0
+	for _, l := range found {
 		e, err := h.store.Event(ctx, l.EventID)
 		if err != nil {
 			return nil, nil, err
 		}
-		choices = append(choices, "`"+e.Slug+"/"+l.Code+"`")
+		if hidden(e) {
+			drafts++
+			continue
+		}
+		lots, events = append(lots, l), append(events, e)
+	}
+	switch len(lots) {
+	case 0:
+		if drafts > 0 {
+			return nil, nil, guichet.Errorf(guichet.ECONFLICT, "ErrEventNotPublished")
+		}
+		return nil, nil, guichet.Errorf(guichet.ENOTFOUND, "ErrLotNotFound", "Code", ref.Code)
+	case 1:
+		c.locale = l10n.Locale(events[0].Locale)
+		return lots[0], events[0], nil
+	}
+	var choices []string
+	for i, l := range lots {
+		choices = append(choices, "`"+events[i].Slug+"/"+l.Code+"`")
 	}
 	return nil, nil, guichet.Errorf(guichet.EINVALID, "CmdAmbiguousLot", "Code", ref.Code, "Choices", strings.Join(choices, ", "))
 }
