@@ -70,11 +70,15 @@ type LotStore interface {
 type ClaimStore interface {
 	// Claim takes a lot or a share of it for a supplier whose member is the actor. First-come
 	// lots are awarded at once, review lots get a pending candidacy. Errors: EFORBIDDEN if the
-	// actor is not a member of the supplier; ECONFLICT "ErrLotTaken" (exclusive, with the holder's
+	// actor is not a member of the supplier; ECONFLICT "ErrEventNotPublished" (a draft event),
+	// "ErrEventPast" (the event is over: see Event.ClaimsOpen), "ErrLotTaken" (exclusive, with the holder's
 	// name), "ErrLotFull", "ErrShareTooBig" (with what remains), "ErrLotClosed", "ErrLotCancelled"; EINVALID for a
-	// bad quantity. A supplier with an active claim gets it back with Existing set.
+	// bad quantity. A supplier with an active claim gets it back with Existing set, unless the
+	// event's state refuses claims.
 	Claim(ctx context.Context, req ClaimRequest, now time.Time) (*ClaimResult, error)
 	// Withdraw ends the supplier's active claim on the lot and reopens what it held.
+	// Withdraw, Award and Decline return ECONFLICT "ErrEventPast" once the event is over
+	// (Event.ClaimChangesOpen), and change nothing.
 	Withdraw(ctx context.Context, actor Actor, lotID, supplierID int64, reason string) (*Claim, error)
 	// Award turns the supplier's pending candidacy into an award (review lots), with the same
 	// capacity rules as Claim.
