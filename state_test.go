@@ -115,3 +115,17 @@ func TestCheckClaimAppliesEventThenLotThenCapacity(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheckClaim measures the rule a claim applies in Go, event first (its time zone
+// loaded once and kept).
+func BenchmarkCheckClaim(b *testing.B) {
+	ev := &guichet.Event{Day: time.Date(2027, 4, 15, 0, 0, 0, 0, time.UTC), TimeZone: "Europe/Paris", Status: guichet.EventPublished}
+	lot := &guichet.Lot{Code: "DEJ", Quantity: 100, Mode: guichet.Shared, MaxSuppliers: 3, Status: guichet.LotOpen}
+	claims := []*guichet.Claim{{Quantity: 60, Status: guichet.ClaimAwarded}}
+	now := time.Date(2027, 4, 1, 10, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		if _, err := guichet.CheckClaim(ev, lot, claims, 10, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -23,12 +23,14 @@ const MaxNoteLength = 1000
 // Claim implements guichet.ClaimStore.
 //
 // The rules are applied in Go (membership, the event's state, a claim already there,
-// guichet.CheckClaim, the
-// amounts from guichet.LotAmounts, the lot's status) on what one statement read, and
-// everything a new claim writes is written by one statement. The lot's row is where claims on
-// one lot are serialised: every transaction that changes a lot's claims also writes the lot's
-// row (claimWriteQuery, afterClaimChange, touchLot; a cancellation sets its status), so the
-// row's version (xmin) stands for the lot's claims.
+// guichet.CheckClaim, the amounts from guichet.LotAmounts, the lot's status) on what one
+// statement read, and everything a new claim writes is written by one statement. The lot's
+// row is where claims on one lot are serialised: every transaction that changes a lot's
+// claims also writes the lot's row (claimWriteQuery, afterClaimChange, touchLot; a
+// cancellation sets its status), so the row's version (xmin) stands for the lot's claims.
+// The event's state (guichet.Event.ClaimsOpen) is judged on the event's columns the same
+// statement read: every change of its status writes the event's row, whose version the write
+// checks too.
 //
 // A new claim writes its row (which is also its audit entry: see the audit_trail view), one
 // outbox message (guichet.OutboxClaimed) and, when asked (guichet.ClaimRequest.Confirm), a
