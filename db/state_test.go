@@ -188,3 +188,17 @@ func TestCloseEndedOffersQueuesTheRefreshesOnce(t *testing.T) {
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE offers_closed_at IS NULL AND status <> 'draft'`), "the future event")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE id = $1 AND offers_closed_at IS NULL`, future.ID))
 }
+
+// A coordinator's digest cannot offer the lots again once the event is over.
+func TestRelaunchRefusedOnceTheEventIsOver(t *testing.T) {
+	b := schedSetup(t, "2027-04-15", 1)
+	b.take(t, time.Date(2027, 4, 8, 7, 0, 0, 0, time.UTC))
+	var digest int64
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &digest, `SELECT id FROM reminders WHERE supplier_id IS NULL AND kind = 'j7'`))
+	b.db.Now = func() time.Time { return time.Date(2027, 4, 15, 22, 0, 0, 0, time.UTC) }
+	m := b.mark(t)
+	_, err := b.db.Relaunch(b.ctx, schedActor, digest)
+	requireError(t, err, guichet.ECONFLICT, "ErrEventOver", map[string]any{"Slug": "ev"})
+	require.Equal(t, effects{}, b.since(t, m))
+	require.Zero(t, b.count(t, `SELECT count(*) FROM reminders WHERE relaunched_at IS NOT NULL`))
+}
