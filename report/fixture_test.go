@@ -119,9 +119,11 @@ func loadAssises(t *testing.T) *assises {
 	return a
 }
 
-// claimAll makes every structure claim what it took in 2011, as one of its members.
+// claimAll makes every structure claim what it took in 2011, as one of its members, a month
+// before the event's day.
 func (a *assises) claimAll(t *testing.T) {
 	t.Helper()
+	claimedAt := a.event.Day.AddDate(0, -1, 0)
 	for _, r := range a.replay {
 		s := a.suppliers[r.Supplier]
 		require.NotNil(t, s, r.Supplier)
@@ -132,7 +134,7 @@ func (a *assises) claimAll(t *testing.T) {
 			LotID:      l.ID,
 			SupplierID: s.ID,
 			Quantity:   r.Quantity,
-		}, time.Now())
+		}, claimedAt)
 		require.NoError(t, err, "%s claims %s", r.Supplier, r.Lot)
 	}
 }
