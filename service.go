@@ -54,7 +54,8 @@ type LotStore interface {
 	// Board returns the event with every lot and its claims.
 	Board(ctx context.Context, eventID int64) (*Board, error)
 	// CancelLot cancels the lot and its active claims, tells the claimants and refreshes the
-	// offers. Cancelling a cancelled lot changes nothing.
+	// offers. Cancelling a cancelled lot changes nothing. ECONFLICT "ErrEventPast" once the
+	// event is over (Event.ClaimChangesOpen).
 	CancelLot(ctx context.Context, actor Actor, lotID int64, reason string) error
 	// Publish queues an offer post for every (lot, channel) pair of the event's open lots and
 	// the suppliers serving each lot's category, skipping pairs already queued, and marks the

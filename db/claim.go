@@ -526,10 +526,11 @@ func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64, 
 	return lot, claims, activeClaim(claims, supplierID), nil
 }
 
-// lockLotEvent reads the lot with a row lock held until the transaction ends (see lockLot)
-// and, in the same statement, the state of its event (day, time zone, status), locked so
-// that the event's status cannot change before the transaction ends; lot then event, the
-// order of locks of a claim (claimReadQuery). The event is locked as the update that every
+// lockLotEvent reads the lot with a row lock held until the transaction ends (every change to
+// a lot's claims takes this lock first, which serialises concurrent changes on one lot) and,
+// in the same statement, the state of its event (day, time zone, status), locked so that the
+// event's status cannot change before the transaction ends; lot then event, the order of
+// locks of a claim (claimReadQuery). The event is locked as the update that every
 // change to a lot's claims makes of it (syncReminders) locks it: taking a share lock first
 // and that one later would deadlock two such transactions.
 func lockLotEvent(ctx context.Context, tx *sqlx.Tx, lotID int64) (*guichet.Lot, *guichet.Event, error) {

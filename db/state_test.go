@@ -36,8 +36,8 @@ func TestClaimOnDraftEventIsRefusedAndWritesNothing(t *testing.T) {
 }
 
 // Once the event is over (its day ended in its time zone, or it is done or recapped), claims,
-// releases, awards and declines are refused and nothing is written: the recap and the
-// payments stand.
+// releases, awards, declines and lot cancellations are refused and nothing is written: the
+// recap and the payments stand.
 func TestClaimChangesAreRefusedOnceTheEventIsOver(t *testing.T) {
 	b := setup(t) // 15 April 2027, Europe/Paris
 	sups := b.suppliers(t, 3, "fin", "repas")
@@ -77,6 +77,8 @@ func TestClaimChangesAreRefusedOnceTheEventIsOver(t *testing.T) {
 		_, err = b.db.Award(b.ctx, coordinator, review.ID, sups[1].ID)
 		requireError(t, err, guichet.ECONFLICT, "ErrEventPast", nil)
 		_, err = b.db.Decline(b.ctx, coordinator, review.ID, sups[2].ID, "non")
+		requireError(t, err, guichet.ECONFLICT, "ErrEventPast", nil)
+		err = b.db.CancelLot(b.ctx, coordinator, shared.ID, "trop tard")
 		requireError(t, err, guichet.ECONFLICT, "ErrEventPast", nil)
 		require.Equal(t, effects{}, b.since(t, m))
 		require.Equal(t, held, claims(), "every claim as it was")
