@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,12 +62,20 @@ func (e *Event) Location() (*time.Location, error) {
 	if tz == "" {
 		tz = DefaultTimeZone
 	}
+	if loc, ok := zones.Load(tz); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "Local" {
 		return nil, Errorf(EINVALID, "ErrTimeZone", "Value", tz)
 	}
+	zones.Store(tz, loc)
 	return loc, nil
 }
+
+// zones holds the time zones Location loaded, by name: loading one reads and parses its file
+// each time (some microseconds), and every claim asks for its event's (Event.ClaimsOpen).
+var zones sync.Map
 
 // LocalTime returns the instant at hour:minute on the event's day plus dayOffset days, in the
 // event's time zone. On a clock change, a local time that does not exist is moved forward

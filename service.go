@@ -55,7 +55,8 @@ type LotStore interface {
 	Board(ctx context.Context, eventID int64) (*Board, error)
 	// CancelLot cancels the lot and its active claims, tells the claimants and refreshes the
 	// offers. Cancelling a cancelled lot changes nothing. A reason longer than MaxNoteLength
-	// is refused (EINVALID, CancelReason's message), nothing changed.
+	// is refused (EINVALID, CancelReason's message), nothing changed. ECONFLICT "ErrEventPast"
+	// once the event is over (Event.ClaimChangesOpen).
 	CancelLot(ctx context.Context, actor Actor, lotID int64, reason string) error
 	// Publish queues an offer post for every (lot, channel) pair of the event's open lots and
 	// the suppliers serving each lot's category, skipping pairs already queued, and marks the
@@ -71,13 +72,16 @@ type LotStore interface {
 type ClaimStore interface {
 	// Claim takes a lot or a share of it for a supplier whose member is the actor. First-come
 	// lots are awarded at once, review lots get a pending candidacy. Errors: EFORBIDDEN if the
-	// actor is not a member of the supplier; ECONFLICT "ErrLotTaken" (exclusive, with the holder's
+	// actor is not a member of the supplier; ECONFLICT "ErrEventNotPublished" (a draft event),
+	// "ErrEventPast" (the event is over: see Event.ClaimsOpen), "ErrLotTaken" (exclusive, with the holder's
 	// name), "ErrLotFull", "ErrShareTooBig" (with what remains), "ErrLotClosed", "ErrLotCancelled"; EINVALID for a
 	// bad quantity or a note longer than MaxNoteLength (ClaimNote's message). A supplier with an
-	// active claim gets it back with Existing set.
+	// active claim gets it back with Existing set, unless the event's state refuses claims.
 	Claim(ctx context.Context, req ClaimRequest, now time.Time) (*ClaimResult, error)
 	// Withdraw ends the supplier's active claim on the lot and reopens what it held. A reason
 	// longer than MaxNoteLength is refused (EINVALID, ReleaseReason's message), nothing changed.
+	// Withdraw, Award and Decline return ECONFLICT "ErrEventPast" once the event is over
+	// (Event.ClaimChangesOpen), and change nothing.
 	Withdraw(ctx context.Context, actor Actor, lotID, supplierID int64, reason string) (*Claim, error)
 	// Award turns the supplier's pending candidacy into an award (review lots), with the same
 	// capacity rules as Claim.

@@ -66,9 +66,11 @@ func (b *Bot) takeClicked(ctx context.Context, req ActionRequest, share bool) (A
 		return ActionReply{}, err
 	}
 	loc := b.eventLocale(ev)
-	if share && !b.claimable(st) {
-		b.metrics.claim("refused")
-		return b.refusal(st, ev, req.ChannelID, loc, unavailable(st, b.pastDeadline(st.Lot))), nil
+	if share {
+		if err := b.claimRefusal(st, ev); err != nil {
+			b.metrics.claim("refused")
+			return b.refusal(st, ev, req.ChannelID, loc, err), nil
+		}
 	}
 	sups, err := b.access.SuppliersOf(ctx, req.Actor)
 	if err != nil {
@@ -122,7 +124,7 @@ func (b *Bot) claimNow(ctx context.Context, req ActionRequest, lotID int64, sup 
 // taken and the rest only answer (the claim's own refresh of every copy follows anyway).
 func (b *Bot) refusal(st *guichet.LotState, ev *guichet.Event, channelID, loc string, err error) ActionReply {
 	r := ActionReply{Ephemeral: b.personError(loc, err)}
-	if !b.claimable(st) && b.edits.allow(refusalKey(st.Lot.ID, channelID), b.outboxNow(), b.editGap) {
+	if !b.claimable(st, ev) && b.edits.allow(refusalKey(st.Lot.ID, channelID), b.outboxNow(), b.editGap) {
 		r.Update = b.OfferPost(st, ev, channelID)
 	}
 	return r
@@ -132,21 +134,6 @@ func (b *Bot) refusal(st *guichet.LotState, ev *guichet.Event, channelID, loc st
 // refused click.
 func refusalKey(lotID int64, channelID string) string {
 	return "refusal:" + strconv.FormatInt(lotID, 10) + ":" + channelID
-}
-
-// unavailable says why a lot can no longer be taken, as Store.Claim would.
-func unavailable(st *guichet.LotState, pastDeadline bool) error {
-	lot := st.Lot
-	switch {
-	case lot.Status == guichet.LotCancelled:
-		return guichet.Errorf(guichet.ECONFLICT, "ErrLotCancelled", "Code", lot.Code)
-	case lot.Status == guichet.LotClosed || pastDeadline:
-		return guichet.Errorf(guichet.ECONFLICT, "ErrLotClosed", "Code", lot.Code)
-	case lot.Mode == guichet.Exclusive && len(st.Awarded()) > 0:
-		return guichet.Errorf(guichet.ECONFLICT, "ErrLotTaken", "Code", lot.Code, "Supplier", st.Awarded()[0].SupplierName)
-	default:
-		return guichet.Errorf(guichet.ECONFLICT, "ErrLotFull", "Code", lot.Code)
-	}
 }
 
 // candidates returns the clicker's structures that may take the lot: those serving its

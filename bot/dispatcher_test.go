@@ -154,7 +154,7 @@ func TestDispatcherPublishesAndRefreshes(t *testing.T) {
 	require.Equal(t, 2, bd.count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND post_id <> ''`))
 
 	_, err = bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"},
-		LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, time.Now())
+		LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, renderNow)
 	require.NoError(t, err)
 	bd.drain(t, bd.bot)
 

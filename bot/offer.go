@@ -42,7 +42,8 @@ func (b *Bot) t(locale, id string, kv ...any) string {
 // lot's title, what, quantity, slot, place, budget or share, what remains and who holds it, and
 // while the lot can still be claimed the buttons "Je prends" (exclusive lots) or "Je prends une
 // part" (shared lots) and "Pas pour nous". The buttons are gone once the lot is filled, closed,
-// cancelled or past its deadline. ev gives the date and the language; it may be nil.
+// cancelled or past its deadline, or its event is over or not published (claimRefusal). ev
+// gives the date, the language and the event's state; it may be nil (the lot alone is judged).
 func (b *Bot) OfferPost(st *guichet.LotState, ev *guichet.Event, channelID string) *model.Post {
 	post := &model.Post{ChannelId: channelID}
 	post.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{b.offerAttachment(st, ev)})
@@ -69,6 +70,10 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 		att.Color = colorCancelled
 		status = b.t(loc, "OfferStatusCancelled")
 		text = append(text, b.t(loc, "OfferCancelledText", "Reason", lot.CancelReason))
+	case ev != nil && ev.Over(b.now()):
+		att.Color = colorClosed
+		status = b.t(loc, "OfferStatusOver")
+		text = append(text, b.t(loc, "OfferEventOverText"))
 	case lot.Status == guichet.LotFilled:
 		att.Color = colorFilled
 		status = b.t(loc, "OfferStatusFilled")
@@ -98,7 +103,7 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 	if lot.Deadline != nil && lot.Status == guichet.LotOpen {
 		field("OfferFieldDeadline", b.dateTime(*lot.Deadline, ev, loc), true)
 	}
-	field("OfferFieldRemaining", b.remaining(st, loc), true)
+	field("OfferFieldRemaining", b.remaining(st, ev, loc), true)
 	holders := b.holders(st, loc)
 	field("OfferFieldHolders", strings.Join(holders, "\n"), false)
 	if n := len(st.Pending()); n > 0 && lot.Status == guichet.LotOpen {
@@ -108,7 +113,7 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 	holder := strings.Join(awardedNames(st), ", ")
 	att.Fallback = b.t(loc, "OfferFallback", "Code", lot.Code, "Title", lot.Title, "Status", status, "Holders", holder)
 
-	if b.claimable(st) {
+	if b.claimable(st, ev) {
 		fields := map[string]string{"lot": strconv.FormatInt(lot.ID, 10)}
 		if lot.Mode == guichet.Shared {
 			att.Actions = append(att.Actions, b.ActionButton(b.t(loc, "BtnShare"), actionShare, "primary", fields, ""))
@@ -120,18 +125,22 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 	return att
 }
 
-// claimable reports whether the offer still shows its buttons: the lot is open, before its
-// deadline, with room left.
-func (b *Bot) claimable(st *guichet.LotState) bool {
-	lot := st.Lot
-	if lot.Status != guichet.LotOpen || b.pastDeadline(lot) || st.Remaining() <= 0 {
-		return false
-	}
-	return lot.Mode == guichet.Exclusive || len(st.Awarded()) < lot.MaxSuppliers
+// claimable reports whether the offer still shows its buttons: a new claim would get through
+// now (claimRefusal is nil).
+func (b *Bot) claimable(st *guichet.LotState, ev *guichet.Event) bool {
+	return b.claimRefusal(st, ev) == nil
+}
+
+// claimRefusal returns why Store.Claim would refuse a new claim of what remains of the lot
+// now, or nil: the rule it decides with (guichet.CheckClaim), applied to the event's state
+// (not judged when ev is nil), the lot's, and its claims.
+func (b *Bot) claimRefusal(st *guichet.LotState, ev *guichet.Event) error {
+	_, err := guichet.CheckClaim(ev, st.Lot, st.Claims, 0, b.now())
+	return err
 }
 
 func (b *Bot) pastDeadline(lot *guichet.Lot) bool {
-	return lot.Deadline != nil && !b.now().Before(*lot.Deadline)
+	return lot.PastDeadline(b.now())
 }
 
 // when writes the event's day and the lot's slot: "vendredi 15 avril 2011, 12 h 00 – 14 h 00".
@@ -201,14 +210,14 @@ func (b *Bot) rule(lot *guichet.Lot, loc string) string {
 }
 
 // remaining writes what is left to take.
-func (b *Bot) remaining(st *guichet.LotState, loc string) string {
+func (b *Bot) remaining(st *guichet.LotState, ev *guichet.Event, loc string) string {
 	lot := st.Lot
 	if lot.Status == guichet.LotCancelled {
 		return ""
 	}
 	left := st.Remaining()
 	switch {
-	case left <= 0 || !b.claimable(st):
+	case left <= 0 || !b.claimable(st, ev):
 		return b.t(loc, "OfferRemainingNone")
 	case lot.Mode == guichet.Exclusive:
 		return b.t(loc, "OfferRemainingAll")

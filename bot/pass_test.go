@@ -151,7 +151,7 @@ func TestDispatcherCopiesShowAClaimMadeWhileTheyArePosted(t *testing.T) {
 			replica := bd.newBot(t, time.Minute)
 			st.after = func() {
 				_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"},
-					LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, time.Now())
+					LotID: lot.ID, SupplierID: sups[0].ID, Quantity: 100}, renderNow)
 				require.NoError(t, err)
 				_, err = replica.DeliverDue(bd.ctx)
 				require.NoError(t, err)

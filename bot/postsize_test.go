@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
@@ -49,7 +48,7 @@ func TestBoardWithHundredsOfConfirmationsFitsInAPost(t *testing.T) {
 	require.NoError(t, err)
 	for i, s := range sups {
 		_, err := bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: dbtest.Member(s),
-			LotID: lots[i%3].ID, SupplierID: s.ID, Quantity: 1}, time.Now())
+			LotID: lots[i%3].ID, SupplierID: s.ID, Quantity: 1}, renderNow)
 		require.NoError(t, err)
 	}
 	for i := 0; ; i++ {

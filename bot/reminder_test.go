@@ -269,6 +269,8 @@ func TestRelaunchFromTheDigest(t *testing.T) {
 	rb := setupReminders(t, DeliverDM)
 	rb.bot.access = guichet.NewAccess(rb.db)
 	rb.takeJ1(t)
+	// The coordinator clicks before the event is over, on the bot's clock.
+	rb.db.Now = func() time.Time { return renderNow }
 	var digestID int64
 	require.NoError(t, rb.db.SQL().GetContext(rb.ctx, &digestID, `SELECT id FROM reminders WHERE kind = 'j1' AND supplier_id IS NULL`))
 	fields := map[string]string{"reminder": strconv.FormatInt(digestID, 10)}

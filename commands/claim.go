@@ -99,7 +99,7 @@ func (h *Handler) claim(ctx context.Context, c *call, cmd Claim) (string, error)
 	if err != nil {
 		return "", err
 	}
-	l, e, err := h.lot(ctx, c, cmd.Lot)
+	l, e, err := h.memberLot(ctx, c, cmd.Lot)
 	if err != nil {
 		return "", err
 	}
@@ -122,7 +122,7 @@ func (h *Handler) claim(ctx context.Context, c *call, cmd Claim) (string, error)
 }
 
 func (h *Handler) release(ctx context.Context, c *call, cmd Release) (string, error) {
-	l, _, err := h.lot(ctx, c, cmd.Lot)
+	l, _, err := h.memberLot(ctx, c, cmd.Lot)
 	if err != nil {
 		return "", err
 	}

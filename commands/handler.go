@@ -266,9 +266,40 @@ func (h *Handler) entered(ctx context.Context, c *call, e *guichet.Event) error 
 // lot finds the lot a reference names: in its event when given, else in the channel's event,
 // else among the events in progress when only one has a lot with that code.
 func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *guichet.Event, error) {
-	if ref.Event != "" {
-		e, err := h.event(ctx, c, ref.Event)
+	return h.findLot(ctx, c, ref, false)
+}
+
+// findLot is lot; with hideDrafts, lots of draft events the actor does not coordinate are not
+// found: a reference to one (its event named, bound to the channel, or the only events with
+// that code being such drafts) gets ECONFLICT "ErrEventNotPublished", which names no event nor
+// lot.
+func (h *Handler) findLot(ctx context.Context, c *call, ref LotRef, hideDrafts bool) (*guichet.Lot, *guichet.Event, error) {
+	hidden := func(e *guichet.Event) (bool, error) {
+		if !hideDrafts || e.Status != guichet.EventDraft {
+			return false, nil
+		}
+		coordinates, err := h.access.IsEventCoordinator(ctx, c.actor, e.ID)
+		return !coordinates, err
+	}
+	// found is a lot's event, once found: entered (the event's language, the coordinator's
+	// check) unless the event is hidden from the actor.
+	found := func(e *guichet.Event) error {
+		hide, err := hidden(e)
 		if err != nil {
+			return err
+		}
+		if hide {
+			return guichet.Errorf(guichet.ECONFLICT, "ErrEventNotPublished")
+		}
+		return h.entered(ctx, c, e)
+	}
+	if ref.Event != "" {
+		var e *guichet.Event
+		var err error
+		if e, err = h.store.EventBySlug(ctx, ref.Event); err != nil {
+			return nil, nil, err
+		}
+		if err := found(e); err != nil {
 			return nil, nil, err
 		}
 		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
@@ -276,7 +307,7 @@ func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *
 	}
 	e, err := h.store.EventByChannel(ctx, c.channelID)
 	if err == nil {
-		if err := h.entered(ctx, c, e); err != nil {
+		if err := found(e); err != nil {
 			return nil, nil, err
 		}
 		l, err := h.store.LotByCode(ctx, e.ID, ref.Code)
@@ -285,30 +316,43 @@ func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *
 	if guichet.ErrorCode(err) != guichet.ENOTFOUND {
 		return nil, nil, err
 	}
-	lots, err := h.store.LotsByCode(ctx, ref.Code)
+	all, err := h.store.LotsByCode(ctx, ref.Code)
 	if err != nil {
 		return nil, nil, err
 	}
-	switch len(lots) {
-	case 0:
-		return nil, nil, guichet.Errorf(guichet.ENOTFOUND, "ErrLotNotFound", "Code", ref.Code)
-	case 1:
-		e, err := h.store.Event(ctx, lots[0].EventID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := h.entered(ctx, c, e); err != nil {
-			return nil, nil, err
-		}
-		return lots[0], e, nil
-	}
-	var choices []string
-	for _, l := range lots {
+	var lots []*guichet.Lot
+	var events []*guichet.Event
+	drafts := 0
+	for _, l := range all {
 		e, err := h.store.Event(ctx, l.EventID)
 		if err != nil {
 			return nil, nil, err
 		}
-		choices = append(choices, "`"+e.Slug+"/"+l.Code+"`")
+		hide, err := hidden(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		if hide {
+			drafts++
+			continue
+		}
+		lots, events = append(lots, l), append(events, e)
+	}
+	switch len(lots) {
+	case 0:
+		if drafts > 0 {
+			return nil, nil, guichet.Errorf(guichet.ECONFLICT, "ErrEventNotPublished")
+		}
+		return nil, nil, guichet.Errorf(guichet.ENOTFOUND, "ErrLotNotFound", "Code", ref.Code)
+	case 1:
+		if err := h.entered(ctx, c, events[0]); err != nil {
+			return nil, nil, err
+		}
+		return lots[0], events[0], nil
+	}
+	var choices []string
+	for i, l := range lots {
+		choices = append(choices, "`"+events[i].Slug+"/"+l.Code+"`")
 	}
 	return nil, nil, guichet.Errorf(guichet.EINVALID, "CmdAmbiguousLot", "Code", ref.Code, "Choices", strings.Join(choices, ", "))
 }

@@ -19,12 +19,15 @@ import (
 
 // Claim implements guichet.ClaimStore.
 //
-// The rules are applied in Go (membership, a claim already there, checkOpen, grantable, the
-// amounts from guichet.LotAmounts, the lot's status) on what one statement read, and
-// everything a new claim writes is written by one statement. The lot's row is where claims on
-// one lot are serialised: every transaction that changes a lot's claims also writes the lot's
-// row (claimWriteQuery, afterClaimChange, touchLot; a cancellation sets its status), so the
-// row's version (xmin) stands for the lot's claims.
+// The rules are applied in Go (membership, the event's state, a claim already there,
+// guichet.CheckClaim, the amounts from guichet.LotAmounts, the lot's status) on what one
+// statement read, and everything a new claim writes is written by one statement. The lot's
+// row is where claims on one lot are serialised: every transaction that changes a lot's
+// claims also writes the lot's row (claimWriteQuery, afterClaimChange, touchLot; a
+// cancellation sets its status), so the row's version (xmin) stands for the lot's claims.
+// The event's state (guichet.Event.ClaimsOpen) is judged on the event's columns the same
+// statement read: every change of its status writes the event's row, whose version the write
+// checks too.
 //
 // A new claim writes its row (which is also its audit entry: see the audit_trail view), one
 // outbox message (guichet.OutboxClaimed) and, when asked (guichet.ClaimRequest.Confirm), a
@@ -142,13 +145,16 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 	if !v.member {
 		return nil, guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember")
 	}
+	// The event's state comes first: once it is over (or while it is a draft) a claim
+	// already there is not news either. The write's condition on the event's version keeps
+	// the decision true at commit: every change of status writes the event's row.
+	if err := v.event.ClaimsOpen(now); err != nil {
+		return nil, err
+	}
 	if c := activeClaim(v.claims, req.SupplierID); c != nil {
 		return &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true, Locale: v.event.Locale}, nil
 	}
-	if err := checkOpen(lot, now); err != nil {
-		return nil, err
-	}
-	qty, err := grantable(lot, v.claims, req.Quantity)
+	qty, err := guichet.CheckClaim(&v.event, lot, v.claims, req.Quantity, now)
 	if err != nil {
 		return nil, err
 	}
@@ -423,50 +429,6 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 	return v, nil
 }
 
-// checkOpen refuses claims on a lot that is not open or whose deadline has passed.
-func checkOpen(lot *guichet.Lot, now time.Time) error {
-	switch {
-	case lot.Status == guichet.LotCancelled:
-		return guichet.Errorf(guichet.ECONFLICT, "ErrLotCancelled", "Code", lot.Code)
-	case lot.Status == guichet.LotClosed, lot.Deadline != nil && !now.Before(*lot.Deadline):
-		return guichet.Errorf(guichet.ECONFLICT, "ErrLotClosed", "Code", lot.Code)
-	}
-	return nil
-}
-
-// grantable returns the quantity a new claim of want (0: as much as fits) may hold on the lot,
-// given its other claims, or the ECONFLICT error that says why it may not.
-func grantable(lot *guichet.Lot, claims []*guichet.Claim, want int64) (int64, error) {
-	var awardedQty int64
-	var awarded []*guichet.Claim
-	for _, c := range claims {
-		if c.Status == guichet.ClaimAwarded {
-			awardedQty += c.Quantity
-			awarded = append(awarded, c)
-		}
-	}
-	if lot.Mode == guichet.Exclusive {
-		if len(awarded) > 0 {
-			return 0, guichet.Errorf(guichet.ECONFLICT, "ErrLotTaken", "Code", lot.Code, "Supplier", awarded[0].SupplierName)
-		}
-		if want != 0 && want != lot.Quantity {
-			return 0, guichet.Errorf(guichet.EINVALID, "ErrExclusiveQuantity", "Code", lot.Code, "Quantity", lot.Quantity)
-		}
-		return lot.Quantity, nil
-	}
-	remaining := lot.Quantity - awardedQty
-	if remaining <= 0 || len(awarded) >= lot.MaxSuppliers || lot.Status == guichet.LotFilled {
-		return 0, guichet.Errorf(guichet.ECONFLICT, "ErrLotFull", "Code", lot.Code)
-	}
-	if want == 0 {
-		return remaining, nil
-	}
-	if want > remaining {
-		return 0, guichet.Errorf(guichet.ECONFLICT, "ErrShareTooBig", "Code", lot.Code, "Remaining", remaining, "Unit", lot.Unit)
-	}
-	return want, nil
-}
-
 // lockedClaims returns the lot's claims with the supplier names; the caller holds the lot lock.
 func lockedClaims(ctx context.Context, tx *sqlx.Tx, lotID int64) ([]*guichet.Claim, error) {
 	var claims []*guichet.Claim
@@ -543,11 +505,15 @@ func activeClaim(claims []*guichet.Claim, supplierID int64) *guichet.Claim {
 	return nil
 }
 
-// lockActiveClaim locks the lot and returns it with its claims and the supplier's active claim
-// (nil when it has none).
-func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64) (*guichet.Lot, []*guichet.Claim, *guichet.Claim, error) {
-	lot, err := lockLot(ctx, tx, lotID)
+// lockActiveClaim locks the lot and its event (lockLotEvent) and returns the lot with its
+// claims and the supplier's active claim (nil when it has none), once the event's state lets
+// claims change at now (guichet.Event.ClaimChangesOpen): ECONFLICT "ErrEventPast" otherwise.
+func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64, now time.Time) (*guichet.Lot, []*guichet.Claim, *guichet.Claim, error) {
+	lot, ev, err := lockLotEvent(ctx, tx, lotID)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := ev.ClaimChangesOpen(now); err != nil {
 		return nil, nil, nil, err
 	}
 	claims, err := lockedClaims(ctx, tx, lotID)
@@ -557,6 +523,30 @@ func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64) 
 	return lot, claims, activeClaim(claims, supplierID), nil
 }
 
+// lockLotEvent reads the lot with a row lock held until the transaction ends (every change to
+// a lot's claims takes this lock first, which serialises concurrent changes on one lot) and,
+// in the same statement, the state of its event (day, time zone, status), locked so that the
+// event's status cannot change before the transaction ends; lot then event, the order of
+// locks of a claim (claimReadQuery). The event is locked as the update that every
+// change to a lot's claims makes of it (syncReminders) locks it: taking a share lock first
+// and that one later would deadlock two such transactions.
+func lockLotEvent(ctx context.Context, tx *sqlx.Tx, lotID int64) (*guichet.Lot, *guichet.Event, error) {
+	var row struct {
+		guichet.Lot
+		EventDay      time.Time           `db:"event_day"`
+		EventTimeZone string              `db:"event_time_zone"`
+		EventStatus   guichet.EventStatus `db:"event_status"`
+	}
+	if err := tx.GetContext(ctx, &row, `SELECT `+prefixed("l.", lotColumns)+`,
+			e.day AS event_day, e.time_zone AS event_time_zone, e.status AS event_status
+		FROM lots l JOIN events e ON e.id = l.event_id
+		WHERE l.id = $1 FOR UPDATE OF l FOR NO KEY UPDATE OF e`, lotID); err != nil {
+		return nil, nil, notFound(err, "ErrLotNotFound", "Code", lotID)
+	}
+	lot := row.Lot
+	return &lot, &guichet.Event{ID: lot.EventID, Day: row.EventDay, TimeZone: row.EventTimeZone, Status: row.EventStatus}, nil
+}
+
 // Withdraw implements guichet.ClaimStore.
 func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, reason string) (*guichet.Claim, error) {
 	if err := guichet.ReleaseReason.Check(reason); err != nil {
@@ -564,7 +554,7 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
+		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
 		if err != nil {
 			return err
 		}
@@ -611,7 +601,7 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 func (d *DB) Award(ctx context.Context, actor guichet.Actor, lotID, supplierID int64) (*guichet.Claim, error) {
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
+		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
 		if err != nil {
 			return err
 		}
@@ -631,7 +621,7 @@ func (d *DB) Award(ctx context.Context, actor guichet.Actor, lotID, supplierID i
 				others = append(others, o)
 			}
 		}
-		if _, err := grantable(lot, others, c.Quantity); err != nil {
+		if _, err := guichet.Grantable(lot, others, c.Quantity); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE claims SET status = 'awarded', updated_at = now() WHERE id = $1`, c.ID); err != nil {
@@ -664,7 +654,7 @@ func (d *DB) Decline(ctx context.Context, actor guichet.Actor, lotID, supplierID
 	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, _, c, err := lockActiveClaim(ctx, tx, lotID, supplierID)
+		lot, _, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
 		if err != nil {
 			return err
 		}

@@ -274,19 +274,6 @@ func TestCandidacyWritesItsEffects(t *testing.T) {
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM reminders WHERE event_id = $1 AND supplier_id = $2`, e.ID, sups[0].ID))
 }
 
-// Claims on a draft event write no reminder rows (drafts have none).
-func TestClaimOnDraftEventWritesNoReminders(t *testing.T) {
-	b := setup(t)
-	s := b.suppliers(t, 1, "pho", "photo")[0]
-	lot := b.lot(t, &guichet.Lot{Code: "PHO", Title: "Photos", Category: "photo", Quantity: 1, Budget: 60000})
-	r, err := b.db.Claim(b.ctx, guichet.ClaimRequest{Actor: member(s), LotID: lot.ID, SupplierID: s.ID}, time.Now())
-	require.NoError(t, err)
-	require.Equal(t, guichet.Cents(60000), r.Claim.Amount)
-	require.Equal(t, guichet.LotFilled, r.Lot.Status)
-	require.Zero(t, b.count(t, `SELECT count(*) FROM reminders`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeClaimed'`))
-}
-
 func requireError(t *testing.T, err error, code, id string, args map[string]any) {
 	t.Helper()
 	e := guichet.AsError(err)

@@ -179,12 +179,16 @@ func (d *DB) CancelLot(ctx context.Context, actor guichet.Actor, lotID int64, re
 		return err
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		l, err := lockLot(ctx, tx, lotID)
+		l, ev, err := lockLotEvent(ctx, tx, lotID)
 		if err != nil {
 			return err
 		}
 		if l.Status == guichet.LotCancelled {
 			return nil
+		}
+		// Cancelling ends the lot's claims and their amounts: not once the event is over.
+		if err := ev.ClaimChangesOpen(d.now()); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE lots SET status = 'cancelled', cancel_reason = $2 WHERE id = $1`, lotID, reason); err != nil {
 			return fmt.Errorf("cancel lot: %w", err)
@@ -209,16 +213,6 @@ func (d *DB) CancelLot(ctx context.Context, actor guichet.Actor, lotID int64, re
 		}
 		return d.afterEventChange(ctx, tx, l.EventID)
 	})
-}
-
-// lockLot reads the lot with a row lock held until the transaction ends: every change to a
-// lot's claims takes this lock first, which serialises concurrent claims on one lot.
-func lockLot(ctx context.Context, tx *sqlx.Tx, lotID int64) (*guichet.Lot, error) {
-	var l guichet.Lot
-	if err := tx.GetContext(ctx, &l, `SELECT `+lotColumns+` FROM lots WHERE id = $1 FOR UPDATE`, lotID); err != nil {
-		return nil, notFound(err, "ErrLotNotFound", "Code", lotID)
-	}
-	return &l, nil
 }
 
 // noticeSupplier queues a notice to a supplier's channel (its members are there).

@@ -31,6 +31,10 @@ func setup(t *testing.T) *bundle {
 	d := dbtest.New(t)
 	e := &guichet.Event{Slug: "assises", Name: "Assises", Day: time.Date(2027, 4, 15, 0, 0, 0, 0, time.UTC), CoordChannelID: "coord-channel"}
 	require.NoError(t, d.CreateEvent(ctx, coordinator, e))
+	// Lots are claimed on published events only; the tests of a draft event make their own.
+	_, err := d.SQL().ExecContext(ctx, `UPDATE events SET status = 'published' WHERE id = $1`, e.ID)
+	require.NoError(t, err)
+	e.Status = guichet.EventPublished
 	return &bundle{ctx: ctx, db: d, event: e}
 }
 

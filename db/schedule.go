@@ -565,7 +565,7 @@ func (d *DB) ReportProblem(ctx context.Context, actor guichet.Actor, reminderID 
 // structures serving its category that never got the offer get it now, and every copy is
 // refreshed. A digest relaunches once: again, ECONFLICT "ErrRelaunchedAlready". Errors:
 // ENOTFOUND "ErrReminderNotFound", ECONFLICT "ErrEventOver" when the event is no longer
-// published. It returns how many lots were relaunched.
+// published or is over (guichet.Event.Over). It returns how many lots were relaunched.
 func (d *DB) Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64) (int, error) {
 	now := d.Now()
 	n := 0
@@ -581,7 +581,7 @@ func (d *DB) Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64
 		if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1`, r.EventID); err != nil {
 			return notFound(err, "ErrEventNotFound", "Slug", r.EventID)
 		}
-		if e.Status != guichet.EventPublished {
+		if e.Status != guichet.EventPublished || e.Over(now) {
 			return guichet.Errorf(guichet.ECONFLICT, "ErrEventOver", "Slug", e.Slug)
 		}
 		// Lots before the reminder row: the order every claim takes (lot, event, reminders).

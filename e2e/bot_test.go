@@ -108,7 +108,8 @@ func TestOfferClaimedFromChat(t *testing.T) {
 
 // postStaleOffer posts, as the bot, the offer of the lot as it is now, rendered by the bot's
 // own code with the rig's signing key, without recording it: a copy the bot will not refresh.
-func postStaleOffer(t *testing.T, lotID int64, channelID string) *model.Post {
+// It checks that the copy shows the button labelled button ("Je prends" when not given).
+func postStaleOffer(t *testing.T, lotID int64, channelID string, button ...string) *model.Post {
 	t.Helper()
 	ctx := context.Background()
 	signer, err := bot.NewSigner([]byte(rig.SigningKey()))
@@ -125,7 +126,11 @@ func postStaleOffer(t *testing.T, lotID int64, channelID string) *model.Post {
 	require.NoError(t, err)
 	post, err := client.CreatePost(ctx, renderer.OfferPost(st, ev, channelID), fmt.Sprintf("e2e-stale-%d", lotID))
 	require.NoError(t, err)
-	require.NotNil(t, mmrig.Button(post, btnClaim), "the stale copy should show %q", btnClaim)
+	label := btnClaim
+	if len(button) > 0 {
+		label = button[0]
+	}
+	require.NotNil(t, mmrig.Button(post, label), "the stale copy should show %q", label)
 	return post
 }
 

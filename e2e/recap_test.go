@@ -59,6 +59,11 @@ func assisesReplayed(t *testing.T, ctx context.Context, slug, coordChannel, clie
 		budgets += budget
 	}
 	require.NoError(t, store.AddLots(ctx, coord, e.ID, lots))
+	// Lots are taken on a published event, before its day: in March 2011, without posting
+	// offers (the recap is what these tests look at).
+	_, err := store.SQL().ExecContext(ctx, `UPDATE events SET status = 'published' WHERE id = $1`, e.ID)
+	require.NoError(t, err)
+	claimedAt := time.Date(2011, 3, 15, 10, 0, 0, 0, time.UTC)
 	for _, row := range readFixture(t, "replay.csv") {
 		s, err := store.SupplierByRef(ctx, row["supplier"])
 		require.NoError(t, err)
@@ -66,7 +71,7 @@ func assisesReplayed(t *testing.T, ctx context.Context, slug, coordChannel, clie
 		require.NoError(t, err)
 		_, err = store.Claim(ctx, guichet.ClaimRequest{
 			Actor: dbtest.Member(s),
-			LotID: byCode[row["lot"]].ID, SupplierID: s.ID, Quantity: qty}, time.Now())
+			LotID: byCode[row["lot"]].ID, SupplierID: s.ID, Quantity: qty}, claimedAt)
 		require.NoError(t, err, "%s claims %s", row["supplier"], row["lot"])
 	}
 	return e, budgets

@@ -53,6 +53,8 @@ func loadAssises(t *testing.T) *assises {
 	e := &guichet.Event{Slug: "assises-2011", Name: ev.Name, Day: ev.Day, TimeZone: ev.TimeZone,
 		Venue: ev.Venue, Client: ev.Client, CoordChannelID: "coord-channel"}
 	require.NoError(t, d.CreateEvent(ctx, coordinator, e))
+	// The store's clock reads a month before the event, when the coordination works on it.
+	d.Now = func() time.Time { return e.Day.AddDate(0, -1, 0) }
 
 	a := &assises{ctx: ctx, db: d, event: e, suppliers: map[string]*guichet.Supplier{}, lots: map[string]*guichet.Lot{}}
 	var sups []*guichet.Supplier
@@ -95,9 +97,11 @@ func loadAssises(t *testing.T) *assises {
 	return a
 }
 
-// claimAll makes every structure claim what it took in 2011, as one of its members.
+// claimAll makes every structure claim what it took in 2011, as one of its members, on the
+// store's clock (a month before the event's day).
 func (a *assises) claimAll(t *testing.T) {
 	t.Helper()
+	claimedAt := a.db.Now()
 	for _, r := range a.replay {
 		s := a.suppliers[r.Supplier]
 		require.NotNil(t, s, r.Supplier)
@@ -108,7 +112,7 @@ func (a *assises) claimAll(t *testing.T) {
 			LotID:      l.ID,
 			SupplierID: s.ID,
 			Quantity:   r.Quantity,
-		}, time.Now())
+		}, claimedAt)
 		require.NoError(t, err, "%s claims %s", r.Supplier, r.Lot)
 	}
 }

@@ -24,6 +24,7 @@ type fakeStore struct {
 	closes    int
 	alerts    []guichet.ReminderSpec
 	recaps    []guichet.ReminderSpec
+	ended     int
 	nows      []time.Time
 	block     chan struct{} // when set, TakeDueReminders waits for it to close
 	entered   chan struct{}
@@ -74,6 +75,14 @@ func (f *fakeStore) TriggerRecaps(ctx context.Context, now time.Time, spec guich
 	return 0, nil
 }
 
+func (f *fakeStore) CloseEndedOffers(ctx context.Context, now time.Time) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended++
+	f.nows = append(f.nows, now)
+	return 0, nil
+}
+
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestTickTakesBatchesUntilShortAndRunsEveryJob(t *testing.T) {
@@ -88,6 +97,7 @@ func TestTickTakesBatchesUntilShortAndRunsEveryJob(t *testing.T) {
 	require.Equal(t, 1, st.closes)
 	require.Equal(t, []guichet.ReminderSpec{{DaysBefore: 1, Hour: 18}}, st.alerts, "the other jobs still run, with the defaults")
 	require.Equal(t, []guichet.ReminderSpec{{DaysBefore: -1, Hour: 9}}, st.recaps)
+	require.Equal(t, 1, st.ended, "the offers of events that are over are closed")
 	for _, n := range st.nows {
 		require.True(t, at.Equal(n), "every job asks the injected clock")
 	}

@@ -1,10 +1,11 @@
 // Package scheduler runs Guichet's timed work on robfig/cron: reminders that fall due, claim
-// deadlines, the alert that tells the coordinator who has not confirmed, and the recap
-// trigger. The schedule itself lives in the database (reminder rows, lot deadlines, event
-// days); a pass asks the store for what is due at the clock's time, so a pass missed while the
-// bot was down is caught up by the next one, and any number of replicas can run a scheduler
-// on one database: the store takes due work with row locks (SKIP LOCKED) and conditional
-// updates, so each reminder, alert and recap goes out once.
+// deadlines, the alert that tells the coordinator who has not confirmed, the recap trigger,
+// and the closing of the offers of events that are over. The schedule itself lives in the
+// database (reminder rows, lot deadlines, event days); a pass asks the store for what is due
+// at the clock's time, so a pass missed while the bot was down is caught up by the next one,
+// and any number of replicas can run a scheduler on one database: the store takes due work
+// with row locks (SKIP LOCKED) and conditional updates, so each reminder, alert and recap
+// goes out once.
 package scheduler
 
 import (
@@ -32,6 +33,9 @@ type Store interface {
 	AlertUnconfirmed(ctx context.Context, now time.Time, spec guichet.ReminderSpec) (int, error)
 	// TriggerRecaps queues each event's recap, once, at spec's time, and marks it done.
 	TriggerRecaps(ctx context.Context, now time.Time, spec guichet.ReminderSpec) (int, error)
+	// CloseEndedOffers queues, once per event that is over at now, the refresh of its
+	// offers, which then lose their buttons.
+	CloseEndedOffers(ctx context.Context, now time.Time) (int, error)
 }
 
 // Deps is what New needs. Zero fields take their defaults.
@@ -111,7 +115,8 @@ func New(d Deps) (*Scheduler, error) {
 }
 
 // Tick runs one pass of every job at the clock's time: due reminders (batch after batch until
-// none is left), claim deadlines, the unconfirmed alert, the recap trigger. A job that fails
+// none is left), claim deadlines, the unconfirmed alert, the recap trigger, the offers of
+// events that are over. A job that fails
 // does not stop the others; the errors are returned joined. Once started, a pass's database
 // work is not cancelled by ctx (no job is cut in half), but no new batch or job starts after
 // ctx ends.
@@ -145,6 +150,13 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 			n, err := s.store.TriggerRecaps(work, now, s.recapAt)
 			if n > 0 {
 				s.log.Info("recaps queued", "events", n)
+			}
+			return err
+		}},
+		{"event_over", func() error {
+			n, err := s.store.CloseEndedOffers(work, now)
+			if n > 0 {
+				s.log.Info("offers of events that are over closed", "events", n)
 			}
 			return err
 		}},

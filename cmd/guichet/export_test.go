@@ -47,9 +47,12 @@ func TestExport(t *testing.T) {
 		{Code: "PCA", Title: "Pause café de l'après-midi", Category: "pause-cafe", Quantity: 1, Unit: "forfait", Budget: 900_01},
 	}
 	require.NoError(t, d.AddLots(ctx, coord, e.ID, lots))
+	// Lots are taken on a published event, before its day.
+	_, err = d.SQL().ExecContext(ctx, `UPDATE events SET status = 'published' WHERE id = $1`, e.ID)
+	require.NoError(t, err)
 	claim := func(s *guichet.Supplier, l *guichet.Lot, qty int64) {
 		_, err := d.Claim(ctx, guichet.ClaimRequest{Actor: dbtest.Member(s),
-			LotID: l.ID, SupplierID: s.ID, Quantity: qty}, time.Now())
+			LotID: l.ID, SupplierID: s.ID, Quantity: qty}, time.Date(2011, 3, 15, 10, 0, 0, 0, time.UTC))
 		require.NoError(t, err)
 	}
 	claim(sups[0], lots[0], 150)
