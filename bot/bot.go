@@ -24,40 +24,137 @@ import (
 	"guichet.dev/guichet/l10n"
 )
 
-// Store is what the bot needs from the database; *db.DB satisfies it.
+// Store is everything the bot reads and writes in the database, in one interface: a store
+// that lacks a method does not compile, so no feature is silently off. *db.DB satisfies it
+// (checked in cmd/guichet). Errors meant for people are *guichet.Error; ENOTFOUND for an id
+// that names nothing, unless said otherwise.
 type Store interface {
+	// Offers and claims (action.go, offer.go, delivery.go, pass.go).
+
+	// Event returns the event with that id.
 	Event(ctx context.Context, id int64) (*guichet.Event, error)
+	// Lot returns the lot with that id.
 	Lot(ctx context.Context, id int64) (*guichet.Lot, error)
+	// LotState returns the lot with its claims.
 	LotState(ctx context.Context, lotID int64) (*guichet.LotState, error)
+	// Board returns the event with every lot and its claims.
 	Board(ctx context.Context, eventID int64) (*guichet.Board, error)
+	// OfferPosts lists the posted copies of a lot's offer, each with the version of the lot's
+	// state it was last rendered from; copies queued but not yet posted are left out.
 	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)
+	// RecordOffersShown records that the copies posts of the lot were just updated from its
+	// state read at version (LotStates); if the lot changed since, the copies get no version,
+	// and the next refresh updates them.
 	RecordOffersShown(ctx context.Context, lotID int64, posts []guichet.OfferPost, version string) error
+	// RecordOfferPost remembers a posted copy of an offer.
 	RecordOfferPost(ctx context.Context, p guichet.OfferPost) error
+	// ForgetOfferPost removes a copy of an offer queued but never posted (its delivery was
+	// refused), so that publishing again queues it anew; a copy already posted is kept.
 	ForgetOfferPost(ctx context.Context, lotID int64, channelID string) error
-	// LotStates, OfferPostsOf and RecordOfferDelivered serve publications in batches (pass.go).
+	// LotStates returns the states of the lots ids that exist, each with its version, a string
+	// that changes whenever the lot or its claims change; a state is never older than its
+	// version. It serves publications in batches (pass.go), as do OfferPostsOf and
+	// RecordOfferDelivered.
 	LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.LotState, map[int64]string, error)
+	// OfferPostsOf returns the posted copies of the offers of lots ids.
 	OfferPostsOf(ctx context.Context, ids []int64) ([]guichet.OfferPost, error)
+	// RecordOfferDelivered records, at once, copy p of an offer (rendered from the lot's state
+	// at version) and outbox message msgID, held by token, delivered at now; when the lot
+	// changed since version it also queues a refresh of the offer and returns true. A message
+	// not held by token records nothing: guichet.ErrOutboxLeaseLost. msgID 0 records the copy
+	// alone.
 	RecordOfferDelivered(ctx context.Context, msgID, token int64, p guichet.OfferPost, now time.Time, version string) (bool, error)
+	// Claim decides and records a claim, with the contract of guichet.ClaimStore.Claim.
 	Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error)
 
+	// Outbox (dispatcher.go, lease.go). TakeOutbox, RenewOutbox and what records an outcome
+	// are fenced by the take's token: see lease.go.
+
+	// Enqueue queues one message of kind, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
-	// TakeOutbox, RenewOutbox and what records an outcome are fenced: see lease.go.
-	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error)
-	RenewOutbox(ctx context.Context, ids []int64, token int64, until time.Time) ([]int64, error)
-	MarkDelivered(ctx context.Context, id, token int64, postID string, now time.Time) error
-	MarkFailed(ctx context.Context, id, token int64, cause string, retryAt time.Time) error
-	ReleaseOutbox(ctx context.Context, ids []int64, token int64, cause string, retryAt time.Time) error
+	// EnqueueGathered queues a message of kind due at at, unless one with the same kind and
+	// payload is queued and not yet taken, which then stands for it.
 	EnqueueGathered(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload, at time.Time) error
+	// TakeOutbox leases up to limit of the oldest due messages (and the urgent ones among the
+	// newest) for lease, hidden meanwhile from other takers, stamped with one new token, by
+	// id. Messages not finished when the lease ends come back.
+	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*guichet.OutboxMessage, error)
+	// RenewOutbox extends to until the lease of the messages ids still held by token and
+	// returns those.
+	RenewOutbox(ctx context.Context, ids []int64, token int64, until time.Time) ([]int64, error)
+	// MarkDelivered records that message id, held by token, was delivered, with the post it
+	// created if any; guichet.ErrOutboxLeaseLost, recording nothing, when not held by token.
+	MarkDelivered(ctx context.Context, id, token int64, postID string, now time.Time) error
+	// MarkFailed records a failed attempt of message id, held by token, due again at retryAt;
+	// guichet.ErrOutboxLeaseLost when not held by token.
+	MarkFailed(ctx context.Context, id, token int64, cause string, retryAt time.Time) error
+	// ReleaseOutbox gives back, in one statement, taken messages ids held by token that were
+	// not attempted: due again at retryAt, with cause. Others are left as they are.
+	ReleaseOutbox(ctx context.Context, ids []int64, token int64, cause string, retryAt time.Time) error
+	// Park stops retrying message id, held by token, and keeps it with its cause for the
+	// coordinator; guichet.ErrOutboxLeaseLost when not held by token.
 	Park(ctx context.Context, id, token int64, cause string, now time.Time) error
+	// OutboxCounts returns how many messages wait for delivery and how many are parked.
 	OutboxCounts(ctx context.Context) (pending, parked int, err error)
+	// NextOutboxDue returns when the earliest undelivered message falls due, false when none.
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 
+	// Status board (board.go).
+
+	// BoardPostID returns the id of the event's status board post, "" when none yet.
 	BoardPostID(ctx context.Context, eventID int64) (string, error)
+	// SetBoardPostID records newPostID as the event's board post if the recorded one is still
+	// oldPostID, and reports whether it did (of two dispatchers posting at once, one wins).
 	SetBoardPostID(ctx context.Context, eventID int64, oldPostID, newPostID string) (bool, error)
-	// EventCoordinatorIDs lists the user ids of the event's coordinators (told directly when
-	// the coordination channel refuses a message).
+	// EventCoordinatorIDs lists the user ids of the event's coordinators, the earliest added
+	// first (mentioned in reminders, told directly when coordination refuses a message); none
+	// for an unknown event.
 	EventCoordinatorIDs(ctx context.Context, eventID int64) ([]string, error)
 
+	// Reminders (reminder.go).
+
+	// Supplier returns the structure with that id, with its categories and members.
+	Supplier(ctx context.Context, id int64) (*guichet.Supplier, error)
+	// Reminder returns the reminder with that id; ENOTFOUND "ErrReminderNotFound" otherwise.
+	Reminder(ctx context.Context, id int64) (*guichet.Reminder, error)
+	// Confirmations returns the event's reminders of its confirmation kind (its last, J-1 by
+	// default) to structures with an awarded lot: confirmed (when, by whom), problem text,
+	// status.
+	Confirmations(ctx context.Context, eventID int64) ([]*guichet.Reminder, error)
+	// ConfirmReminder records that actor, a member of the reminder's structure, confirms: a
+	// problem is cleared, coordination told, the board refreshed. Again, changed is false.
+	// EFORBIDDEN "ErrNotMember" for someone else.
+	ConfirmReminder(ctx context.Context, actor guichet.Actor, reminderID int64) (r *guichet.Reminder, changed bool, err error)
+	// ReportProblem records the problem text of actor, a member of the reminder's structure:
+	// a confirmation is withdrawn, coordination gets the text, the board is refreshed. The
+	// same text again changes nothing. EINVALID for an empty or too long text, EFORBIDDEN
+	// "ErrNotMember".
+	ReportProblem(ctx context.Context, actor guichet.Actor, reminderID int64, text string) (r *guichet.Reminder, changed bool, err error)
+	// Relaunch offers again, from the coordinator's digest reminderID, every lot of the event
+	// still open, and returns how many. Once per digest (ECONFLICT "ErrRelaunchedAlready");
+	// ECONFLICT "ErrEventOver" once the event is over or no longer published.
+	Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64) (int, error)
+	// MarkReminderLate records that reminder id could reach nobody before the event's day
+	// began: it becomes skipped; one already skipped is left as is.
+	MarkReminderLate(ctx context.Context, id int64, now time.Time) error
+	// DeliveredTargets returns the targets (user or channel ids) outbox message outboxID has
+	// reached already, with their post ids.
+	DeliveredTargets(ctx context.Context, outboxID int64) (map[string]string, error)
+	// RecordDeliveredTarget records that outbox message outboxID reached target with postID;
+	// twice keeps the first post id.
+	RecordDeliveredTarget(ctx context.Context, outboxID int64, target, postID string) error
+
+	// Recaps (recap.go).
+
+	// RecapData reads the event's recap data in one snapshot (see report.Store).
+	RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, error)
+	// RecapPostOf returns the recap post already made for (outboxID, channelID), "" when none.
+	RecapPostOf(ctx context.Context, outboxID int64, channelID string) (string, error)
+	// RecordRecapPost records a posted recap, its audit entry, and the event recapped, in one
+	// transaction; the same (outbox, channel) twice changes nothing.
+	RecordRecapPost(ctx context.Context, p guichet.RecapPost) error
+
+	// Ping checks that the database answers (the readiness probe).
 	Ping(ctx context.Context) error
 }
 
@@ -162,8 +259,8 @@ type commandHandlerBox struct{ h guichet.CommandHandler }
 
 var _ guichet.Chat = (*Bot)(nil)
 
-// New checks d and returns the Bot with its own actions, dialogs and outbox handlers, and the
-// extensions' (see extensions.go), registered.
+// New checks d and returns the Bot with every action, dialog and outbox handler of routes.go
+// registered.
 func New(d Deps) (*Bot, error) {
 	switch {
 	case d.Store == nil:
@@ -234,7 +331,7 @@ func New(d Deps) (*Bot, error) {
 	if d.Commands != nil {
 		b.SetCommands(d.Commands)
 	}
-	b.registerExtensions()
+	b.registerRoutes()
 	return b, nil
 }
 

@@ -13,27 +13,6 @@ import (
 	"guichet.dev/guichet/report"
 )
 
-// recapStore is what posting a recap needs from the database besides Store; *db.DB satisfies
-// it.
-type recapStore interface {
-	report.Store
-	RecapPostOf(ctx context.Context, outboxID int64, channelID string) (string, error)
-	RecordRecapPost(ctx context.Context, p guichet.RecapPost) error
-}
-
-// registerRecap registers the delivery of recap messages (guichet.OutboxRecap), when the
-// Bot's Store can read recaps: test stores that cannot leave recap messages undelivered.
-func (b *Bot) registerRecap() {
-	rs, ok := b.store.(recapStore)
-	if !ok {
-		b.logger.Warn("recaps cannot be posted: the store does not keep them")
-		return
-	}
-	b.HandleOutbox(guichet.OutboxRecap, func(ctx context.Context, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
-		return b.deliverRecap(ctx, rs, msg, p)
-	})
-}
-
 // deliverRecap posts the recap of p.EventID, rendered from the database now, in the event's
 // coordination channel and then in its recap channel if set, each post with the bar chart
 // (PNG) and the awarded claims (CSV) attached. Files are uploaded for each channel, because
@@ -44,11 +23,11 @@ func (b *Bot) registerRecap() {
 // pending id, derived from the same pair, covers a crash between posting and recording. When
 // the recap channel refuses the bot (not a member, archived), the coordination channel is told
 // so and the message is delivered anyway. It returns the coordination channel's post id.
-func (b *Bot) deliverRecap(ctx context.Context, rs recapStore, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+func (b *Bot) deliverRecap(ctx context.Context, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	if p.EventID == 0 {
 		return "", fmt.Errorf("%w: recap without an event", errBadMessage)
 	}
-	r, err := report.Build(ctx, rs, p.EventID)
+	r, err := report.Build(ctx, b.store, p.EventID)
 	if err != nil {
 		return "", err
 	}
@@ -76,13 +55,13 @@ func (b *Bot) deliverRecap(ctx context.Context, rs recapStore, msg *guichet.Outb
 
 	coordPost := ""
 	if e.CoordChannelID != "" {
-		coordPost, err = b.postRecap(ctx, rs, msg.ID, e.ID, e.CoordChannelID, text, files)
+		coordPost, err = b.postRecap(ctx, msg.ID, e.ID, e.CoordChannelID, text, files)
 		if err != nil {
 			return "", err
 		}
 	}
 	if e.RecapChannelID != "" && e.RecapChannelID != e.CoordChannelID {
-		_, err := b.postRecap(ctx, rs, msg.ID, e.ID, e.RecapChannelID, text, files)
+		_, err := b.postRecap(ctx, msg.ID, e.ID, e.RecapChannelID, text, files)
 		if err != nil && (!Permanent(err) || e.CoordChannelID == "") {
 			return "", err
 		}
@@ -105,8 +84,8 @@ type recapFile struct {
 }
 
 // postRecap posts the recap in one channel unless this message already did, and records it.
-func (b *Bot) postRecap(ctx context.Context, rs recapStore, outboxID, eventID int64, channelID, text string, files []recapFile) (string, error) {
-	if postID, err := rs.RecapPostOf(ctx, outboxID, channelID); err != nil || postID != "" {
+func (b *Bot) postRecap(ctx context.Context, outboxID, eventID int64, channelID, text string, files []recapFile) (string, error) {
+	if postID, err := b.store.RecapPostOf(ctx, outboxID, channelID); err != nil || postID != "" {
 		return postID, err
 	}
 	var fileIDs []string
@@ -122,7 +101,7 @@ func (b *Bot) postRecap(ctx context.Context, rs recapStore, outboxID, eventID in
 	if err != nil {
 		return "", err
 	}
-	if err := rs.RecordRecapPost(ctx, guichet.RecapPost{OutboxID: outboxID, EventID: eventID,
+	if err := b.store.RecordRecapPost(ctx, guichet.RecapPost{OutboxID: outboxID, EventID: eventID,
 		ChannelID: channelID, PostID: post.Id, FileIDs: fileIDs}); err != nil {
 		return "", err
 	}

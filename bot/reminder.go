@@ -34,45 +34,6 @@ const (
 	DeliverChannel = "channel"
 )
 
-// reminderStore is what reminders need from the database besides Store; *db.DB satisfies it.
-type reminderStore interface {
-	Supplier(ctx context.Context, id int64) (*guichet.Supplier, error)
-	Reminder(ctx context.Context, id int64) (*guichet.Reminder, error)
-	Confirmations(ctx context.Context, eventID int64) ([]*guichet.Reminder, error)
-	ConfirmReminder(ctx context.Context, actor guichet.Actor, reminderID int64) (*guichet.Reminder, bool, error)
-	ReportProblem(ctx context.Context, actor guichet.Actor, reminderID int64, text string) (*guichet.Reminder, bool, error)
-	Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64) (int, error)
-	MarkReminderLate(ctx context.Context, id int64, now time.Time) error
-	DeliveredTargets(ctx context.Context, outboxID int64) (map[string]string, error)
-	EventCoordinatorIDs(ctx context.Context, eventID int64) ([]string, error)
-	RecordDeliveredTarget(ctx context.Context, outboxID int64, target, postID string) error
-}
-
-// registerReminders registers the delivery of reminders, their buttons and the problem dialog,
-// when the Bot's Store keeps reminders (test stores that do not leave them undelivered).
-func (b *Bot) registerReminders() {
-	rs, ok := b.store.(reminderStore)
-	if !ok {
-		b.logger.Warn("reminders cannot be sent: the store does not keep them")
-		return
-	}
-	b.HandleOutbox(guichet.OutboxReminder, func(ctx context.Context, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
-		return b.deliverReminder(ctx, rs, msg, p)
-	})
-	b.HandleAction(actionConfirm, func(ctx context.Context, req ActionRequest) (ActionReply, error) {
-		return b.confirmClicked(ctx, rs, req)
-	})
-	b.HandleAction(actionProblem, func(ctx context.Context, req ActionRequest) (ActionReply, error) {
-		return b.problemClicked(ctx, rs, req)
-	})
-	b.HandleAction(actionRelaunch, func(ctx context.Context, req ActionRequest) (ActionReply, error) {
-		return b.relaunchClicked(ctx, rs, req)
-	})
-	b.HandleDialog(problemDialog, func(ctx context.Context, sub guichet.DialogSubmission) guichet.DialogReply {
-		return b.problemSubmitted(ctx, rs, sub)
-	})
-}
-
 // reminderView is everything one reminder message is made of, read from the database at
 // delivery (or click) time.
 type reminderView struct {
@@ -88,7 +49,7 @@ type reminderView struct {
 	loc     string
 }
 
-func (b *Bot) reminderView(ctx context.Context, rs reminderStore, r *guichet.Reminder) (*reminderView, error) {
+func (b *Bot) reminderView(ctx context.Context, r *guichet.Reminder) (*reminderView, error) {
 	board, err := b.store.Board(ctx, r.EventID)
 	if err != nil {
 		return nil, err
@@ -100,10 +61,10 @@ func (b *Bot) reminderView(ctx context.Context, rs reminderStore, r *guichet.Rem
 		v.confirm = specs[len(specs)-1].Kind() == r.Kind
 	}
 	if r.SupplierID != nil {
-		if v.supplier, err = rs.Supplier(ctx, *r.SupplierID); err != nil {
+		if v.supplier, err = b.store.Supplier(ctx, *r.SupplierID); err != nil {
 			return nil, err
 		}
-		if v.contact, err = b.coordinatorContacts(ctx, rs, ev); err != nil {
+		if v.contact, err = b.coordinatorContacts(ctx, ev); err != nil {
 			return nil, err
 		}
 	}
@@ -112,8 +73,8 @@ func (b *Bot) reminderView(ctx context.Context, rs reminderStore, r *guichet.Rem
 
 // coordinatorContacts writes the event's coordinators as mentions looked up by their ids,
 // "@anne, @yann", in the order they were added; "" when it has none.
-func (b *Bot) coordinatorContacts(ctx context.Context, rs reminderStore, ev *guichet.Event) (string, error) {
-	ids, err := rs.EventCoordinatorIDs(ctx, ev.ID)
+func (b *Bot) coordinatorContacts(ctx context.Context, ev *guichet.Event) (string, error) {
+	ids, err := b.store.EventCoordinatorIDs(ctx, ev.ID)
 	if err != nil {
 		return "", err
 	}
@@ -161,11 +122,11 @@ func eventStarted(ev *guichet.Event, now time.Time) bool {
 // a retry (a DM refused, Mattermost down midway) reaches only the others. A reminder whose
 // structure no longer holds a lot, or that comes after the event's day has begun (Mattermost
 // was down), posts nothing. It returns the first post's id.
-func (b *Bot) deliverReminder(ctx context.Context, rs reminderStore, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+func (b *Bot) deliverReminder(ctx context.Context, msg *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	if p.ReminderID == 0 {
 		return "", fmt.Errorf("%w: reminder without its id", errBadMessage)
 	}
-	r, err := rs.Reminder(ctx, p.ReminderID)
+	r, err := b.store.Reminder(ctx, p.ReminderID)
 	if guichet.ErrorCode(err) == guichet.ENOTFOUND {
 		b.logger.Info("reminder gone before delivery", "reminder_id", p.ReminderID)
 		return "", nil
@@ -173,26 +134,26 @@ func (b *Bot) deliverReminder(ctx context.Context, rs reminderStore, msg *guiche
 	if err != nil {
 		return "", err
 	}
-	v, err := b.reminderView(ctx, rs, r)
+	v, err := b.reminderView(ctx, r)
 	if err != nil {
 		return "", err
 	}
 	ev := v.board.Event
 	if eventStarted(ev, b.now()) {
 		b.logger.Info("reminder not posted: the event has begun", "reminder_id", r.ID, "event", ev.Slug)
-		return "", rs.MarkReminderLate(ctx, r.ID, b.now())
+		return "", b.store.MarkReminderLate(ctx, r.ID, b.now())
 	}
 	if v.supplier == nil {
 		if ev.CoordChannelID == "" {
 			return "", nil
 		}
-		return b.postReminder(ctx, rs, msg, "channel:"+ev.CoordChannelID, ev.CoordChannelID, b.digestPost(v, ev.CoordChannelID, nil))
+		return b.postReminder(ctx, msg, "channel:"+ev.CoordChannelID, ev.CoordChannelID, b.digestPost(v, ev.CoordChannelID, nil))
 	}
 	if len(v.held()) == 0 {
 		b.logger.Info("reminder not posted: the structure holds no lot any more", "reminder_id", r.ID, "supplier", v.supplier.Name)
 		return "", nil
 	}
-	done, err := rs.DeliveredTargets(ctx, msg.ID)
+	done, err := b.store.DeliveredTargets(ctx, msg.ID)
 	if err != nil {
 		return "", err
 	}
@@ -216,7 +177,7 @@ func (b *Bot) deliverReminder(ctx context.Context, rs reminderStore, msg *guiche
 				return "", err
 			}
 		}
-		postID, err := b.postReminder(ctx, rs, msg, tg.key, channelID, b.supplierReminderPost(v, channelID, tg.userID))
+		postID, err := b.postReminder(ctx, msg, tg.key, channelID, b.supplierReminderPost(v, channelID, tg.userID))
 		if err != nil {
 			if Permanent(err) {
 				refused = err
@@ -238,12 +199,12 @@ func (b *Bot) deliverReminder(ctx context.Context, rs reminderStore, msg *guiche
 }
 
 // postReminder creates the post for one target and records it.
-func (b *Bot) postReminder(ctx context.Context, rs reminderStore, msg *guichet.OutboxMessage, key, channelID string, post *model.Post) (string, error) {
+func (b *Bot) postReminder(ctx context.Context, msg *guichet.OutboxMessage, key, channelID string, post *model.Post) (string, error) {
 	created, err := b.client.CreatePost(ctx, post, dedupeKey(msg, channelID))
 	if err != nil {
 		return "", err
 	}
-	if err := rs.RecordDeliveredTarget(ctx, msg.ID, key, created.Id); err != nil {
+	if err := b.store.RecordDeliveredTarget(ctx, msg.ID, key, created.Id); err != nil {
 		return "", err
 	}
 	return created.Id, nil
@@ -462,16 +423,16 @@ func bindingFor(v *reminderView, channelID string, actor guichet.Actor) string {
 }
 
 // confirmClicked records "Je confirme" and redraws the reminder with the confirmation.
-func (b *Bot) confirmClicked(ctx context.Context, rs reminderStore, req ActionRequest) (ActionReply, error) {
+func (b *Bot) confirmClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
 	id, err := reminderField(req.Fields)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	r, changed, err := rs.ConfirmReminder(ctx, req.Actor, id)
+	r, changed, err := b.store.ConfirmReminder(ctx, req.Actor, id)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	v, err := b.reminderView(ctx, rs, r)
+	v, err := b.reminderView(ctx, r)
 	if err != nil {
 		return ActionReply{}, err
 	}
@@ -486,12 +447,12 @@ func (b *Bot) confirmClicked(ctx context.Context, rs reminderStore, req ActionRe
 
 // problemClicked opens the "Un souci" dialog at once (its trigger lives 3 seconds), for a
 // member of the reminder's structure.
-func (b *Bot) problemClicked(ctx context.Context, rs reminderStore, req ActionRequest) (ActionReply, error) {
+func (b *Bot) problemClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
 	id, err := reminderField(req.Fields)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	r, err := rs.Reminder(ctx, id)
+	r, err := b.store.Reminder(ctx, id)
 	if err != nil {
 		return ActionReply{}, err
 	}
@@ -527,7 +488,7 @@ func (b *Bot) problemClicked(ctx context.Context, rs reminderStore, req ActionRe
 // problemSubmitted records the problem typed in the dialog (the coordinator gets it) and
 // redraws the reminder the dialog was opened from. Empty or too long text keeps the dialog
 // open with the reason under the field.
-func (b *Bot) problemSubmitted(ctx context.Context, rs reminderStore, sub guichet.DialogSubmission) guichet.DialogReply {
+func (b *Bot) problemSubmitted(ctx context.Context, sub guichet.DialogSubmission) guichet.DialogReply {
 	if sub.Cancelled {
 		return guichet.DialogReply{}
 	}
@@ -539,7 +500,7 @@ func (b *Bot) problemSubmitted(ctx context.Context, rs reminderStore, sub guiche
 	}
 	channelID, postID := parts[1], parts[2]
 	loc := b.locale
-	if r, err := rs.Reminder(ctx, id); err == nil {
+	if r, err := b.store.Reminder(ctx, id); err == nil {
 		if ev, err := b.store.Event(ctx, r.EventID); err == nil {
 			loc = b.eventLocale(ev)
 		}
@@ -548,14 +509,14 @@ func (b *Bot) problemSubmitted(ctx context.Context, rs reminderStore, sub guiche
 	if err := guichet.ProblemText.Check(strings.TrimSpace(text)); err != nil {
 		return guichet.DialogReply{Errors: map[string]string{problemField: b.catalog.Error(loc, err)}}
 	}
-	r, _, err := rs.ReportProblem(ctx, sub.Actor, id, text)
+	r, _, err := b.store.ReportProblem(ctx, sub.Actor, id, text)
 	if err != nil {
 		if guichet.AsError(err) == nil {
 			b.logger.Error("reporting a problem", "reminder_id", id, "error", err)
 		}
 		return guichet.DialogReply{Errors: map[string]string{problemField: b.catalog.Error(loc, err)}}
 	}
-	v, err := b.reminderView(ctx, rs, r)
+	v, err := b.reminderView(ctx, r)
 	if err == nil && postID != "" {
 		post := b.supplierReminderPost(v, channelID, bindingFor(v, channelID, sub.Actor))
 		post.Id = postID
@@ -570,12 +531,12 @@ func (b *Bot) problemSubmitted(ctx context.Context, rs reminderStore, sub guiche
 
 // relaunchClicked offers the digest's open lots again, for an administrator or a coordinator
 // of the digest's event, and redraws the digest without its button.
-func (b *Bot) relaunchClicked(ctx context.Context, rs reminderStore, req ActionRequest) (ActionReply, error) {
+func (b *Bot) relaunchClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
 	id, err := reminderField(req.Fields)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	before, err := rs.Reminder(ctx, id)
+	before, err := b.store.Reminder(ctx, id)
 	if err != nil {
 		return ActionReply{}, err
 	}
@@ -586,15 +547,15 @@ func (b *Bot) relaunchClicked(ctx context.Context, rs reminderStore, req ActionR
 	if err := b.access.RequireEventCoordinator(ctx, req.Actor, ev); err != nil {
 		return ActionReply{}, err
 	}
-	n, err := rs.Relaunch(ctx, req.Actor, id)
+	n, err := b.store.Relaunch(ctx, req.Actor, id)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	r, err := rs.Reminder(ctx, id)
+	r, err := b.store.Reminder(ctx, id)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	v, err := b.reminderView(ctx, rs, r)
+	v, err := b.reminderView(ctx, r)
 	if err != nil {
 		return ActionReply{}, err
 	}
@@ -605,14 +566,12 @@ func (b *Bot) relaunchClicked(ctx context.Context, rs reminderStore, req ActionR
 
 // ReminderBoardSection renders, for the status board, who confirmed the event's last reminder
 // (J-1): one line per structure, confirmed (by whom), problem reported (with its text),
-// waiting, or reminder not sent yet. It returns "" when no structure has a reminder, or when
-// the store keeps none.
+// waiting, or reminder not sent yet. It returns "" when no structure has a reminder.
 func (b *Bot) ReminderBoardSection(ctx context.Context, board *guichet.Board) (string, error) {
-	rs, ok := b.store.(reminderStore)
-	if !ok || board.Event.Status == guichet.EventDraft {
+	if board.Event.Status == guichet.EventDraft {
 		return "", nil
 	}
-	rows, err := rs.Confirmations(ctx, board.Event.ID)
+	rows, err := b.store.Confirmations(ctx, board.Event.ID)
 	if err != nil || len(rows) == 0 {
 		return "", err
 	}

@@ -18,7 +18,6 @@ import (
 // Mattermost.
 type reminderBundle struct {
 	*dispatchBundle
-	rs   reminderStore
 	sups []*guichet.Supplier
 	lots []*guichet.Lot
 }
@@ -51,7 +50,7 @@ func setupReminders(t *testing.T, delivery string) *reminderBundle {
 		require.NoError(t, err)
 	}
 	bd.drain(t, bd.bot)
-	return &reminderBundle{dispatchBundle: bd, rs: bd.db, sups: sups, lots: lots}
+	return &reminderBundle{dispatchBundle: bd, sups: sups, lots: lots}
 }
 
 // takeJ1 lets the scheduler's side take the J-1 reminders and the dispatcher deliver them.
@@ -188,11 +187,11 @@ func TestConfirmFromTheReminder(t *testing.T) {
 	req := ActionRequest{Actor: member, ChannelID: "dm-resto0-second", PostID: post.Id,
 		Fields: map[string]string{"reminder": strconv.FormatInt(r.ID, 10)}}
 
-	_, err := rb.bot.confirmClicked(rb.ctx, rb.rs, ActionRequest{Actor: guichet.Actor{UserID: "resto1-user"},
+	_, err := rb.bot.confirmClicked(rb.ctx, ActionRequest{Actor: guichet.Actor{UserID: "resto1-user"},
 		ChannelID: "dm-resto1-user", Fields: req.Fields})
 	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err), "another structure's member cannot confirm")
 
-	reply, err := rb.bot.confirmClicked(rb.ctx, rb.rs, req)
+	reply, err := rb.bot.confirmClicked(rb.ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, "Merci ! La coordination voit votre confirmation.", reply.Ephemeral)
 	att := attachmentOf(t, reply.Update)
@@ -200,7 +199,7 @@ func TestConfirmFromTheReminder(t *testing.T) {
 	require.Equal(t, []string{actionProblem}, actionNames(att), "no second confirmation button")
 	require.Equal(t, post.Id, reply.Update.Id)
 
-	reply, err = rb.bot.confirmClicked(rb.ctx, rb.rs, req)
+	reply, err = rb.bot.confirmClicked(rb.ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, "C'était déjà confirmé : rien de plus à faire.", reply.Ephemeral)
 
@@ -235,9 +234,9 @@ func TestProblemReachesTheCoordinator(t *testing.T) {
 	req := ActionRequest{Actor: member, ChannelID: "resto-1-channel", PostID: post.Id, TriggerID: "trigger-1",
 		Fields: map[string]string{"reminder": strconv.FormatInt(r.ID, 10)}}
 
-	_, err := rb.bot.problemClicked(rb.ctx, rb.rs, ActionRequest{Actor: guichet.Actor{UserID: "resto0-user"}, Fields: req.Fields})
+	_, err := rb.bot.problemClicked(rb.ctx, ActionRequest{Actor: guichet.Actor{UserID: "resto0-user"}, Fields: req.Fields})
 	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err))
-	_, err = rb.bot.problemClicked(rb.ctx, rb.rs, req)
+	_, err = rb.bot.problemClicked(rb.ctx, req)
 	require.NoError(t, err)
 	rb.mm.mu.Lock()
 	require.Len(t, rb.mm.dialogs, 1)
@@ -249,12 +248,12 @@ func TestProblemReachesTheCoordinator(t *testing.T) {
 	require.LessOrEqual(t, len([]rune(dlg.Dialog.Title)), 24)
 
 	state := strconv.FormatInt(r.ID, 10) + ":resto-1-channel:" + post.Id
-	reply := rb.bot.problemSubmitted(rb.ctx, rb.rs, guichet.DialogSubmission{Actor: member, CallbackID: problemDialog,
+	reply := rb.bot.problemSubmitted(rb.ctx, guichet.DialogSubmission{Actor: member, CallbackID: problemDialog,
 		State: state, Submission: map[string]any{problemField: "  "}})
 	require.Contains(t, reply.Errors[problemField], "Décrivez le souci", "an empty problem keeps the dialog open")
 
 	text := "Le four est en panne : déjeuner froid, ou report à 13 h ?"
-	reply = rb.bot.problemSubmitted(rb.ctx, rb.rs, guichet.DialogSubmission{Actor: member, CallbackID: problemDialog,
+	reply = rb.bot.problemSubmitted(rb.ctx, guichet.DialogSubmission{Actor: member, CallbackID: problemDialog,
 		State: state, Submission: map[string]any{problemField: text}})
 	require.Empty(t, reply.Errors)
 	att := attachmentOf(t, rb.mm.post(post.Id))
@@ -275,15 +274,15 @@ func TestRelaunchFromTheDigest(t *testing.T) {
 	require.NoError(t, rb.db.SQL().GetContext(rb.ctx, &digestID, `SELECT id FROM reminders WHERE kind = 'j1' AND supplier_id IS NULL`))
 	fields := map[string]string{"reminder": strconv.FormatInt(digestID, 10)}
 
-	_, err := rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"}, Fields: fields})
+	_, err := rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: guichet.Actor{UserID: "resto0-user", Username: "resto0"}, Fields: fields})
 	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err), "only a coordinator relaunches")
 	// The coordinator of another event, even under the creator's name, relaunches nothing here.
 	other := guichet.Actor{UserID: "other-coord", Username: "coord"}
 	require.NoError(t, rb.db.CreateEvent(rb.ctx, other, &guichet.Event{Slug: "autre", Name: "Autre", Day: time.Date(2011, 5, 1, 0, 0, 0, 0, time.UTC)}))
-	_, err = rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: other, Fields: fields})
+	_, err = rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: other, Fields: fields})
 	require.Equal(t, "ErrAccessNotEventCoordinator", guichet.AsError(err).MessageID, "a coordinator of another event relaunches nothing")
 	require.Equal(t, 0, rb.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.relaunch'`))
-	reply, err := rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", PostID: "p", Fields: fields})
+	reply, err := rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", PostID: "p", Fields: fields})
 	require.NoError(t, err)
 	require.Equal(t, "🔔 1 lot(s) proposé(s) de nouveau aux structures.", reply.Ephemeral)
 	att := attachmentOf(t, reply.Update)
@@ -291,6 +290,6 @@ func TestRelaunchFromTheDigest(t *testing.T) {
 	require.Contains(t, att.Text, "Relancé par @coord")
 	rb.drain(t, rb.bot)
 	require.Equal(t, 1, countMessages(rb.mm.postsIn("resto-0-channel"), "Relance : le lot **APE**"))
-	_, err = rb.bot.relaunchClicked(rb.ctx, rb.rs, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", Fields: fields})
+	_, err = rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", Fields: fields})
 	require.Equal(t, "ErrRelaunchedAlready", guichet.AsError(err).MessageID)
 }

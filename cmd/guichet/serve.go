@@ -25,6 +25,9 @@ import (
 // scheduler's pass in hand finish within it.
 const shutdownGrace = 25 * time.Second
 
+// The database is the bot's whole Store: a method the bot needs and db lacks fails the build.
+var _ bot.Store = (*db.DB)(nil)
+
 func init() {
 	register("serve", "run the bot: HTTP endpoints, outbox dispatcher, scheduler", runServe)
 }
