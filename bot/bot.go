@@ -180,10 +180,11 @@ type Deps struct {
 	// Metrics default to a new set (NewMetrics).
 	Metrics *Metrics
 
-	// DatabaseURL, when set, is used to LISTEN for outbox notifications (channel
-	// guichet_outbox), which wakes the dispatcher as soon as a message is queued. Without it the
-	// dispatcher only polls. Claims do not notify: see Bot.Wake.
-	DatabaseURL string
+	// ListenOutbox, when set, listens for the database's notifications that outbox messages
+	// were queued and calls onNotify with each one's payload until ctx ends or stop is called
+	// (db.ListenOutbox); the dispatcher wakes on them. Without it the dispatcher only polls.
+	// Claims do not notify: see Bot.Wake.
+	ListenOutbox func(ctx context.Context, onNotify func(payload string)) (stop func())
 	// PollInterval is how often the dispatcher looks for due messages when nothing wakes it.
 	// Default 2s.
 	PollInterval time.Duration
@@ -225,7 +226,7 @@ type Bot struct {
 	readyMu       sync.Mutex
 	readyWarnings map[string][]string
 
-	databaseURL  string
+	listenOutbox func(ctx context.Context, onNotify func(payload string)) (stop func())
 	pollInterval time.Duration
 	editGap      time.Duration
 	edits        editGate
@@ -291,7 +292,7 @@ func New(d Deps) (*Bot, error) {
 		store: d.Store, access: d.Access, catalog: d.Catalog, client: d.Client, signer: d.Signer,
 		tokens: tokens, publicURL: strings.TrimRight(d.PublicURL, "/"), locale: l10n.Locale(d.Locale),
 		now: d.Now, logger: d.Logger, metrics: d.Metrics,
-		databaseURL: d.DatabaseURL, pollInterval: d.PollInterval, editGap: d.EditGap, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
+		listenOutbox: d.ListenOutbox, pollInterval: d.PollInterval, editGap: d.EditGap, buttonTTL: d.ButtonTTL, dialogTTL: d.DialogTTL,
 		handlerTimeout: handlerTimeout, usernameTimeout: usernameTimeout, unansweredWait: unansweredWait,
 		deliveryTimeout: deliveryTimeout, leaseMargin: leaseMargin,
 		jitter: randFloat, outboxNow: time.Now, wake: make(chan struct{}, 1),

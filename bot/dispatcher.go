@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lib/pq"
-
 	"guichet.dev/guichet"
 )
 
@@ -42,8 +40,6 @@ const (
 	// then go out together, after the clicks were answered. A clicked offer shows its holder
 	// this much later (measured in docs/benchmarks.md); the clicker is answered at once.
 	outboxGather = 300 * time.Millisecond
-	// outboxChannel is the PostgreSQL notification channel db.enqueue notifies.
-	outboxChannel = "guichet_outbox"
 )
 
 // RunDispatcher delivers outbox messages until ctx ends: it takes due messages (FOR UPDATE
@@ -51,40 +47,16 @@ const (
 // dispatcher records an outcome only for the messages it still holds, see lease.go), hands
 // each to the handler of its kind, records the post it created, retries failures with
 // exponential backoff and jitter, and parks permanent refusals, telling the event's
-// coordination what could not be delivered. It wakes on PostgreSQL's NOTIFY guichet_outbox
-// (when Deps.DatabaseURL is set), on Wake (the claims of this process), when the next retry
+// coordination what could not be delivered. It wakes on the database's notifications that
+// messages were queued (when Deps.ListenOutbox is set), on Wake (the claims of this process), when the next retry
 // falls due, and every PollInterval.
 //
 // When ctx ends it finishes the message in hand, gives the rest of its batch back and returns
 // nil. The outbox follows the database's clock (real time), not Deps.Now.
 func (b *Bot) RunDispatcher(ctx context.Context) error {
-	if b.databaseURL != "" {
-		l := pq.NewListener(b.databaseURL, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
-			if err != nil {
-				b.logger.Warn("outbox listener", "event", int(ev), "error", err)
-			}
-		})
-		defer l.Close()
-		if err := l.Listen(outboxChannel); err != nil {
-			b.logger.Warn("outbox listener: polling only until it connects", "error", err)
-		}
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case n, ok := <-l.Notify:
-					if !ok {
-						return
-					}
-					extra := ""
-					if n != nil {
-						extra = n.Extra
-					}
-					b.Wake(extra)
-				}
-			}
-		}()
+	if b.listenOutbox != nil {
+		stop := b.listenOutbox(ctx, b.Wake)
+		defer stop()
 	}
 	var countedAt time.Time
 	for {

@@ -68,7 +68,10 @@ func (bd *dispatchBundle) newBotGap(t *testing.T, poll, gap time.Duration) *Bot 
 		Client: bd.mm.client(ClientOptions{Timeout: 2 * time.Second}), Signer: testSigner(t),
 		CommandTokens: []string{testCommandToken}, PublicURL: testPublicURL,
 		Now: func() time.Time { return time.Date(2011, 3, 1, 10, 0, 0, 0, time.UTC) }, Logger: quietLogger(),
-		DatabaseURL: bd.url, PollInterval: poll, EditGap: gap,
+		ListenOutbox: func(ctx context.Context, onNotify func(string)) func() {
+			return db.ListenOutbox(ctx, bd.url, quietLogger(), onNotify)
+		},
+		PollInterval: poll, EditGap: gap,
 	})
 	require.NoError(t, err)
 	b.jitter = func() float64 { return 0 }

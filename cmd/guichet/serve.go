@@ -108,7 +108,10 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	b, err := bot.New(bot.Deps{
 		Store: d, Access: access, Catalog: catalog, Client: client, Signer: signer,
 		CommandTokens: cfg.CommandTokens, PublicURL: cfg.PublicURL, Locale: cfg.Locale, Now: now,
-		Logger: logger, Metrics: bot.NewMetrics(), DatabaseURL: cfg.DatabaseDSN(),
+		Logger: logger, Metrics: bot.NewMetrics(),
+		ListenOutbox: func(ctx context.Context, onNotify func(string)) func() {
+			return db.ListenOutbox(ctx, cfg.DatabaseDSN(), logger, onNotify)
+		},
 		ReminderDelivery: cfg.ReminderDelivery, OutboxInFlight: cfg.OutboxInFlight,
 		EditGap: editGap(cfg.OfferEditGap), OutboxLease: cfg.OutboxLease,
 	})
