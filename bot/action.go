@@ -57,15 +57,10 @@ func (b *Bot) takeClicked(ctx context.Context, req ActionRequest, share bool) (A
 			return b.claimNow(ctx, req, lotID, sups[0], nil, nil)
 		}
 	}
-	st, err := b.store.LotState(ctx, lotID)
+	st, ev, loc, err := b.lotView(ctx, lotID)
 	if err != nil {
 		return ActionReply{}, err
 	}
-	ev, err := b.store.Event(ctx, st.Lot.EventID)
-	if err != nil {
-		return ActionReply{}, err
-	}
-	loc := b.eventLocale(ev)
 	if share {
 		if err := b.claimRefusal(st, ev); err != nil {
 			b.metrics.claim("refused")
@@ -92,7 +87,8 @@ func (b *Bot) takeClicked(ctx context.Context, req ActionRequest, share bool) (A
 // privately and the offer left as it is: the claim queued the refresh of every copy of the
 // offer, the clicked one included, which the outbox delivers a moment later, rendered from the
 // database. A refusal says why privately and re-renders the clicked offer when its buttons no
-// longer apply. st and ev, when the caller has read them, spare reading them again on refusal.
+// longer apply. st and ev, when the caller has read them, spare reading the event again on
+// refusal (the lot is read again, fresh).
 func (b *Bot) claimNow(ctx context.Context, req ActionRequest, lotID int64, sup *guichet.Supplier, st *guichet.LotState, ev *guichet.Event) (ActionReply, error) {
 	res, err := b.store.Claim(ctx, guichet.ClaimRequest{Actor: req.Actor, LotID: lotID, SupplierID: sup.ID}, b.now())
 	b.countClaim(res, err)
@@ -103,18 +99,31 @@ func (b *Bot) claimNow(ctx context.Context, req ActionRequest, lotID int64, sup 
 		}
 		return ActionReply{Ephemeral: b.claimMessage(res, loc)}, nil
 	}
-	if fresh, ferr := b.store.LotState(ctx, lotID); ferr == nil {
-		st = fresh
-	} else if st == nil {
-		return ActionReply{}, err
-	}
 	if ev == nil {
-		var ferr error
-		if ev, ferr = b.store.Event(ctx, st.Lot.EventID); ferr != nil {
+		st, ev, loc, ferr := b.lotView(ctx, lotID)
+		if ferr != nil {
 			return ActionReply{}, err
 		}
+		return b.refusal(st, ev, req.ChannelID, loc, err), nil
+	}
+	if fresh, ferr := b.store.LotState(ctx, lotID); ferr == nil {
+		st = fresh
 	}
 	return b.refusal(st, ev, req.ChannelID, b.eventLocale(ev), err), nil
+}
+
+// lotView reads the lot with its claims, then its event, and returns them with the language of
+// the event's messages; the first error stops it.
+func (b *Bot) lotView(ctx context.Context, lotID int64) (*guichet.LotState, *guichet.Event, string, error) {
+	st, err := b.store.LotState(ctx, lotID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	ev, err := b.store.Event(ctx, st.Lot.EventID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return st, ev, b.eventLocale(ev), nil
 }
 
 // refusal answers a click that changed nothing: the reason privately, and the offer
@@ -227,15 +236,10 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 	if err := json.Unmarshal([]byte(sub.State), &state); err != nil || state.LotID <= 0 {
 		return fail(errField, b.t(b.locale, "MsgDialogGone"))
 	}
-	st, err := b.store.LotState(ctx, state.LotID)
+	st, ev, loc, err := b.lotView(ctx, state.LotID)
 	if err != nil {
 		return fail(errField, b.personError(b.locale, err))
 	}
-	ev, err := b.store.Event(ctx, st.Lot.EventID)
-	if err != nil {
-		return fail(errField, b.personError(b.locale, err))
-	}
-	loc := b.eventLocale(ev)
 
 	var qty int64
 	if raw, ok := sub.Submission[fieldQuantity]; ok {
