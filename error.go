@@ -48,6 +48,14 @@ func Errorf(code, messageID string, kv ...any) *Error {
 	return e
 }
 
+// Is reports whether target is an *Error of the same kind: the same code and message id,
+// whatever the arguments. errors.Is(err, ErrSlug) thus tells an invalid slug from any other
+// error (see errorkinds.go), without comparing message ids by hand.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.MessageID == e.MessageID
+}
+
 // ErrorCode returns the code of err if it is or wraps an *Error, EINTERNAL otherwise and ""
 // for nil.
 func ErrorCode(err error) string {

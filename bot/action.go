@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -290,16 +291,14 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 	b.countClaim(res, err)
 	if err != nil {
 		field := errField
-		if e := guichet.AsError(err); e != nil {
-			switch e.MessageID {
-			case "ErrNotMember", "ErrNoSupplier":
-				if _, ok := sub.Submission[fieldSupplier]; ok {
-					field = fieldSupplier
-				}
-			case string(guichet.ClaimNote):
-				if _, ok := sub.Submission[fieldNote]; ok {
-					field = fieldNote
-				}
+		switch {
+		case errors.Is(err, guichet.ErrNotMember), errors.Is(err, guichet.ErrNoSupplier):
+			if _, ok := sub.Submission[fieldSupplier]; ok {
+				field = fieldSupplier
+			}
+		case errors.Is(err, guichet.ErrClaimNoteTooLong):
+			if _, ok := sub.Submission[fieldNote]; ok {
+				field = fieldNote
 			}
 		}
 		return fail(field, b.personError(loc, err))

@@ -85,12 +85,15 @@ func (t *table) cell(r tableRow, name string) string {
 }
 
 // cellError returns the error that names row and column, with the problem found there.
+// errCSVCell is the kind of cellError's errors (errors.Is).
+var errCSVCell = &guichet.Error{Code: guichet.EINVALID, MessageID: "CmdCSVCell"}
+
 func (t *table) cellError(row int, name string, problem error) error {
 	written, letter := name, ""
 	if i, ok := t.header[name]; ok {
 		written, letter = t.written[i], columnLetter(i)
 	}
-	return guichet.Errorf(guichet.EINVALID, "CmdCSVCell", "Row", row, "Column", written, "Letter", letter, "Problem", problem)
+	return guichet.Errorf(errCSVCell.Code, errCSVCell.MessageID, "Row", row, "Column", written, "Letter", letter, "Problem", problem)
 }
 
 // columnLetter returns a spreadsheet's name of column i (0 → A, 26 → AA).
@@ -277,7 +280,7 @@ func ReadSuppliers(data []byte) ([]SupplierRecord, error) {
 		}
 		if err := s.Validate(); err != nil {
 			col := "categories"
-			if id := guichet.AsError(err); id != nil && (id.MessageID == "ErrSupplierName" || id.MessageID == "ErrSlug") {
+			if errors.Is(err, guichet.ErrSupplierName) || errors.Is(err, guichet.ErrSlug) {
 				col = "name"
 			}
 			return nil, t.cellError(row.number, col, err)
@@ -332,10 +335,27 @@ func ReadLots(data []byte, loc *time.Location) ([]LotRecord, error) {
 }
 
 // lotErrorColumn maps the lot validation errors to the column at fault.
-var lotErrorColumn = map[string]string{
-	"ErrLotCode": "code", "ErrLotTitle": "title", "ErrCategory": "category", "ErrQuantity": "quantity",
-	"ErrBudget": "budget_eur", "ErrLotMode": "mode", "ErrAwardRule": "award", "ErrExclusiveMax": "max_suppliers",
-	"ErrMaxSuppliers": "max_suppliers", "ErrSlot": "slot",
+var lotErrorColumn = []errorPlace{
+	{guichet.ErrLotCode, "code"}, {guichet.ErrLotTitle, "title"}, {guichet.ErrCategory, "category"},
+	{guichet.ErrQuantity, "quantity"}, {guichet.ErrBudget, "budget_eur"}, {guichet.ErrLotMode, "mode"},
+	{guichet.ErrAwardRule, "award"}, {guichet.ErrExclusiveMax, "max_suppliers"},
+	{guichet.ErrMaxSuppliers, "max_suppliers"}, {guichet.ErrSlot, "slot"},
+}
+
+// errorPlace is where (a CSV column, a dialog field) errors of a kind belong.
+type errorPlace struct {
+	kind  *guichet.Error
+	place string
+}
+
+// placeOf returns the place of the first kind in places that err is (errors.Is), def when none.
+func placeOf(err error, places []errorPlace, def string) string {
+	for _, p := range places {
+		if errors.Is(err, p.kind) {
+			return p.place
+		}
+	}
+	return def
 }
 
 func (t *table) lot(row tableRow, loc *time.Location) (*guichet.Lot, error) {
@@ -395,11 +415,7 @@ func (t *table) lot(row tableRow, loc *time.Location) (*guichet.Lot, error) {
 		l.Deadline = &at
 	}
 	if err := l.Validate(); err != nil {
-		col := "code"
-		if e := guichet.AsError(err); e != nil && lotErrorColumn[e.MessageID] != "" {
-			col = lotErrorColumn[e.MessageID]
-		}
-		return nil, t.cellError(n, col, err)
+		return nil, t.cellError(n, placeOf(err, lotErrorColumn, "code"), err)
 	}
 	return l, nil
 }

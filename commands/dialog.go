@@ -117,9 +117,10 @@ func field(sub guichet.DialogSubmission, name string) string {
 }
 
 // eventFieldOf maps the errors of an event's fields to the dialog's fields.
-var eventFieldOf = map[string]string{
-	"ErrSlug": "slug", "ErrEventExists": "slug", "ErrDate": "day", "ErrEventName": "name",
-	"ErrTimeZone": "tz", "ErrReminders": "reminders", "ErrLocale": "locale", "ErrTooLong": "venue",
+var eventFieldOf = []errorPlace{
+	{guichet.ErrSlug, "slug"}, {guichet.ErrEventExists, "slug"}, {guichet.ErrDate, "day"},
+	{guichet.ErrEventName, "name"}, {guichet.ErrTimeZone, "tz"}, {guichet.ErrReminders, "reminders"},
+	{guichet.ErrLocale, "locale"}, {guichet.ErrTooLong, "venue"},
 }
 
 // submitEvent creates the event from the dialog; it returns the field an error belongs to.
@@ -138,11 +139,7 @@ func (h *Handler) submitEvent(ctx context.Context, c *call, sub guichet.DialogSu
 	cmd.Day = day
 	e, warnings, err := h.createEvent(ctx, c, cmd)
 	if err != nil {
-		f := "slug"
-		if e := guichet.AsError(err); e != nil && eventFieldOf[e.MessageID] != "" {
-			f = eventFieldOf[e.MessageID]
-		}
-		return f, err
+		return placeOf(err, eventFieldOf, "slug"), err
 	}
 	return "", h.tell(ctx, c, "CmdEventCreatedNotice", map[string]any{
 		"Name": e.Name, "Slug": e.Slug, "Day": l10n.EventDay(e, c.locale), "Warnings": warnings})

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -150,9 +151,9 @@ func (h *Handler) supplierAdd(ctx context.Context, c *call, cmd SupplierAdd) (st
 	rec := SupplierRecord{Row: 1, Supplier: s, table: given}
 	warnings, err := h.saveSuppliers(ctx, c, []SupplierRecord{rec})
 	if err != nil {
-		if e := guichet.AsError(err); e != nil && e.MessageID == "CmdCSVCell" {
+		if errors.Is(err, errCSVCell) {
 			// A single supplier has no rows: give the problem alone.
-			return "", e.Args["Problem"].(error)
+			return "", guichet.AsError(err).Args["Problem"].(error)
 		}
 		return "", err
 	}
