@@ -46,10 +46,10 @@ func (h *Handler) decline(ctx context.Context, c *call, cmd Decline) (string, er
 	return h.t(c, "CmdDeclined", map[string]any{"Code": l.Code, "Supplier": s.Name, "Pending": len(st.Pending())}), nil
 }
 
-// structureFor picks the structure a supplier member acts for: the one named (which they
+// actingSupplier picks the supplier (structure) a member acts for: the one named (which they
 // must be a member of), or their only one. Among several, they must say which: holding, when
 // not nil, narrows the choice to the structures it accepts.
-func (h *Handler) structureFor(ctx context.Context, c *call, named, code string, example string, holding func(*guichet.Supplier) bool) (*guichet.Supplier, error) {
+func (h *Handler) actingSupplier(ctx context.Context, c *call, named, code string, example string, holding func(*guichet.Supplier) bool) (*guichet.Supplier, error) {
 	mine, err := h.access.SuppliersOf(ctx, c.actor)
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func (h *Handler) claim(ctx context.Context, c *call, cmd Claim) (string, error)
 	if cmd.Quantity > 0 {
 		example += " " + strconv.FormatInt(cmd.Quantity, 10)
 	}
-	s, err := h.structureFor(ctx, c, cmd.Structure, cmd.Lot.Code, example+` structure="%s"`, nil)
+	s, err := h.actingSupplier(ctx, c, cmd.Supplier, cmd.Lot.Code, example+` structure="%s"`, nil)
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +138,7 @@ func (h *Handler) release(ctx context.Context, c *call, cmd Release) (string, er
 		}
 		return false
 	}
-	s, err := h.structureFor(ctx, c, cmd.Structure, l.Code, "/guichet release "+cmd.Lot.String()+` structure="%s"`, holding)
+	s, err := h.actingSupplier(ctx, c, cmd.Supplier, l.Code, "/guichet release "+cmd.Lot.String()+` structure="%s"`, holding)
 	if err != nil {
 		return "", err
 	}

@@ -118,19 +118,19 @@ type Decline struct {
 }
 
 // Claim takes a lot, or a share of it (Quantity 0: the whole lot, or what remains), for one
-// of the person's structures (Structure empty: their only one).
+// of the person's suppliers (Supplier empty: their only one).
 type Claim struct {
-	Lot       LotRef
-	Quantity  int64
-	Structure string
-	Note      string
+	Lot      LotRef
+	Quantity int64
+	Supplier string
+	Note     string
 }
 
 // Release gives back what the person's structure holds on a lot.
 type Release struct {
-	Lot       LotRef
-	Structure string
-	Reason    string
+	Lot      LotRef
+	Supplier string
+	Reason   string
 }
 
 // Remind sends the event's reminder of Kind now, to the coordinator and to every structure

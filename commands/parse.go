@@ -811,7 +811,7 @@ func parseClaim(a *args) (Command, error) {
 			return nil, a.bad(err)
 		}
 	}
-	if c.Structure, _, err = a.opt("structure", "supplier", "fournisseur"); err != nil {
+	if c.Supplier, _, err = a.opt("structure", "supplier", "fournisseur"); err != nil {
 		return nil, err
 	}
 	if c.Note, err = a.typed(guichet.ClaimNote, "note", "devis", "quote", "message"); err != nil {
@@ -826,7 +826,7 @@ func parseRelease(a *args) (Command, error) {
 		return nil, err
 	}
 	c := Release{Lot: ref}
-	if c.Structure, _, err = a.opt("structure", "supplier", "fournisseur"); err != nil {
+	if c.Supplier, _, err = a.opt("structure", "supplier", "fournisseur"); err != nil {
 		return nil, err
 	}
 	if c.Reason, err = a.typed(guichet.ReleaseReason, "reason", "motif", "raison"); err != nil {

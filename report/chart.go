@@ -53,7 +53,7 @@ func ChartOf(cat *l10n.Catalog, r *Recap, locale string) ChartData {
 		Title:     cat.T(locale, "RecapChartTitle", map[string]any{"Event": shorten(r.Event.Name, 70), "Total": l10n.Money(r.Agreed)}),
 		AxisLabel: cat.T(locale, "RecapChartAxis", nil),
 	}
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		if s.Agreed <= 0 {
 			continue
 		}

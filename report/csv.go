@@ -59,7 +59,7 @@ func ClaimsCSV(w io.Writer, cat *l10n.Catalog, r *Recap, locale string) error {
 	}
 	for _, c := range r.Claims() {
 		if err := cw.Write([]string{
-			textCell(r.Event.Name), c.LotCode, textCell(c.LotTitle), textCell(c.Structure),
+			textCell(r.Event.Name), c.LotCode, textCell(c.LotTitle), textCell(c.Supplier),
 			strconv.FormatInt(c.Quantity, 10), textCell(c.Unit), EurosCSV(c.Amount),
 			strconv.FormatInt(int64(c.Amount), 10), claimStatus(cat, locale, c.Status),
 		}); err != nil {

@@ -30,10 +30,10 @@ func (r *Recap) Locale(locale string) string {
 // are cut with a line that says so.
 func Markdown(cat *l10n.Catalog, r *Recap, locale string) string {
 	locale = r.Locale(locale)
-	if s := markdown(cat, r, locale, true, len(r.Structures)); utf8.RuneCountInString(s) <= MaxMessage {
+	if s := markdown(cat, r, locale, true, len(r.Suppliers)); utf8.RuneCountInString(s) <= MaxMessage {
 		return s
 	}
-	rows := len(r.Structures)
+	rows := len(r.Suppliers)
 	for rows > 0 {
 		s := markdown(cat, r, locale, false, rows)
 		if utf8.RuneCountInString(s) <= MaxMessage {
@@ -61,10 +61,10 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 	line("RecapTitle", map[string]any{"Event": e.Name})
 	line("RecapSubtitle", map[string]any{"Day": l10n.EventDay(e, locale), "Venue": e.Venue, "Client": e.Client})
 	b.WriteString("\n")
-	if len(r.Structures) == 0 {
+	if len(r.Suppliers) == 0 {
 		line("RecapNoClaims", nil)
 	} else {
-		line("RecapTotals", map[string]any{"Total": l10n.Money(r.Agreed), "Count": r.StructureCount()})
+		line("RecapTotals", map[string]any{"Total": l10n.Money(r.Agreed), "Count": r.SupplierCount()})
 	}
 	line("RecapLots", map[string]any{"Filled": r.LotsFilled, "Total": len(r.Lots),
 		"Unfilled": r.LotsUnfilled, "Cancelled": r.LotsCancelled})
@@ -77,7 +77,7 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 	} else {
 		line("RecapConfirmations", map[string]any{"Reminder": reminder, "Confirmed": r.Confirmed, "Asked": r.ConfirmAsked, "Problems": r.Problems})
 	}
-	if len(r.Structures) > 0 {
+	if len(r.Suppliers) > 0 {
 		line("RecapPayments", map[string]any{"Paid": l10n.Money(r.Paid), "Remaining": l10n.Money(r.Remaining())})
 		b.WriteString("\n")
 		if withLots {
@@ -87,7 +87,7 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 			line("RecapTableHeaderShort", map[string]any{"Reminder": reminder})
 			b.WriteString("|:--|--:|--:|--:|:--:|\n")
 		}
-		for i, s := range r.Structures {
+		for i, s := range r.Suppliers {
 			if i >= rows {
 				break
 			}
@@ -114,9 +114,9 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 		}
 		total = append(total, bold(l10n.Money(r.Agreed)), bold(l10n.Money(r.Paid)), bold(l10n.Money(r.Remaining())), j1)
 		b.WriteString("| " + strings.Join(total, " | ") + " |\n")
-		if rows < len(r.Structures) {
+		if rows < len(r.Suppliers) {
 			b.WriteString("\n")
-			line("RecapTruncated", map[string]any{"Shown": rows, "Total": len(r.Structures)})
+			line("RecapTruncated", map[string]any{"Shown": rows, "Total": len(r.Suppliers)})
 		} else if !withLots {
 			b.WriteString("\n")
 			line("RecapLotsInCSV", nil)

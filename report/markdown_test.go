@@ -17,13 +17,13 @@ import (
 func bigRecap(n int) *report.Recap {
 	r := &report.Recap{Event: &guichet.Event{Slug: "grand", Name: "Grand | salon", Day: time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC), Locale: "fr"}}
 	for i := 0; i < n; i++ {
-		s := &report.Structure{SupplierID: int64(i + 1), Name: fmt.Sprintf("Structure n°%03d | solidaire", i)}
+		s := &report.SupplierPart{SupplierID: int64(i + 1), Name: fmt.Sprintf("Structure n°%03d | solidaire", i)}
 		for j := 0; j < 5; j++ {
 			s.Items = append(s.Items, report.Item{LotCode: fmt.Sprintf("L%d", j), LotTitle: "Un intitulé assez long pour peser", Quantity: 10, Unit: "unités", Amount: 1234_56})
 			s.Agreed += 1234_56
 		}
 		r.Agreed += s.Agreed
-		r.Structures = append(r.Structures, s)
+		r.Suppliers = append(r.Suppliers, s)
 	}
 	return r
 }

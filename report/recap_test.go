@@ -53,7 +53,7 @@ func TestAssisesRecapNamesThe19StructuresAndAddsUpToTheBudgets(t *testing.T) {
 	require.NoError(t, err)
 
 	var names []string
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		names = append(names, s.Name)
 	}
 	var want []string
@@ -62,12 +62,12 @@ func TestAssisesRecapNamesThe19StructuresAndAddsUpToTheBudgets(t *testing.T) {
 	}
 	require.Len(t, want, 19)
 	require.ElementsMatch(t, want, names)
-	require.Equal(t, 19, r.StructureCount())
+	require.Equal(t, 19, r.SupplierCount())
 
 	require.Equal(t, guichet.Cents(19_210_00), a.budgets(), "the fixture's budgets add up to 19 210 €")
 	require.Equal(t, a.budgets(), r.Agreed, "to the cent")
 	shares := a.expectedShares()
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		require.Equal(t, shares[s.Name], s.Agreed, s.Name)
 		var sum guichet.Cents
 		for _, it := range s.Items {
@@ -76,8 +76,8 @@ func TestAssisesRecapNamesThe19StructuresAndAddsUpToTheBudgets(t *testing.T) {
 		require.Equal(t, s.Agreed, sum, s.Name)
 		require.Equal(t, s.Agreed, s.Remaining(), "nothing paid yet")
 	}
-	for i := 1; i < len(r.Structures); i++ {
-		require.GreaterOrEqual(t, r.Structures[i-1].Agreed, r.Structures[i].Agreed, "largest first")
+	for i := 1; i < len(r.Suppliers); i++ {
+		require.GreaterOrEqual(t, r.Suppliers[i-1].Agreed, r.Suppliers[i].Agreed, "largest first")
 	}
 	require.Equal(t, 14, r.LotsFilled)
 	require.Zero(t, r.LotsUnfilled)
@@ -113,7 +113,7 @@ func TestAssisesChart(t *testing.T) {
 	require.Equal(t, "Montants convenus par structure — Assises métropolitaines de la Politique de la Ville ("+l10n.Money(r.Agreed)+")", spec.Title)
 	require.Equal(t, "Montant convenu", spec.AxisLabel)
 	require.Len(t, spec.Names, 19)
-	for i, s := range r.Structures {
+	for i, s := range r.Suppliers {
 		require.Equal(t, s.Name, spec.Names[i])
 		require.Equal(t, s.Agreed, spec.Amounts[i])
 		require.Equal(t, l10n.Money(s.Agreed), spec.Labels[i])
@@ -229,7 +229,7 @@ func TestAssisesClaimsCSVReadsBackToTheSameFigures(t *testing.T) {
 		require.Equal(t, a.lots[row[1]].Unit, row[5])
 	}
 	require.Equal(t, a.budgets(), total)
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		require.Equal(t, s.Agreed, perStructure[s.Name], s.Name)
 	}
 	for _, rp := range a.replay {
@@ -315,7 +315,7 @@ func TestPaymentsShowAgreedPaidAndRemaining(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, agreed, r.Paid)
 	require.Equal(t, r.Agreed-agreed, r.Remaining())
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		if s.Name == "Kenja" {
 			require.Equal(t, agreed, s.Paid)
 			require.Zero(t, s.Remaining())
@@ -366,7 +366,7 @@ func TestUnfilledCancelledLotsAndConfirmations(t *testing.T) {
 	require.Equal(t, 12, r.LotsFilled)
 	require.Equal(t, 1, r.LotsUnfilled)
 	require.Equal(t, 1, r.LotsCancelled)
-	require.Equal(t, 16, r.StructureCount(), "Ecos, Méli-Mélo and Le Goût des Autres are out")
+	require.Equal(t, 16, r.SupplierCount(), "Ecos, Méli-Mélo and Le Goût des Autres are out")
 	require.Equal(t, a.budgets()-a.lots["SCE"].Budget-a.lots["DEJ"].Budget*230/450, r.Agreed,
 		"a cancelled lot counts nothing; the 230 covers nobody took keep their share of the budget")
 	require.Equal(t, 16, r.ConfirmAsked)

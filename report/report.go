@@ -35,9 +35,9 @@ type Store interface {
 // Recap is an event's recap.
 type Recap struct {
 	Event *guichet.Event
-	// Structures are the structures with an awarded claim or a payment, the largest agreed
-	// amount first (ties in alphabetical order).
-	Structures []*Structure
+	// Suppliers are the suppliers (the structures, in messages) with an awarded claim or a
+	// payment, the largest agreed amount first (ties in alphabetical order).
+	Suppliers []*SupplierPart
 	// Lots are every lot of the event in the order they were added, with their outcome.
 	Lots []*LotLine
 	// Agreed is the money to the network: the sum of the awarded claims on lots not cancelled.
@@ -58,9 +58,9 @@ type Recap struct {
 func (r *Recap) Remaining() guichet.Cents { return r.Agreed - r.Paid }
 
 // StructureCount returns how many structures took part: those with an awarded claim.
-func (r *Recap) StructureCount() int {
+func (r *Recap) SupplierCount() int {
 	n := 0
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		if len(s.Items) > 0 {
 			n++
 		}
@@ -71,22 +71,22 @@ func (r *Recap) StructureCount() int {
 // Claims returns every awarded claim, structure by structure in the recap's order.
 func (r *Recap) Claims() []ClaimLine {
 	var out []ClaimLine
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		for _, it := range s.Items {
-			out = append(out, ClaimLine{Structure: s.Name, Item: it})
+			out = append(out, ClaimLine{Supplier: s.Name, Item: it})
 		}
 	}
 	return out
 }
 
-// ClaimLine is an awarded claim with its structure's name.
+// ClaimLine is an awarded claim with its supplier's name.
 type ClaimLine struct {
-	Structure string
+	Supplier string
 	Item
 }
 
-// Structure is one structure's part in the event.
-type Structure struct {
+// SupplierPart is one supplier's part in the event.
+type SupplierPart struct {
 	SupplierID int64
 	Name       string
 	// Items are its awarded claims, in the order of the event's lots.
@@ -97,7 +97,7 @@ type Structure struct {
 }
 
 // Remaining returns what is still due to the structure (negative when it was paid more).
-func (s *Structure) Remaining() guichet.Cents { return s.Agreed - s.Paid }
+func (s *SupplierPart) Remaining() guichet.Cents { return s.Agreed - s.Paid }
 
 // Item is one awarded claim.
 type Item struct {
@@ -128,7 +128,7 @@ type LotLine struct {
 	Lot        *guichet.Lot
 	Outcome    LotOutcome
 	AwardedQty int64
-	Structures int
+	Suppliers  int
 }
 
 // Confirmation is where a structure stands on the last reminder before the event (J-1 by
@@ -164,13 +164,13 @@ func FromData(d *guichet.RecapData) *Recap {
 	if specs, err := guichet.ParseReminders(r.Event.Reminders); err == nil && len(specs) > 0 {
 		r.ConfirmReminder = "J-" + strconv.Itoa(specs[len(specs)-1].DaysBefore)
 	}
-	bySupplier := map[int64]*Structure{}
-	structure := func(id int64, name string) *Structure {
+	bySupplier := map[int64]*SupplierPart{}
+	structure := func(id int64, name string) *SupplierPart {
 		s := bySupplier[id]
 		if s == nil {
-			s = &Structure{SupplierID: id, Name: name}
+			s = &SupplierPart{SupplierID: id, Name: name}
 			bySupplier[id] = s
-			r.Structures = append(r.Structures, s)
+			r.Suppliers = append(r.Suppliers, s)
 		}
 		return s
 	}
@@ -179,7 +179,7 @@ func FromData(d *guichet.RecapData) *Recap {
 		line := &LotLine{Lot: l, AwardedQty: st.AwardedQuantity()}
 		if l.Status != guichet.LotCancelled {
 			for _, c := range st.Awarded() {
-				line.Structures++
+				line.Suppliers++
 				s := structure(c.SupplierID, c.SupplierName)
 				s.Items = append(s.Items, Item{LotID: l.ID, LotCode: l.Code, LotTitle: l.Title,
 					Quantity: c.Quantity, Unit: l.Unit, Amount: c.Amount, Status: c.Status})
@@ -229,8 +229,8 @@ func FromData(d *guichet.RecapData) *Recap {
 		}
 	}
 	col := collate.New(language.French, collate.IgnoreCase, collate.Loose)
-	sort.SliceStable(r.Structures, func(i, j int) bool {
-		a, b := r.Structures[i], r.Structures[j]
+	sort.SliceStable(r.Suppliers, func(i, j int) bool {
+		a, b := r.Suppliers[i], r.Suppliers[j]
 		if a.Agreed != b.Agreed {
 			return a.Agreed > b.Agreed
 		}
@@ -248,7 +248,7 @@ func (r *Recap) ForLot(code string) *Recap {
 			out.Lots = append(out.Lots, l)
 		}
 	}
-	for _, s := range r.Structures {
+	for _, s := range r.Suppliers {
 		var items []Item
 		var agreed guichet.Cents
 		for _, it := range s.Items {
@@ -260,7 +260,7 @@ func (r *Recap) ForLot(code string) *Recap {
 		if len(items) == 0 {
 			continue
 		}
-		out.Structures = append(out.Structures, &Structure{SupplierID: s.SupplierID, Name: s.Name, Items: items, Agreed: agreed, J1: s.J1})
+		out.Suppliers = append(out.Suppliers, &SupplierPart{SupplierID: s.SupplierID, Name: s.Name, Items: items, Agreed: agreed, J1: s.J1})
 		out.Agreed += agreed
 	}
 	return out
