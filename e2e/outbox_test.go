@@ -72,16 +72,14 @@ func (s *slowPosts) idleFor(d time.Duration) (idle bool, creates int) {
 }
 
 // startServe starts `guichet serve` with the rig bot's settings and env on top, on a port of
-// its own, logging to name.log in the rig's folder, and waits for its /readyz. It is stopped
-// (SIGTERM) when the test ends.
+// its own (and an operators' port of its own), logging to name.log in the rig's folder, and
+// waits for its /readyz. It is stopped (SIGTERM) when the test ends.
 func startServe(t *testing.T, name string, env map[string]string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	l.Close()
+	addr, opsAddr := freeAddr(t), freeAddr(t)
 	all := rig.BotEnv()
 	all["GUICHET_LISTEN"] = addr
+	all["GUICHET_OPS_LISTEN"] = opsAddr
 	for k, v := range env {
 		all[k] = v
 	}
@@ -112,7 +110,7 @@ func startServe(t *testing.T, name string, env map[string]string) {
 		}
 	})
 	rig.EventuallyWithin(t, time.Minute, name+" ready on "+addr, func(ctx context.Context) error {
-		resp, err := http.Get("http://" + addr + "/readyz")
+		resp, err := http.Get("http://" + opsAddr + "/readyz")
 		if err != nil {
 			return err
 		}

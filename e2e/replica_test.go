@@ -47,14 +47,8 @@ func startReplicas(t *testing.T, n int) *replicas {
 	public, err := url.Parse(rig.BotURL())
 	require.NoError(t, err)
 	var targets []*httputil.ReverseProxy
-	freeAddr := func() string {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		return l.Addr().String()
-	}
 	for i := range n {
-		addr, opsAddr := freeAddr(), freeAddr()
+		addr, opsAddr := freeAddr(t), freeAddr(t)
 		env := rig.BotEnv()
 		env["GUICHET_LISTEN"] = addr
 		env["GUICHET_OPS_LISTEN"] = opsAddr

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,14 @@ func count(t *testing.T, query string, args ...any) int {
 	var n int
 	require.NoError(t, rig.DB().SQL().GetContext(context.Background(), &n, query, args...))
 	return n
+}
+
+// freeAddr returns a loopback address with a port free at the time of the call, for a bot the
+// test starts itself.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
 }
