@@ -7,9 +7,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,8 +26,6 @@ import (
 // command, the buttons and the dialogs point to). The rig's bot is stopped while they run and
 // started again when the test ends.
 type replicas struct {
-	procs []*exec.Cmd
-	done  []chan struct{}
 	proxy *http.Server
 	// served counts the requests each replica was given.
 	served []atomic.Int64
@@ -48,42 +43,9 @@ func startReplicas(t *testing.T, n int) *replicas {
 	require.NoError(t, err)
 	var targets []*httputil.ReverseProxy
 	for i := range n {
-		addr, opsAddr := freeAddr(t), freeAddr(t)
-		env := rig.BotEnv()
-		env["GUICHET_LISTEN"] = addr
-		env["GUICHET_OPS_LISTEN"] = opsAddr
-		cmd := exec.Command(rig.GuichetBinary(), "serve")
-		cmd.Dir = rig.Dir()
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "GUICHET_") {
-				cmd.Env = append(cmd.Env, kv)
-			}
-		}
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		logFile, err := os.Create(filepath.Join(rig.Dir(), fmt.Sprintf("replica-%d.log", i+1)))
-		require.NoError(t, err)
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-		require.NoError(t, cmd.Start())
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); logFile.Close(); close(done) }()
-		rs.procs = append(rs.procs, cmd)
-		rs.done = append(rs.done, done)
+		addr := startServe(t, fmt.Sprintf("replica-%d", i+1), nil)
 		target := &url.URL{Scheme: "http", Host: addr}
 		targets = append(targets, httputil.NewSingleHostReverseProxy(target))
-		rig.EventuallyWithin(t, time.Minute, fmt.Sprintf("replica %d ready on %s", i+1, addr), func(ctx context.Context) error {
-			resp, err := http.Get("http://" + opsAddr + "/readyz")
-			if err != nil {
-				return err
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("/readyz answered %d", resp.StatusCode)
-			}
-			return nil
-		})
 	}
 	var next atomic.Int64
 	rs.proxy = &http.Server{Addr: public.Host, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -102,16 +64,6 @@ func (rs *replicas) stop() {
 		_ = rs.proxy.Close()
 		rs.proxy = nil
 	}
-	for i, cmd := range rs.procs {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-rs.done[i]:
-		case <-time.After(30 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-rs.done[i]
-		}
-	}
-	rs.procs = nil
 }
 
 // Three `guichet serve` replicas behind the one slash command (a round-robin proxy at the

@@ -4,7 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,4 +129,58 @@ func freeAddr(t *testing.T) string {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// startServe starts `guichet serve` with the rig bot's settings and env on top, on a port of
+// its own (and an operators' port of its own), logging to name.log in the rig's folder, and
+// waits for its /readyz. It returns the address it listens on for Mattermost; it is stopped
+// (SIGTERM) when the test ends.
+func startServe(t *testing.T, name string, env map[string]string) (addr string) {
+	t.Helper()
+	addr = freeAddr(t)
+	opsAddr := freeAddr(t)
+	all := rig.BotEnv()
+	all["GUICHET_LISTEN"] = addr
+	all["GUICHET_OPS_LISTEN"] = opsAddr
+	for k, v := range env {
+		all[k] = v
+	}
+	cmd := exec.Command(rig.GuichetBinary(), "serve")
+	cmd.Dir = rig.Dir()
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GUICHET_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	for k, v := range all {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logFile, err := os.Create(filepath.Join(rig.Dir(), name+".log"))
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logFile.Close(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	})
+	rig.EventuallyWithin(t, time.Minute, name+" ready on "+addr, func(ctx context.Context) error {
+		resp, err := http.Get("http://" + opsAddr + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/readyz answered %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return addr
 }
