@@ -1,5 +1,3 @@
-// Package db is Guichet's PostgreSQL adapter: sqlx over lib/pq, embedded numbered SQL
-// migrations (goose), and one transaction per use case. It implements guichet.Store.
 package db
 
 import (
