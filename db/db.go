@@ -42,6 +42,14 @@ type DB struct {
 
 var _ guichet.Store = (*DB)(nil)
 
+// now returns the time by d.Now, time.Now when unset.
+func (d *DB) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
 // Open connects to the PostgreSQL database at url (a postgres:// URL or a key=value DSN) and
 // checks that it answers. It does not migrate; call Migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
