@@ -217,14 +217,7 @@ func (s *LotState) grantable(want int64, now time.Time) (int64, error) {
 // (a pending candidacy holds nothing yet), or the error that says why it may not (see Grant).
 func (s *LotState) capacity(want int64) (int64, error) {
 	lot := s.Lot
-	var awardedQty int64
-	var awarded []*Claim
-	for _, c := range s.Claims {
-		if c.Status == ClaimAwarded {
-			awardedQty += c.Quantity
-			awarded = append(awarded, c)
-		}
-	}
+	awarded := s.Awarded()
 	if lot.Mode == Exclusive {
 		if len(awarded) > 0 {
 			return 0, Errorf(ECONFLICT, "ErrLotTaken", "Code", lot.Code, "Supplier", awarded[0].SupplierName)
@@ -234,7 +227,7 @@ func (s *LotState) capacity(want int64) (int64, error) {
 		}
 		return lot.Quantity, nil
 	}
-	remaining := lot.Quantity - awardedQty
+	remaining := lot.Quantity - s.AwardedQuantity()
 	if remaining <= 0 || len(awarded) >= lot.MaxSuppliers || lot.Status == LotFilled {
 		return 0, Errorf(ECONFLICT, "ErrLotFull", "Code", lot.Code)
 	}
