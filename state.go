@@ -3,9 +3,10 @@ package guichet
 import "time"
 
 // The event's state gates its claims. These rules are the one place that decides whether a
-// claim, a release, an award or a decline may happen: Store.Claim and the other claim use
-// cases apply them inside their transactions, and the offers show their buttons only while
-// CheckClaim would let a claim through.
+// claim, a release, an award or a decline may happen, how much a claim holds and what the
+// lot's claims come to: Store.Claim and the other claim use cases apply them inside their
+// transactions (LotState.Grant, LotState.Award, LotState.Settle), and the offers show their
+// buttons only while LotState.Claimable would let a claim through.
 
 // End returns the instant the event is over by the clock: midnight at the end of its day, in
 // its time zone. An event has a date, not hours: its lots' slots are not looked at, so a
@@ -60,7 +61,7 @@ func (l *Lot) PastDeadline(now time.Time) bool {
 
 // ClaimsOpen returns nil when the lot takes new claims at now, as far as its own status goes:
 // ECONFLICT "ErrLotCancelled" for a cancelled lot, "ErrLotClosed" for a closed one or one past
-// its deadline. Whether anything is left to take is Grantable's question.
+// its deadline. Whether anything is left to take is LotState.Grant's question.
 func (l *Lot) ClaimsOpen(now time.Time) error {
 	switch {
 	case l.Status == LotCancelled:
@@ -71,20 +72,152 @@ func (l *Lot) ClaimsOpen(now time.Time) error {
 	return nil
 }
 
-// Grantable returns the quantity a new claim of want (0: the whole of an exclusive lot, what
-// remains of a shared one) may hold on the lot, given the lot's other claims (all statuses;
-// only awarded ones count), or the error that says why it may not: ECONFLICT "ErrLotTaken"
-// (exclusive, with the holder's name), "ErrLotFull", "ErrShareTooBig" (with what remains);
-// EINVALID "ErrExclusiveQuantity" for a part of an exclusive lot.
-func Grantable(lot *Lot, claims []*Claim, want int64) (int64, error) {
-	var awardedQty int64
-	var awarded []*Claim
-	for _, c := range claims {
-		if c.Status == ClaimAwarded {
-			awardedQty += c.Quantity
-			awarded = append(awarded, c)
+// ClaimDecision is what a supplier's new claim on a lot comes to (LotState.Grant).
+type ClaimDecision struct {
+	// Claim is the supplier's claim already there when Existing is true, returned unchanged
+	// (a double click changes nothing). Otherwise it is the new claim as it is to be written,
+	// without an ID yet: its LotID, SupplierID, Quantity, Status (awarded, or pending on a
+	// review lot) and Amount (its share of the budget when awarded, else 0).
+	Claim    *Claim
+	Existing bool
+	// LotStatus is the lot's status once the new claim is made (LotState.Settle).
+	LotStatus LotStatus
+	// Amounts holds the new amount of each of the lot's other claims whose amount changes
+	// with the new claim, by claim id; it is empty when none changes.
+	Amounts map[int64]Cents
+}
+
+// Grant decides a new claim of want (0: the whole of an exclusive lot, what remains of a
+// shared one) by the supplier on the lot at now, applying in this order: the event's state
+// (ev.ClaimsOpen; not judged when ev is nil), the supplier's active claim already there
+// (returned with Existing set), the lot's state (Lot.ClaimsOpen) and what is left to take:
+// ECONFLICT "ErrLotTaken" (exclusive, with the holder's name), "ErrLotFull", "ErrShareTooBig"
+// (with what remains); EINVALID "ErrExclusiveQuantity" for a part of an exclusive lot. It
+// does not change s. Membership and the request's own checks are the store's.
+func (s *LotState) Grant(ev *Event, supplierID, want int64, now time.Time) (*ClaimDecision, error) {
+	if ev != nil {
+		if err := ev.ClaimsOpen(now); err != nil {
+			return nil, err
 		}
 	}
+	if c := s.ActiveClaim(supplierID); c != nil {
+		return &ClaimDecision{Claim: c, Existing: true, LotStatus: s.Lot.Status}, nil
+	}
+	qty, err := s.grantable(want, now)
+	if err != nil {
+		return nil, err
+	}
+	c := &Claim{LotID: s.Lot.ID, SupplierID: supplierID, Quantity: qty, Status: ClaimAwarded}
+	if s.Lot.Award == Review {
+		c.Status = ClaimPending
+	}
+	// The new claim comes last: it will have the largest id.
+	after := &LotState{Lot: s.Lot, Claims: append(s.Claims[:len(s.Claims):len(s.Claims)], c)}
+	amounts, next := after.Settle()
+	d := &ClaimDecision{Claim: c, LotStatus: next, Amounts: map[int64]Cents{}}
+	for i, o := range s.Claims {
+		if amounts[i] != o.Amount {
+			d.Amounts[o.ID] = amounts[i]
+		}
+	}
+	c.Amount = amounts[len(s.Claims)]
+	return d, nil
+}
+
+// Claimable returns nil when a new claim of what remains of the lot would get through at now
+// (Grant, for a supplier with no claim on the lot), or the error that says why not. An offer
+// shows its buttons only while it returns nil.
+func (s *LotState) Claimable(ev *Event, now time.Time) error {
+	if ev != nil {
+		if err := ev.ClaimsOpen(now); err != nil {
+			return err
+		}
+	}
+	_, err := s.grantable(0, now)
+	return err
+}
+
+// Award decides the coordinator's award of the supplier's pending candidacy on a review lot:
+// it returns the candidacy to award, or the supplier's claim already awarded with already set
+// (nothing to do), or the error that says why not: ECONFLICT "ErrLotCancelled"; ENOTFOUND
+// "ErrNoCandidacy" when the supplier has no pending candidacy; what is left to take, as for
+// Grant but without the lot's deadline or closing (the coordinator may still award what was
+// asked in time). Whether the event still lets claims change is Event.ClaimChangesOpen's
+// question.
+func (s *LotState) Award(supplierID int64) (c *Claim, already bool, err error) {
+	lot := s.Lot
+	if lot.Status == LotCancelled {
+		return nil, false, Errorf(ECONFLICT, "ErrLotCancelled", "Code", lot.Code)
+	}
+	c = s.ActiveClaim(supplierID)
+	if c != nil && c.Status == ClaimAwarded {
+		return c, true, nil
+	}
+	if c == nil || c.Status != ClaimPending {
+		return nil, false, Errorf(ENOTFOUND, "ErrNoCandidacy", "Code", lot.Code)
+	}
+	if _, err := s.capacity(c.Quantity); err != nil {
+		return nil, false, err
+	}
+	return c, false, nil
+}
+
+// ActiveClaim returns the supplier's active claim on the lot (pending or awarded), or nil.
+func (s *LotState) ActiveClaim(supplierID int64) *Claim {
+	for _, c := range s.Claims {
+		if c.SupplierID == supplierID && c.Status.Active() {
+			return c
+		}
+	}
+	return nil
+}
+
+// Settle returns what the lot's claims come to: amounts[i] is the amount of s.Claims[i] (its
+// share of the budget, LotAmounts over the awarded claims in their order, when awarded; 0
+// otherwise), and next the lot's status that follows: an open lot becomes filled once its
+// awarded claims hold its whole quantity or as many structures as it takes, and a filled
+// one opens again when they no longer do; any other status stays.
+func (s *LotState) Settle() (amounts []Cents, next LotStatus) {
+	lot := s.Lot
+	var qty []int64
+	var total int64
+	for _, c := range s.Claims {
+		if c.Status == ClaimAwarded {
+			qty = append(qty, c.Quantity)
+			total += c.Quantity
+		}
+	}
+	full := total >= lot.Quantity || len(qty) >= lot.MaxSuppliers
+	next = lot.Status
+	switch {
+	case lot.Status == LotOpen && full:
+		next = LotFilled
+	case lot.Status == LotFilled && !full:
+		next = LotOpen
+	}
+	shares := LotAmounts(lot, qty)
+	amounts = make([]Cents, len(s.Claims))
+	for i, c := range s.Claims {
+		if c.Status == ClaimAwarded {
+			amounts[i], shares = shares[0], shares[1:]
+		}
+	}
+	return amounts, next
+}
+
+// grantable applies the lot's own state at now (Lot.ClaimsOpen) and then capacity.
+func (s *LotState) grantable(want int64, now time.Time) (int64, error) {
+	if err := s.Lot.ClaimsOpen(now); err != nil {
+		return 0, err
+	}
+	return s.capacity(want)
+}
+
+// capacity returns the quantity a claim of want may hold on the lot given its awarded claims
+// (a pending candidacy holds nothing yet), or the error that says why it may not (see Grant).
+func (s *LotState) capacity(want int64) (int64, error) {
+	lot := s.Lot
+	awarded := s.Awarded()
 	if lot.Mode == Exclusive {
 		if len(awarded) > 0 {
 			return 0, Errorf(ECONFLICT, "ErrLotTaken", "Code", lot.Code, "Supplier", awarded[0].SupplierName)
@@ -94,7 +227,7 @@ func Grantable(lot *Lot, claims []*Claim, want int64) (int64, error) {
 		}
 		return lot.Quantity, nil
 	}
-	remaining := lot.Quantity - awardedQty
+	remaining := lot.Quantity - s.AwardedQuantity()
 	if remaining <= 0 || len(awarded) >= lot.MaxSuppliers || lot.Status == LotFilled {
 		return 0, Errorf(ECONFLICT, "ErrLotFull", "Code", lot.Code)
 	}
@@ -105,21 +238,4 @@ func Grantable(lot *Lot, claims []*Claim, want int64) (int64, error) {
 		return 0, Errorf(ECONFLICT, "ErrShareTooBig", "Code", lot.Code, "Remaining", remaining, "Unit", lot.Unit)
 	}
 	return want, nil
-}
-
-// CheckClaim applies every rule a new claim of want on the lot meets at now, in this order:
-// the event's state (ev.ClaimsOpen; not judged when ev is nil), the lot's (lot.ClaimsOpen),
-// and what is left to take (Grantable, given the lot's claims). It returns the quantity the
-// claim may hold, or the error that says why it may not. Store.Claim decides with it, and an
-// offer shows its buttons only while CheckClaim(ev, lot, claims, 0, now) succeeds.
-func CheckClaim(ev *Event, lot *Lot, claims []*Claim, want int64, now time.Time) (int64, error) {
-	if ev != nil {
-		if err := ev.ClaimsOpen(now); err != nil {
-			return 0, err
-		}
-	}
-	if err := lot.ClaimsOpen(now); err != nil {
-		return 0, err
-	}
-	return Grantable(lot, claims, want)
 }

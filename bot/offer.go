@@ -132,11 +132,9 @@ func (b *Bot) claimable(st *guichet.LotState, ev *guichet.Event) bool {
 }
 
 // claimRefusal returns why Store.Claim would refuse a new claim of what remains of the lot
-// now, or nil: the rule it decides with (guichet.CheckClaim), applied to the event's state
-// (not judged when ev is nil), the lot's, and its claims.
+// now, or nil: guichet.LotState.Claimable, the event's state not judged when ev is nil.
 func (b *Bot) claimRefusal(st *guichet.LotState, ev *guichet.Event) error {
-	_, err := guichet.CheckClaim(ev, st.Lot, st.Claims, 0, b.now())
-	return err
+	return st.Claimable(ev, b.now())
 }
 
 func (b *Bot) pastDeadline(lot *guichet.Lot) bool {

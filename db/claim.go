@@ -17,43 +17,31 @@ import (
 	"guichet.dev/guichet"
 )
 
-// Claim implements guichet.ClaimStore.
+// Claim implements guichet.ClaimStore. How claims are serialised, and why a claim takes two
+// round trips, is told in the package's documentation (doc.go).
 //
-// The rules are applied in Go (membership, the event's state, a claim already there,
-// guichet.CheckClaim, the amounts from guichet.LotAmounts, the lot's status) on what one
-// statement read, and everything a new claim writes is written by one statement. The lot's
-// row is where claims on one lot are serialised: every transaction that changes a lot's
-// claims also writes the lot's row (claimWriteQuery, afterClaimChange, touchLot; a
-// cancellation sets its status), so the row's version (xmin) stands for the lot's claims.
-// The event's state (guichet.Event.ClaimsOpen) is judged on the event's columns the same
-// statement read: every change of its status writes the event's row, whose version the write
-// checks too.
-//
-// A new claim writes its row (which is also its audit entry: see the audit_trail view), one
-// outbox message (guichet.OutboxClaimed) and, when asked (guichet.ClaimRequest.Confirm), a
-// second (the member's confirmation), the lot's row, the other claims' amounts when they
-// change, and the structure's reminder rows on its first award on the event; then it wakes its
-// process's dispatcher (DB.Claimed).
-//
-// A claim first tries in two round trips without an explicit transaction: it reads without
-// locks (claimReadQuery(false)), and writes on condition that neither the lot's row nor its
-// event's changed since (claimWriteQuery locks the lot's row, waiting for any transaction
-// holding it, then the event's in share mode, and writes nothing unless both are still at the
-// versions read). A refusal or a claim already there is answered from the read alone. If the
-// write found that something changed, the claim is decided again in a transaction that locks
-// the lot first (claimReadQuery(true)), where the condition holds.
+// It reads the lot, its event and its claims without locks (readForClaim), lets
+// guichet.LotState.Grant decide, and writes a new claim with everything that follows from it in
+// one statement, on condition that neither the lot's row nor its event's changed since the
+// read (decideAndWriteClaim). A refusal or a claim already there is answered from the read
+// alone. If the write found that something changed, the claim is decided again in a
+// transaction that locks the lot first (claimUnderLock). A new claim then wakes its process's
+// dispatcher (DB.Claimed).
 func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
-	st, err := d.claimStatements(ctx, &req)
+	if err := checkClaimRequest(&req); err != nil {
+		return nil, err
+	}
+	st, err := d.claimStatements(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v, err := readForClaim(ctx, nil, st.peek, req)
+	v, err := readForClaim(ctx, nil, st.read, req)
 	if err != nil {
 		return nil, err
 	}
-	res, err := decideClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return s })
+	res, err := decideAndWriteClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return s })
 	if err == errClaimMoved {
-		res, err = d.claimLocked(ctx, st, req, now)
+		res, err = d.claimUnderLock(ctx, st, req, now)
 	}
 	if err == nil && !res.Existing && d.Claimed != nil {
 		d.Claimed(guichet.OutboxWakeGathered)
@@ -61,15 +49,17 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 	return res, err
 }
 
-// claimLocked decides and writes a claim in a transaction that locks the lot first.
-func (d *DB) claimLocked(ctx context.Context, st claimStatements, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
+// claimUnderLock decides and writes a claim in a transaction that locks the lot first, where
+// the write's condition holds.
+func (d *DB) claimUnderLock(ctx context.Context, st *claimStatements, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
 	var res *guichet.ClaimResult
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		v, err := readForClaim(ctx, tx, tx.StmtxContext(ctx, st.lock), req)
+		inTx := func(s *sqlx.Stmt) *sqlx.Stmt { return tx.StmtxContext(ctx, s) }
+		v, err := readForClaim(ctx, tx, inTx(st.readLocked), req)
 		if err != nil {
 			return err
 		}
-		res, err = decideClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return tx.StmtxContext(ctx, s) })
+		res, err = decideAndWriteClaim(ctx, st, v, req, now, inTx)
 		if err == errClaimMoved {
 			return fmt.Errorf("claim on lot %d: the lot or its event changed under their locks", req.LotID)
 		}
@@ -81,115 +71,96 @@ func (d *DB) claimLocked(ctx context.Context, st claimStatements, req guichet.Cl
 	return res, nil
 }
 
-// claimStatements checks the request (and trims its note) and returns the claim's statements.
-func (d *DB) claimStatements(ctx context.Context, req *guichet.ClaimRequest) (claimStatements, error) {
-	var st claimStatements
+// checkClaimRequest refuses a quantity out of range (EINVALID "ErrQuantity") or a note too
+// long (guichet.ClaimNote), and trims the note.
+func checkClaimRequest(req *guichet.ClaimRequest) error {
 	if req.Quantity < 0 || req.Quantity > guichet.MaxQuantity {
-		return st, guichet.Errorf(guichet.EINVALID, "ErrQuantity", "Value", req.Quantity, "Max", guichet.MaxQuantity)
+		return guichet.Errorf(guichet.EINVALID, "ErrQuantity", "Value", req.Quantity, "Max", guichet.MaxQuantity)
 	}
 	req.Note = strings.TrimSpace(req.Note)
-	if err := guichet.ClaimNote.Check(req.Note); err != nil {
-		return st, err
-	}
-	if p := d.stmts.claim.Load(); p != nil {
-		return *p, nil
-	}
-	stmts := []struct {
-		stmt  **sqlx.Stmt
-		query string
-	}{{&st.peek, claimPeekSQL}, {&st.lock, claimLockSQL}}
-	for i := range claimWriteSQL {
-		for j := range claimWriteSQL[i] {
-			stmts = append(stmts, struct {
-				stmt  **sqlx.Stmt
-				query string
-			}{&st.write[i][j], claimWriteSQL[i][j]})
-		}
-	}
-	for _, p := range stmts {
-		var err error
-		if *p.stmt, err = d.prepared(ctx, p.query); err != nil {
-			return st, err
-		}
-	}
-	d.stmts.claim.Store(&st)
-	return st, nil
+	return guichet.ClaimNote.Check(req.Note)
 }
 
-// claimStatements are the statements of a claim, prepared for the pool.
+// claimStatements are a claim's statements, prepared once for the pool.
 type claimStatements struct {
-	peek, lock *sqlx.Stmt // claimReadQuery without and with locks
-	// write[amounts][reminders] is claimWriteQuery(amounts == 1, reminders == 1).
-	write [2][2]*sqlx.Stmt
+	// read and readLocked are claimReadQuery without locks and with them.
+	read, readLocked *sqlx.Stmt
+	// write holds claimWriteQuery for each combination of its optional parts.
+	write map[claimWriteParts]*sqlx.Stmt
+}
+
+// claimWriteParts are the optional parts of a claim's write.
+type claimWriteParts struct {
+	// amounts: the new amounts of the lot's other claims, when some change.
+	amounts bool
+	// reminders: the structure's reminder rows, on an award that may be its first on the event.
+	reminders bool
+}
+
+// claimStatements returns the claim's statements, preparing them all on first use.
+func (d *DB) claimStatements(ctx context.Context) (*claimStatements, error) {
+	if st := d.stmts.claim.Load(); st != nil {
+		return st, nil
+	}
+	read, err := d.prepared(ctx, claimReadSQL)
+	if err != nil {
+		return nil, err
+	}
+	readLocked, err := d.prepared(ctx, claimReadLockedSQL)
+	if err != nil {
+		return nil, err
+	}
+	st := &claimStatements{read: read, readLocked: readLocked, write: make(map[claimWriteParts]*sqlx.Stmt, len(claimWriteSQL))}
+	for parts, query := range claimWriteSQL {
+		if st.write[parts], err = d.prepared(ctx, query); err != nil {
+			return nil, err
+		}
+	}
+	d.stmts.claim.Store(st)
+	return st, nil
 }
 
 // The claim's statements.
 var (
-	claimPeekSQL  = claimReadQuery(false)
-	claimLockSQL  = claimReadQuery(true)
-	claimWriteSQL = [2][2]string{
-		{claimWriteQuery(false, false), claimWriteQuery(false, true)},
-		{claimWriteQuery(true, false), claimWriteQuery(true, true)},
+	claimReadSQL       = claimReadQuery(false)
+	claimReadLockedSQL = claimReadQuery(true)
+	claimWriteSQL      = map[claimWriteParts]string{
+		{}:                               claimWriteQuery(claimWriteParts{}),
+		{reminders: true}:                claimWriteQuery(claimWriteParts{reminders: true}),
+		{amounts: true}:                  claimWriteQuery(claimWriteParts{amounts: true}),
+		{amounts: true, reminders: true}: claimWriteQuery(claimWriteParts{amounts: true, reminders: true}),
 	}
 )
 
 // errClaimMoved says that the claim's write found the lot or its event changed since its read.
 var errClaimMoved = errors.New("the lot or its event changed since it was read")
 
-// decideClaim applies the rules to what v says and, for a new claim, writes it with st's
-// statements as given by stmt (for the transaction, or not). It returns errClaimMoved if the
-// lot or its event changed since v was read, and then wrote nothing.
-func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guichet.ClaimRequest, now time.Time,
-	stmt func(*sqlx.Stmt) *sqlx.Stmt) (*guichet.ClaimResult, error) {
+// decideAndWriteClaim decides the claim on what v says (membership, then
+// guichet.LotState.Grant) and, for a new claim, writes it and all that follows with st's
+// statements, each bound by bindStatement (to the transaction, or left as is). It returns
+// errClaimMoved, having written nothing, if the lot or its event changed since v was read.
+func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView, req guichet.ClaimRequest, now time.Time,
+	bindStatement func(*sqlx.Stmt) *sqlx.Stmt) (*guichet.ClaimResult, error) {
 	lot := &v.lot
 	if !v.member {
 		return nil, guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember")
 	}
-	// The event's state comes first: once it is over (or while it is a draft) a claim
-	// already there is not news either. The write's condition on the event's version keeps
-	// the decision true at commit: every change of status writes the event's row.
-	if err := v.event.ClaimsOpen(now); err != nil {
-		return nil, err
-	}
-	if c := activeClaim(v.claims, req.SupplierID); c != nil {
-		return &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true, Locale: v.event.Locale}, nil
-	}
-	qty, err := guichet.CheckClaim(&v.event, lot, v.claims, req.Quantity, now)
+	// The write's condition on the lot's and the event's versions keeps the decision true at
+	// commit: every change of the lot's claims writes the lot's row, every change of the
+	// event's status the event's.
+	lotState := &guichet.LotState{Lot: lot, Claims: v.claims}
+	decision, err := lotState.Grant(&v.event, req.SupplierID, req.Quantity, now)
 	if err != nil {
 		return nil, err
 	}
-	c := &guichet.Claim{LotID: lot.ID, SupplierID: req.SupplierID, Quantity: qty, ClickedBy: req.Actor.UserID,
-		Note: req.Note, Status: guichet.ClaimAwarded, SupplierName: v.supplierName}
+	c := decision.Claim
+	if decision.Existing {
+		return &guichet.ClaimResult{Claim: c, Lot: lot, Existing: true, Locale: v.event.Locale}, nil
+	}
+	c.ClickedBy, c.Note, c.SupplierName = req.Actor.UserID, req.Note, v.supplierName
 	action, notice := "claim.award", "NoticeClaimed"
-	if lot.Award == guichet.Review {
-		c.Status = guichet.ClaimPending
+	if c.Status == guichet.ClaimPending {
 		action, notice = "claim.candidacy", "NoticeCandidacy"
-	}
-
-	// The amounts of the lot's awarded claims, the new one last (it has the largest id), and
-	// the status that follows; only amounts that change are written.
-	var awarded []*guichet.Claim
-	for _, o := range v.claims {
-		if o.Status == guichet.ClaimAwarded {
-			awarded = append(awarded, o)
-		}
-	}
-	if c.Status == guichet.ClaimAwarded {
-		awarded = append(awarded, c)
-	}
-	amounts, next := settleLot(lot, awarded)
-	want := make(map[int64]guichet.Cents, len(awarded))
-	for i, a := range awarded {
-		want[a.ID] = amounts[i]
-	}
-	if c.Status == guichet.ClaimAwarded {
-		c.Amount = amounts[len(amounts)-1]
-	}
-	var ids, cents []int64
-	for _, o := range v.claims {
-		if a := want[o.ID]; a != o.Amount {
-			ids, cents = append(ids, o.ID), append(cents, int64(a))
-		}
 	}
 
 	// One outbox message stands for the offer's refresh, the board's and the coordinator's
@@ -211,117 +182,142 @@ func decideClaim(ctx context.Context, st claimStatements, v *claimView, req guic
 	if err != nil {
 		return nil, err
 	}
-	args := []any{lot.ID, req.SupplierID, qty, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status), string(next),
-		outbox,
-		req.Actor.Username, action, lot.EventID, v.lotVersion, v.eventVersion}
+	args := []any{lot.ID, req.SupplierID, c.Quantity, int64(c.Amount), c.ClickedBy, c.Note, string(c.Status),
+		string(decision.LotStatus), outbox, req.Actor.Username, action, lot.EventID, v.lotVersion, v.eventVersion}
 
 	// A claim only ever adds a reminder recipient (an award), so it does not resync the whole
 	// event's reminders, which would serialize every claim on the event's row; and a structure
 	// that already has its rows (another of its awards on the event) needs none.
-	var withAmounts, withReminders int
+	var parts claimWriteParts
 	if c.Status == guichet.ClaimAwarded {
 		kinds, dues, missing, err := v.missingReminders()
 		if err != nil {
 			return nil, err
 		}
 		if missing {
-			withReminders = 1
+			parts.reminders = true
 			args = append(args, kinds, dues)
 		}
 	}
-	if len(ids) > 0 {
-		withAmounts = 1
+	if len(decision.Amounts) > 0 {
+		// In the claims' order, as the lot's rows are read.
+		ids, cents := make([]int64, 0, len(decision.Amounts)), make([]int64, 0, len(decision.Amounts))
+		for _, o := range v.claims {
+			if a, ok := decision.Amounts[o.ID]; ok {
+				ids, cents = append(ids, o.ID), append(cents, int64(a))
+			}
+		}
+		parts.amounts = true
 		args = append(args, pqInts(ids), pqInts(cents))
 	}
-	write := st.write[withAmounts][withReminders]
-	err = stmt(write).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
+	err = bindStatement(st.write[parts]).QueryRowContext(ctx, args...).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errClaimMoved
 	}
 	if err != nil {
 		return nil, fmt.Errorf("write claim: %w", err)
 	}
-	lot.Status = next
+	lot.Status = decision.LotStatus
 	return &guichet.ClaimResult{Claim: c, Lot: lot, Locale: v.event.Locale}, nil
 }
 
-// claimReadQuery returns the statement ($1 lot, $2 supplier, $3 the clicking user) that reads
-// the lot and its event, with their versions (xmin), and what the rules need: whether the user
-// is a member of the supplier, the supplier's name, the lot's claims with their structures'
-// names, as JSON in id order, and the kinds of the structure's reminder rows for the event. All
-// is read in one snapshot, so the claims are those of the lot's version, and the reminder rows
-// those of the event's (syncReminders, the only statement that removes reminder rows, writes
-// the event's row).
+// claimReadQuery returns the statement that reads, in one snapshot, the lot ($1) and its
+// event with their rows' versions (xmin), and what the rules need: whether the clicking user
+// ($3) is a member of the supplier ($2), the supplier's name, the lot's claims, and the kinds
+// of the structure's reminder rows for the event. The claims are those of the lot's version,
+// and the reminder rows those of the event's (syncReminders, the only statement that removes
+// reminder rows, writes the event's row).
 //
-// With lock, it locks the lot for update and the event in share mode (see reminderRows). The
-// snapshot is then taken before the lock is granted, so the claims miss the changes of a
-// transaction that held the lock meanwhile; such a change wrote the lot's row, which shows as
-// a newer version of the row than the snapshot's: "stale" is then true and the claims are
-// read again.
+// With lock, it locks the lot for update and its event in share mode. The snapshot is then
+// taken before the lock is granted, so the claims miss the changes of a transaction that held
+// the lock meanwhile; such a change wrote the lot's row, which then shows a newer version than
+// the snapshot's: "stale" is true and readForClaim reads the claims again.
 func claimReadQuery(lock bool) string {
 	stale, locking := "false", ""
 	if lock {
-		stale, locking = "l.ctid <> (SELECT ctid FROM lots WHERE id = $1)", "\n\tFOR UPDATE OF l FOR SHARE OF e"
+		stale, locking = "l.ctid <> (SELECT ctid FROM lots WHERE id = $1)", `
+	-- The lot's row first, as every transaction that changes its claims; its event's so that
+	-- its status cannot change before commit.
+	FOR UPDATE OF l FOR SHARE OF e`
 	}
 	return `
-	SELECT l.id, l.event_id, l.code, l.title, l.category, l.description, l.quantity, l.unit, l.budget_cents,
+	SELECT
+		-- The lot (guichet.Lot).
+		l.id, l.event_id, l.code, l.title, l.category, l.description, l.quantity, l.unit, l.budget_cents,
 		l.slot_start, l.slot_end, l.place, l.mode, l.max_suppliers, l.award, l.deadline, l.status,
 		l.cancel_reason, l.created_at,
+		-- What the rules and the messages need of its event.
 		e.day, e.time_zone, e.coord_channel_id, e.status, e.reminders, e.locale,
+		-- The rows' versions, which the write checks.
 		l.xmin::text, e.xmin::text,
+		-- Whether the clicking user is a member of the supplier, and its name.
 		EXISTS (SELECT 1 FROM supplier_members m WHERE m.supplier_id = $2 AND m.user_id = $3 AND m.user_id <> ''),
 		coalesce((SELECT name FROM suppliers WHERE id = $2), ''),
+		-- The lot's claims, all statuses, with their structures' names, as JSON in id order.
 		(SELECT json_agg(json_build_object('id', c.id, 'lot_id', c.lot_id, 'supplier_id', c.supplier_id,
 				'quantity', c.quantity, 'amount_cents', c.amount_cents, 'clicked_by', c.clicked_by, 'note', c.note,
 				'status', c.status, 'reason', c.reason, 'created_at', c.created_at, 'updated_at', c.updated_at,
 				'supplier_name', s.name) ORDER BY c.id)
 			FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = $1),
+		-- The kinds of the structure's reminder rows for the event.
 		ARRAY(SELECT r.kind FROM reminders r WHERE r.event_id = l.event_id AND coalesce(r.supplier_id, 0) = $2),
+		-- Under the lock: whether the lot's row changed since the snapshot was taken.
 		` + stale + ` AS stale
 	FROM lots l JOIN events e ON e.id = l.event_id
 	WHERE l.id = $1` + locking
 }
 
-// claimWriteQuery returns the statement that writes a new claim and all that follows from it at
-// once (but the dispatchers' wake-up: see DB.Claimed), on condition that the lot's row is still
-// at version $13 and its event ($12) at $14, which it checks as it locks them, the lot for
-// update then the event in share mode (see reminderRows), in the order of the other
-// transactions that lock both (else it writes nothing and returns no row): the lot's status
-// ($8, written even when unchanged), the claim ($1 lot, $2 supplier, $3 quantity, $4 amount,
-// $5 clicked by, $6 note, $7 status), which is its own audit entry ($10 the clicker's name, $11
-// the action; see the audit_trail view), its outbox messages ($9, a JSON array of outboxRow, in
-// the order of their ids), withReminders the structure's reminder rows (next two parameters:
-// kinds, due times) and withAmounts the new amounts of the lot's other claims (next two: ids,
-// amounts). It returns the claim's id and times.
-func claimWriteQuery(withAmounts, withReminders bool) string {
+// claimWriteQuery returns the statement that writes a new claim and all that follows from it
+// at once (but the dispatchers' wake-up: see DB.Claimed), on condition that the lot's row and
+// its event's are still at the versions read: else it writes nothing and returns no row. Its
+// parameters are decideAndWriteClaim's args, in the order the comments name them; parts adds
+// two arrays each, reminders first. It returns the claim's id and times.
+func claimWriteQuery(parts claimWriteParts) string {
 	n := 14
 	next := func() string { n++; return "$" + strconv.Itoa(n) }
 	reminders, amounts := "", ""
-	if withReminders {
-		reminders = `, reminders AS (
+	if parts.reminders {
+		reminders = `,
+	-- The structure's reminder rows for the event (kinds, due times), those it lacks.
+	reminders AS (
 		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
 		SELECT $12, r.kind, $2, r.due_at FROM claim, unnest(` + next() + `::text[], ` + next() + `::timestamptz[]) AS r(kind, due_at)
 		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
 	)`
 	}
-	if withAmounts {
-		amounts = `, amounts AS (
+	if parts.amounts {
+		amounts = `,
+	-- The new amounts of the lot's other claims (ids, amounts).
+	amounts AS (
 		UPDATE claims c SET amount_cents = a.amount
 		FROM claim n, unnest(` + next() + `::bigint[], ` + next() + `::bigint[]) AS a(id, amount) WHERE c.id = a.id
 	)`
 	}
 	return `
-	WITH lot AS (
+	WITH
+	-- Lock the lot's row ($1) for update, if it is still at the version read ($13)…
+	lot AS (
 		SELECT l.id FROM lots l WHERE l.id = $1 AND l.xmin = $13::xid FOR UPDATE
-	), event AS (
+	),
+	-- …then its event's ($12) in share mode, if it is still at the version read ($14).
+	event AS (
 		SELECT e.id FROM events e, lot WHERE e.id = $12 AND e.xmin = $14::xid FOR SHARE OF e
-	), status AS (
+	),
+	-- The lot's status after the claim ($8), written even when unchanged: the row's new version
+	-- tells other claims that the lot's claims changed.
+	status AS (
 		UPDATE lots l SET status = $8 FROM event WHERE l.id = $1
-	), claim AS (
+	),
+	-- The claim: supplier $2, quantity $3, amount $4, clicked by $5, note $6, status $7; it is
+	-- its own audit entry, with the clicker's name $10 and the action $11 (see the audit_trail
+	-- view).
+	claim AS (
 		INSERT INTO claims (lot_id, supplier_id, quantity, amount_cents, clicked_by, note, status, clicked_by_name, action)
 		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $10::text, $11::text FROM event
 		RETURNING id, created_at, updated_at
-	), outbox AS (
+	),
+	-- Its outbox messages ($9, a JSON array of outboxRow), in the order of their ids.
+	outbox AS (
 		INSERT INTO outbox (kind, payload)
 		SELECT m.value->>'kind', m.value->'payload'
 		FROM claim, jsonb_array_elements($9::jsonb) WITH ORDINALITY AS m ORDER BY m.ordinality
@@ -439,37 +435,17 @@ func lockedClaims(ctx context.Context, tx *sqlx.Tx, lotID int64) ([]*guichet.Cla
 	return claims, nil
 }
 
-// settleLot returns the amounts of the lot's awarded claims (in id order) and the lot's status
-// that follows from them: filled when full, open again when not.
-func settleLot(lot *guichet.Lot, awarded []*guichet.Claim) ([]guichet.Cents, guichet.LotStatus) {
-	qty := make([]int64, len(awarded))
-	var total int64
-	for i, a := range awarded {
-		qty[i] = a.Quantity
-		total += a.Quantity
-	}
-	full := total >= lot.Quantity || len(awarded) >= lot.MaxSuppliers
-	next := lot.Status
-	switch {
-	case lot.Status == guichet.LotOpen && full:
-		next = guichet.LotFilled
-	case lot.Status == guichet.LotFilled && !full:
-		next = guichet.LotOpen
-	}
-	return guichet.LotAmounts(lot, qty), next
-}
-
 // afterClaimChange recomputes the awarded claims' amounts, sets the lot's status from its
 // awards (filled when full, open again when not) and queues the refresh of every offer copy.
 // The caller holds the lot lock. It writes the lot's row even when its status is unchanged
 // (see Claim).
 func afterClaimChange(ctx context.Context, tx *sqlx.Tx, lot *guichet.Lot) error {
 	var awarded []*guichet.Claim
-	if err := tx.SelectContext(ctx, &awarded, `SELECT id, quantity FROM claims
+	if err := tx.SelectContext(ctx, &awarded, `SELECT id, quantity, status FROM claims
 		WHERE lot_id = $1 AND status = 'awarded' ORDER BY id`, lot.ID); err != nil {
 		return fmt.Errorf("awarded claims: %w", err)
 	}
-	amounts, next := settleLot(lot, awarded)
+	amounts, next := (&guichet.LotState{Lot: lot, Claims: awarded}).Settle()
 	for i, a := range awarded {
 		if _, err := tx.ExecContext(ctx, `UPDATE claims SET amount_cents = $2 WHERE id = $1`, a.ID, amounts[i]); err != nil {
 			return fmt.Errorf("claim amount: %w", err)
@@ -495,32 +471,23 @@ func touchLot(ctx context.Context, tx *sqlx.Tx, lotID int64) error {
 	return nil
 }
 
-// activeClaim returns the supplier's active claim on the locked lot.
-func activeClaim(claims []*guichet.Claim, supplierID int64) *guichet.Claim {
-	for _, c := range claims {
-		if c.SupplierID == supplierID && c.Status.Active() {
-			return c
-		}
-	}
-	return nil
-}
-
 // lockActiveClaim locks the lot and its event (lockLotEvent) and returns the lot with its
 // claims and the supplier's active claim (nil when it has none), once the event's state lets
 // claims change at now (guichet.Event.ClaimChangesOpen): ECONFLICT "ErrEventPast" otherwise.
-func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64, now time.Time) (*guichet.Lot, []*guichet.Claim, *guichet.Claim, error) {
+func lockActiveClaim(ctx context.Context, tx *sqlx.Tx, lotID, supplierID int64, now time.Time) (*guichet.LotState, *guichet.Claim, error) {
 	lot, ev, err := lockLotEvent(ctx, tx, lotID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if err := ev.ClaimChangesOpen(now); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	claims, err := lockedClaims(ctx, tx, lotID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return lot, claims, activeClaim(claims, supplierID), nil
+	st := &guichet.LotState{Lot: lot, Claims: claims}
+	return st, st.ActiveClaim(supplierID), nil
 }
 
 // lockLotEvent reads the lot with a row lock held until the transaction ends (every change to
@@ -554,10 +521,11 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
+		st, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
 		if err != nil {
 			return err
 		}
+		lot := st.Lot
 		if c == nil {
 			return guichet.Errorf(guichet.ENOTFOUND, "ErrNoClaim", "Code", lot.Code)
 		}
@@ -574,7 +542,7 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 		// place with one command.
 		var waiting int
 		var next string
-		for _, o := range claims {
+		for _, o := range st.Claims {
 			if o.Status == guichet.ClaimPending && o.ID != c.ID {
 				if waiting == 0 {
 					next = o.SupplierName
@@ -601,28 +569,18 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 func (d *DB) Award(ctx context.Context, actor guichet.Actor, lotID, supplierID int64) (*guichet.Claim, error) {
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, claims, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
+		st, _, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
 		if err != nil {
 			return err
 		}
-		if lot.Status == guichet.LotCancelled {
-			return guichet.Errorf(guichet.ECONFLICT, "ErrLotCancelled", "Code", lot.Code)
-		}
-		if c == nil || c.Status != guichet.ClaimPending {
-			if c != nil && c.Status == guichet.ClaimAwarded {
-				out = c
-				return nil
-			}
-			return guichet.Errorf(guichet.ENOTFOUND, "ErrNoCandidacy", "Code", lot.Code)
-		}
-		var others []*guichet.Claim
-		for _, o := range claims {
-			if o.ID != c.ID {
-				others = append(others, o)
-			}
-		}
-		if _, err := guichet.Grantable(lot, others, c.Quantity); err != nil {
+		lot := st.Lot
+		c, already, err := st.Award(supplierID)
+		if err != nil {
 			return err
+		}
+		if already {
+			out = c
+			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE claims SET status = 'awarded', updated_at = now() WHERE id = $1`, c.ID); err != nil {
 			return fmt.Errorf("award: %w", err)
@@ -654,10 +612,11 @@ func (d *DB) Decline(ctx context.Context, actor guichet.Actor, lotID, supplierID
 	}
 	var out *guichet.Claim
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		lot, _, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
+		st, c, err := lockActiveClaim(ctx, tx, lotID, supplierID, d.now())
 		if err != nil {
 			return err
 		}
+		lot := st.Lot
 		if c == nil || c.Status != guichet.ClaimPending {
 			return guichet.Errorf(guichet.ENOTFOUND, "ErrNoCandidacy", "Code", lot.Code)
 		}

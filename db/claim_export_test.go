@@ -9,9 +9,12 @@ import (
 
 // ClaimLocked is Claim without its first attempt: it locks the lot before it reads.
 func (d *DB) ClaimLocked(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
-	st, err := d.claimStatements(ctx, &req)
+	if err := checkClaimRequest(&req); err != nil {
+		return nil, err
+	}
+	st, err := d.claimStatements(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return d.claimLocked(ctx, st, req, now)
+	return d.claimUnderLock(ctx, st, req, now)
 }

@@ -1,5 +1,3 @@
-// Package db is Guichet's PostgreSQL adapter: sqlx over lib/pq, embedded numbered SQL
-// migrations (goose), and one transaction per use case. It implements guichet.Store.
 package db
 
 import (
@@ -43,6 +41,14 @@ type DB struct {
 }
 
 var _ guichet.Store = (*DB)(nil)
+
+// now returns the time by d.Now, time.Now when unset.
+func (d *DB) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
 
 // Open connects to the PostgreSQL database at url (a postgres:// URL or a key=value DSN) and
 // checks that it answers. It does not migrate; call Migrate.

@@ -1,3 +1,6 @@
+// The scheduler's passes: due reminders, expired claim deadlines, the unconfirmed alert,
+// recaps, and closing the offers of events that are over.
+
 package db
 
 import (
@@ -265,22 +268,22 @@ type onceCandidate struct {
 	TimeZone string    `db:"time_zone"`
 }
 
-// dueOnce returns the published events for which the job recorded in column is due at now:
-// spec's instant on the event's day, in its zone, has come.
-func (d *DB) dueOnce(ctx context.Context, column string, now time.Time, spec guichet.ReminderSpec) ([]onceCandidate, error) {
+// dueOnce returns the ids of the published events for which the job recorded in column is
+// due at now: spec's instant on the event's day, in its zone, has come.
+func (d *DB) dueOnce(ctx context.Context, column string, now time.Time, spec guichet.ReminderSpec) ([]int64, error) {
 	var cands []onceCandidate
 	if err := d.db.SelectContext(ctx, &cands, fmt.Sprintf(onceCandidatesSQL, column), candidateDay(now, spec)); err != nil {
 		return nil, fmt.Errorf("%s candidates: %w", column, err)
 	}
 	zones := zoneCache{}
-	var due []onceCandidate
+	var due []int64
 	for _, c := range cands {
 		at, err := zones.at(c.Day, c.TimeZone, spec)
 		if err != nil {
 			return nil, err
 		}
 		if !now.Before(at) {
-			due = append(due, c)
+			due = append(due, c.ID)
 		}
 	}
 	return due, nil
@@ -291,121 +294,123 @@ func (d *DB) dueOnce(ctx context.Context, column string, now time.Time, spec gui
 // which structures have not confirmed their last reminder (J-1) and which reported a problem,
 // or that every structure confirmed. Only structures that were sent that reminder and still
 // hold a lot count. An event whose day has begun, or with no such structure, is marked done
-// without a message. Several schedulers alert once: the
-// event row is claimed with a conditional update. It returns how many alerts it queued.
+// without a message. Several schedulers alert once (oncePerEvent). It returns how many alerts
+// it queued.
 func (d *DB) AlertUnconfirmed(ctx context.Context, now time.Time, spec guichet.ReminderSpec) (int, error) {
 	due, err := d.dueOnce(ctx, "unconfirmed_alert_at", now, spec)
 	if err != nil {
 		return 0, err
 	}
-	alerts := 0
-	for _, c := range due {
-		err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-			var e guichet.Event
-			err := tx.GetContext(ctx, &e, `UPDATE events SET unconfirmed_alert_at = $2
-				WHERE id = $1 AND status = 'published' AND unconfirmed_alert_at IS NULL
-				RETURNING `+eventColumns, c.ID, now)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil // another scheduler did it, or the event moved on
-			}
-			if err != nil {
-				return fmt.Errorf("claim alert: %w", err)
-			}
-			start, err := e.LocalTime(0, 0, 0)
-			if err != nil {
-				return err
-			}
-			if !now.Before(start) {
-				return audit(ctx, tx, guichet.System, "reminder.alert_skip", e.ID, 0, 0, map[string]any{"reason": SkipEventStarted})
-			}
-			kind, err := confirmationKind(&e)
-			if err != nil {
-				return err
-			}
-			var rows []struct {
-				Name      string     `db:"name"`
-				Confirmed *time.Time `db:"confirmed_at"`
-				Problem   string     `db:"problem"`
-			}
-			if err := tx.SelectContext(ctx, &rows, `
-				SELECT s.name, r.confirmed_at, r.problem
-				FROM reminders r JOIN suppliers s ON s.id = r.supplier_id
-				WHERE r.event_id = $1 AND r.kind = $2 AND r.status = 'sent'
-				  AND EXISTS (SELECT 1 FROM lots l JOIN claims c ON c.lot_id = l.id
-					WHERE l.event_id = r.event_id AND l.status <> 'cancelled'
-					  AND c.supplier_id = r.supplier_id AND c.status = 'awarded')
-				ORDER BY lower(s.name)`, e.ID, string(kind)); err != nil {
-				return fmt.Errorf("confirmations: %w", err)
-			}
-			if len(rows) == 0 {
-				return nil
-			}
-			var missing, problems []string
-			for _, r := range rows {
-				switch {
-				case r.Problem != "":
-					problems = append(problems, r.Name)
-				case r.Confirmed == nil:
-					missing = append(missing, r.Name)
-				}
-			}
-			id := "ReminderUnconfirmedAlert"
-			if len(missing) == 0 && len(problems) == 0 {
-				id = "ReminderAllConfirmed"
-			}
-			if err := noticeCoordinator(ctx, tx, e.ID, id, map[string]any{
-				"Event": e.Name, "Missing": strings.Join(missing, ", "), "MissingCount": len(missing),
-				"Problems": strings.Join(problems, ", "), "Total": len(rows), "Slug": e.Slug,
-				"Kind": strings.ToUpper(string(kind[:1])) + "-" + string(kind[1:])}); err != nil {
-				return err
-			}
-			alerts++
-			return audit(ctx, tx, guichet.System, "reminder.alert", e.ID, 0, 0, map[string]any{
-				"missing": len(missing), "problems": len(problems), "total": len(rows)})
-		})
+	return d.oncePerEvent(ctx, "alert", due, now, `UPDATE events SET unconfirmed_alert_at = $2
+		WHERE id = $1 AND status = 'published' AND unconfirmed_alert_at IS NULL
+		RETURNING `+eventColumns, func(tx *sqlx.Tx, e *guichet.Event) (bool, error) {
+		start, err := e.LocalTime(0, 0, 0)
 		if err != nil {
-			return alerts, err
+			return false, err
 		}
-	}
-	return alerts, nil
+		if !now.Before(start) {
+			return false, audit(ctx, tx, guichet.System, "reminder.alert_skip", e.ID, 0, 0, map[string]any{"reason": SkipEventStarted})
+		}
+		kind, err := confirmationKind(e)
+		if err != nil {
+			return false, err
+		}
+		var rows []struct {
+			Name      string     `db:"name"`
+			Confirmed *time.Time `db:"confirmed_at"`
+			Problem   string     `db:"problem"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `
+			SELECT s.name, r.confirmed_at, r.problem
+			FROM reminders r JOIN suppliers s ON s.id = r.supplier_id
+			WHERE r.event_id = $1 AND r.kind = $2 AND r.status = 'sent'
+			  AND EXISTS (SELECT 1 FROM lots l JOIN claims c ON c.lot_id = l.id
+				WHERE l.event_id = r.event_id AND l.status <> 'cancelled'
+				  AND c.supplier_id = r.supplier_id AND c.status = 'awarded')
+			ORDER BY lower(s.name)`, e.ID, string(kind)); err != nil {
+			return false, fmt.Errorf("confirmations: %w", err)
+		}
+		if len(rows) == 0 {
+			return false, nil
+		}
+		var missing, problems []string
+		for _, r := range rows {
+			switch {
+			case r.Problem != "":
+				problems = append(problems, r.Name)
+			case r.Confirmed == nil:
+				missing = append(missing, r.Name)
+			}
+		}
+		id := "ReminderUnconfirmedAlert"
+		if len(missing) == 0 && len(problems) == 0 {
+			id = "ReminderAllConfirmed"
+		}
+		if err := noticeCoordinator(ctx, tx, e.ID, id, map[string]any{
+			"Event": e.Name, "Missing": strings.Join(missing, ", "), "MissingCount": len(missing),
+			"Problems": strings.Join(problems, ", "), "Total": len(rows), "Slug": e.Slug,
+			"Kind": strings.ToUpper(string(kind[:1])) + "-" + string(kind[1:])}); err != nil {
+			return false, err
+		}
+		return true, audit(ctx, tx, guichet.System, "reminder.alert", e.ID, 0, 0, map[string]any{
+			"missing": len(missing), "problems": len(problems), "total": len(rows)})
+	})
 }
 
 // TriggerRecaps queues, once per published event, at spec's time after it (DaysBefore
 // negative: J+1@09:00 is DaysBefore -1 by configuration), an OutboxRecap message and marks the
 // event done; the board is refreshed. Events caught up after downtime are recapped late.
-// Several schedulers queue each recap once. It returns how many recaps it queued.
+// Several schedulers queue each recap once (oncePerEvent). It returns how many recaps it
+// queued.
 func (d *DB) TriggerRecaps(ctx context.Context, now time.Time, spec guichet.ReminderSpec) (int, error) {
 	due, err := d.dueOnce(ctx, "recap_queued_at", now, spec)
 	if err != nil {
 		return 0, err
 	}
-	recaps := 0
-	for _, c := range due {
+	return d.oncePerEvent(ctx, "recap", due, now, `UPDATE events SET status = 'done', recap_queued_at = $2
+		WHERE id = $1 AND status = 'published' AND recap_queued_at IS NULL
+		RETURNING `+eventColumns, func(tx *sqlx.Tx, e *guichet.Event) (bool, error) {
+		if err := enqueue(ctx, tx, guichet.OutboxRecap, guichet.OutboxPayload{EventID: e.ID, Locale: e.Locale}); err != nil {
+			return false, err
+		}
+		if err := audit(ctx, tx, guichet.System, "event.done", e.ID, 0, 0, map[string]any{"recap": true}); err != nil {
+			return false, err
+		}
+		return true, d.afterEventChange(ctx, tx, e.ID)
+	})
+}
+
+// oncePerEvent runs a job that is done once per event (an alert, a recap, closing the
+// offers) for each of the events eventIDs, in one transaction per event. mark, an UPDATE of
+// the event's row ($1 its id, $2 now) returning eventColumns, records that the job ran and
+// matches no row once it has (or once the event moved on): it claims the event for the job,
+// so that any number of schedulers run it once per event; the event is then left alone. do
+// then runs the job on the event as mark returned it, in the same transaction, and says
+// whether it counts. oncePerEvent returns how many events counted, up to the first error.
+func (d *DB) oncePerEvent(ctx context.Context, job string, eventIDs []int64, now time.Time, mark string,
+	do func(tx *sqlx.Tx, e *guichet.Event) (bool, error)) (int, error) {
+	counted := 0
+	for _, id := range eventIDs {
 		err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 			var e guichet.Event
-			err := tx.GetContext(ctx, &e, `UPDATE events SET status = 'done', recap_queued_at = $2
-				WHERE id = $1 AND status = 'published' AND recap_queued_at IS NULL
-				RETURNING `+eventColumns, c.ID, now)
+			err := tx.GetContext(ctx, &e, mark, id, now)
 			if errors.Is(err, sql.ErrNoRows) {
-				return nil
+				return nil // another scheduler did it, or the event moved on
 			}
 			if err != nil {
-				return fmt.Errorf("claim recap: %w", err)
+				return fmt.Errorf("claim %s of event %d: %w", job, id, err)
 			}
-			if err := enqueue(ctx, tx, guichet.OutboxRecap, guichet.OutboxPayload{EventID: e.ID, Locale: e.Locale}); err != nil {
-				return err
+			ok, err := do(tx, &e)
+			if err == nil && ok {
+				counted++
 			}
-			if err := audit(ctx, tx, guichet.System, "event.done", e.ID, 0, 0, map[string]any{"recap": true}); err != nil {
-				return err
-			}
-			recaps++
-			return d.afterEventChange(ctx, tx, e.ID)
+			return err
 		})
 		if err != nil {
-			return recaps, err
+			return counted, err
 		}
 	}
-	return recaps, nil
+	return counted, nil
 }
 
 // confirmationKind returns the kind of the event's last reminder before the event (J-1 by
@@ -418,382 +423,66 @@ func confirmationKind(e *guichet.Event) (guichet.ReminderKind, error) {
 	return specs[len(specs)-1].Kind(), nil
 }
 
-// Reminder returns the reminder with that id; ENOTFOUND "ErrReminderNotFound" otherwise.
-func (d *DB) Reminder(ctx context.Context, id int64) (*guichet.Reminder, error) {
-	var r guichet.Reminder
-	if err := d.db.GetContext(ctx, &r, `SELECT `+reminderColumns+` FROM reminders WHERE id = $1`, id); err != nil {
-		return nil, notFound(err, "ErrReminderNotFound")
-	}
-	return &r, nil
-}
+// endedEventsSQL lists the events whose offers may have to close at $1 (a date: the latest
+// day that can have ended, whatever the zone): not drafts, not closed yet, done or recapped
+// or on or before that day. guichet.Event.Over decides among them.
+const endedEventsSQL = `
+	SELECT id, day, time_zone, status FROM events
+	WHERE offers_closed_at IS NULL AND status <> 'draft'
+	  AND (status IN ('done', 'recapped') OR day <= $1::date)
+	ORDER BY day, id
+	LIMIT 1000`
 
-// Confirmations returns, for the status board, the event's reminders of its confirmation kind
-// (its last reminder, J-1 by default) to structures, by supplier id: ConfirmedAt and
-// ConfirmedBy (a username) are set once a member clicked "Je confirme", Problem holds the text
-// of a reported problem; Status says whether the reminder went out yet. A structure without an
-// awarded lot has no row.
-func (d *DB) Confirmations(ctx context.Context, eventID int64) ([]*guichet.Reminder, error) {
-	e, err := d.Event(ctx, eventID)
-	if err != nil {
-		return nil, err
+// CloseEndedOffers closes the offers of every event that is over at now
+// (guichet.Event.Over: the end of its day in its time zone has come, or it is done or
+// recapped), once per event: in one transaction per event, it marks the event (its
+// offers_closed_at, taken with a conditional update: oncePerEvent, so that any number of
+// schedulers close each event once) and queues the refresh of every lot of the event that has copies of its
+// offer, which the outbox re-renders without buttons. Draft events have no offers and are
+// left alone. It returns how many events it closed.
+func (d *DB) CloseEndedOffers(ctx context.Context, now time.Time) (int, error) {
+	var cands []struct {
+		ID       int64               `db:"id"`
+		Day      time.Time           `db:"day"`
+		TimeZone string              `db:"time_zone"`
+		Status   guichet.EventStatus `db:"status"`
 	}
-	kind, err := confirmationKind(e)
-	if err != nil {
-		return nil, err
+	if err := d.db.SelectContext(ctx, &cands, endedEventsSQL, now.UTC().Format(time.DateOnly)); err != nil {
+		return 0, fmt.Errorf("ended events: %w", err)
 	}
-	var out []*guichet.Reminder
-	if err := d.db.SelectContext(ctx, &out, `SELECT `+reminderColumns+` FROM reminders
-		WHERE event_id = $1 AND kind = $2 AND supplier_id IS NOT NULL ORDER BY supplier_id`, eventID, string(kind)); err != nil {
-		return nil, fmt.Errorf("confirmations: %w", err)
+	byID := make(map[int64]*guichet.Event, len(cands))
+	var over []int64
+	for _, c := range cands {
+		e := &guichet.Event{ID: c.ID, Day: c.Day, TimeZone: c.TimeZone, Status: c.Status}
+		if e.Over(now) {
+			byID[e.ID] = e
+			over = append(over, e.ID)
+		}
 	}
-	return out, nil
-}
-
-// lockSupplierReminder locks reminder id and checks that the actor is a member of its
-// structure. ENOTFOUND for a missing reminder or one to the coordinator, EFORBIDDEN
-// "ErrNotMember" for someone outside the structure.
-func lockSupplierReminder(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, id int64) (*guichet.Reminder, string, error) {
-	var r guichet.Reminder
-	if err := tx.GetContext(ctx, &r, `SELECT `+reminderColumns+` FROM reminders WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return nil, "", notFound(err, "ErrReminderNotFound")
-	}
-	if r.SupplierID == nil {
-		return nil, "", guichet.Errorf(guichet.ENOTFOUND, "ErrReminderNotFound")
-	}
-	ok, err := isMember(ctx, tx, *r.SupplierID, actor.UserID)
-	if err != nil {
-		return nil, "", fmt.Errorf("membership: %w", err)
-	}
-	var name string
-	if err := tx.GetContext(ctx, &name, `SELECT name FROM suppliers WHERE id = $1`, *r.SupplierID); err != nil {
-		return nil, "", fmt.Errorf("supplier name: %w", err)
-	}
-	if !ok {
-		return nil, "", guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember", "Supplier", name)
-	}
-	return &r, name, nil
-}
-
-// ConfirmReminder records that the actor, a member of the reminder's structure, confirms
-// ("Je confirme"): a reported problem is cleared, the coordinator is told, the board is
-// refreshed and an audit entry written. Confirming again changes nothing and returns changed
-// false. Errors: ENOTFOUND "ErrReminderNotFound", EFORBIDDEN "ErrNotMember".
-func (d *DB) ConfirmReminder(ctx context.Context, actor guichet.Actor, reminderID int64) (r *guichet.Reminder, changed bool, err error) {
-	now := d.Now()
-	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
-		var name string
-		var err error
-		r, name, err = lockSupplierReminder(ctx, tx, actor, reminderID)
-		if err != nil {
-			return err
+	return d.oncePerEvent(ctx, "offers closing", over, now, `UPDATE events SET offers_closed_at = $2
+		WHERE id = $1 AND offers_closed_at IS NULL AND status <> 'draft'
+		RETURNING `+eventColumns, func(tx *sqlx.Tx, marked *guichet.Event) (bool, error) {
+		// The event as it was found over, for the audit.
+		e := byID[marked.ID]
+		var lots int
+		if err := tx.GetContext(ctx, &lots, `
+			WITH refreshes AS (
+				INSERT INTO outbox (kind, payload)
+				SELECT $2, jsonb_build_object('lot_id', l.id) FROM lots l
+				WHERE l.event_id = $1 AND EXISTS (SELECT 1 FROM offer_posts o WHERE o.lot_id = l.id)
+				ORDER BY l.id
+				RETURNING id
+			)
+			SELECT count(*) FROM refreshes`, e.ID, string(guichet.OutboxRefreshOffer)); err != nil {
+			return false, fmt.Errorf("queue offer refreshes: %w", err)
 		}
-		if r.ConfirmedAt != nil {
-			return nil
-		}
-		if err := tx.GetContext(ctx, r, `UPDATE reminders SET confirmed_at = $2, confirmed_by = $3, problem = ''
-			WHERE id = $1 RETURNING `+reminderColumns, r.ID, now, actor.Username); err != nil {
-			return fmt.Errorf("confirm: %w", err)
-		}
-		changed = true
-		if err := noticeCoordinator(ctx, tx, r.EventID, "ReminderConfirmedNotice", map[string]any{
-			"Supplier": name, "By": actor.Username}); err != nil {
-			return err
-		}
-		if err := enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: r.EventID}); err != nil {
-			return err
-		}
-		return audit(ctx, tx, actor, "reminder.confirm", r.EventID, 0, *r.SupplierID, map[string]any{
-			"reminder_id": r.ID, "kind": r.Kind})
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return r, changed, nil
-}
-
-// ReportProblem records the problem text an actor, a member of the reminder's structure,
-// typed after clicking "Un souci": a confirmation is withdrawn, the coordinator gets the text,
-// the board is refreshed and an audit entry written. The same text again changes nothing
-// (changed false). Errors: EINVALID "ErrProblemEmpty" or guichet.ProblemText's, ENOTFOUND
-// "ErrReminderNotFound", EFORBIDDEN "ErrNotMember".
-func (d *DB) ReportProblem(ctx context.Context, actor guichet.Actor, reminderID int64, text string) (r *guichet.Reminder, changed bool, err error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return nil, false, guichet.Errorf(guichet.EINVALID, "ErrProblemEmpty")
-	}
-	if err := guichet.ProblemText.Check(text); err != nil {
-		return nil, false, err
-	}
-	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
-		var name string
-		var err error
-		r, name, err = lockSupplierReminder(ctx, tx, actor, reminderID)
-		if err != nil {
-			return err
-		}
-		if r.Problem == text {
-			return nil
-		}
-		if err := tx.GetContext(ctx, r, `UPDATE reminders SET problem = $2, confirmed_at = NULL, confirmed_by = $3
-			WHERE id = $1 RETURNING `+reminderColumns, r.ID, text, actor.Username); err != nil {
-			return fmt.Errorf("report problem: %w", err)
-		}
-		changed = true
-		var eventName string
-		if err := tx.GetContext(ctx, &eventName, `SELECT name FROM events WHERE id = $1`, r.EventID); err != nil {
-			return fmt.Errorf("event name: %w", err)
-		}
-		if err := noticeCoordinator(ctx, tx, r.EventID, "ReminderProblemNotice", map[string]any{
-			"Supplier": name, "By": actor.Username, "Text": text, "Event": eventName}); err != nil {
-			return err
-		}
-		if err := enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: r.EventID}); err != nil {
-			return err
-		}
-		return audit(ctx, tx, actor, "reminder.problem", r.EventID, 0, *r.SupplierID, map[string]any{
-			"reminder_id": r.ID, "kind": r.Kind, "problem": text})
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return r, changed, nil
-}
-
-// Relaunch offers again, from a coordinator's digest (reminder reminderID, to the
-// coordinator), every lot of the event that is still open and not past its deadline: each
-// channel that shows its offer gets a notice saying what is still missing, channels of
-// structures serving its category that never got the offer get it now, and every copy is
-// refreshed. A digest relaunches once: again, ECONFLICT "ErrRelaunchedAlready". Errors:
-// ENOTFOUND "ErrReminderNotFound", ECONFLICT "ErrEventOver" when the event is no longer
-// published or is over (guichet.Event.Over). It returns how many lots were relaunched.
-func (d *DB) Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64) (int, error) {
-	now := d.Now()
-	n := 0
-	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		var r guichet.Reminder
-		if err := tx.GetContext(ctx, &r, `SELECT `+reminderColumns+` FROM reminders WHERE id = $1`, reminderID); err != nil {
-			return notFound(err, "ErrReminderNotFound")
-		}
-		if r.SupplierID != nil {
-			return guichet.Errorf(guichet.ENOTFOUND, "ErrReminderNotFound")
-		}
-		var e guichet.Event
-		if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1`, r.EventID); err != nil {
-			return notFound(err, "ErrEventNotFound", "Slug", r.EventID)
-		}
-		if e.Status != guichet.EventPublished || e.Over(now) {
-			return guichet.Errorf(guichet.ECONFLICT, "ErrEventOver", "Slug", e.Slug)
-		}
-		// Lots before the reminder row: the order every claim takes (lot, event, reminders).
-		var lots []*guichet.Lot
-		if err := tx.SelectContext(ctx, &lots, `SELECT `+lotColumns+` FROM lots
-			WHERE event_id = $1 AND status = 'open' AND (deadline IS NULL OR deadline > $2)
-			ORDER BY id FOR UPDATE`, e.ID, now); err != nil {
-			return fmt.Errorf("open lots: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE reminders SET relaunched_at = $2 WHERE id = $1 AND relaunched_at IS NULL`, r.ID, now)
-		if err != nil {
-			return fmt.Errorf("mark relaunched: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return guichet.Errorf(guichet.ECONFLICT, "ErrRelaunchedAlready")
-		}
-		for _, l := range lots {
-			var awarded int64
-			if err := tx.GetContext(ctx, &awarded, `SELECT coalesce(sum(quantity), 0) FROM claims
-				WHERE lot_id = $1 AND status = 'awarded'`, l.ID); err != nil {
-				return fmt.Errorf("awarded quantity: %w", err)
-			}
-			remaining := l.Quantity - awarded
-			if l.Mode == guichet.Exclusive {
-				remaining = l.Quantity
-			}
-			var posted []string
-			if err := tx.SelectContext(ctx, &posted, `SELECT channel_id FROM offer_posts
-				WHERE lot_id = $1 AND post_id <> '' ORDER BY channel_id`, l.ID); err != nil {
-				return fmt.Errorf("offer posts: %w", err)
-			}
-			for _, ch := range posted {
-				if err := enqueue(ctx, tx, guichet.OutboxNotice, guichet.OutboxPayload{ChannelID: ch, EventID: e.ID,
-					MessageID: "ReminderRelaunchNotice", Args: map[string]any{
-						"Code": l.Code, "Title": l.Title, "Remaining": remaining, "Unit": l.Unit, "Event": e.Name}}); err != nil {
-					return err
-				}
-			}
-			var missing []string
-			if err := tx.SelectContext(ctx, &missing, `
-				SELECT DISTINCT s.channel_id FROM suppliers s
-				WHERE $2 = ANY(s.categories) AND s.channel_id <> ''
-				  AND NOT EXISTS (SELECT 1 FROM offer_posts o WHERE o.lot_id = $1 AND o.channel_id = s.channel_id)
-				ORDER BY s.channel_id`, l.ID, l.Category); err != nil {
-				return fmt.Errorf("offer targets: %w", err)
-			}
-			for _, ch := range missing {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO offer_posts (lot_id, channel_id) VALUES ($1, $2)`, l.ID, ch); err != nil {
-					return fmt.Errorf("queue offer: %w", err)
-				}
-				if err := enqueue(ctx, tx, guichet.OutboxPublishOffer, guichet.OutboxPayload{LotID: l.ID, ChannelID: ch}); err != nil {
-					return err
-				}
-			}
-			if err := enqueue(ctx, tx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: l.ID}); err != nil {
-				return err
-			}
-			if err := audit(ctx, tx, actor, "lot.relaunch", e.ID, l.ID, 0, map[string]any{
-				"remaining": remaining, "notices": len(posted), "new_channels": len(missing)}); err != nil {
-				return err
+		if lots > 0 {
+			// Wake the dispatchers at commit, as enqueue does.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_notify('guichet_outbox', '')`); err != nil {
+				return false, err
 			}
 		}
-		n = len(lots)
-		return nil
-	})
-	return n, err
-}
-
-// remindersOfKind syncs the event's reminder rows and returns, locked, those of kind to the
-// coordinator and to structures that still hold an awarded lot. EINVALID "ErrEventDraft" for a
-// draft event, "ErrReminderKind" for a kind not in the event's schedule.
-func remindersOfKind(ctx context.Context, tx *sqlx.Tx, eventID int64, kind guichet.ReminderKind) ([]*guichet.Reminder, error) {
-	var e guichet.Event
-	if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
-		return nil, notFound(err, "ErrEventNotFound", "Slug", eventID)
-	}
-	if e.Status == guichet.EventDraft {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrEventDraft", "Slug", e.Slug)
-	}
-	specs, err := guichet.ParseReminders(e.Reminders)
-	if err != nil {
-		return nil, err
-	}
-	found := false
-	for _, s := range specs {
-		found = found || s.Kind() == kind
-	}
-	if !found {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrReminderKind", "Kind", string(kind), "Schedule", e.Reminders)
-	}
-	if err := syncReminders(ctx, tx, eventID); err != nil {
-		return nil, err
-	}
-	var out []*guichet.Reminder
-	if err := tx.SelectContext(ctx, &out, `SELECT `+reminderColumns+` FROM reminders r
-		WHERE r.event_id = $1 AND r.kind = $2 AND (r.supplier_id IS NULL OR EXISTS (
-			SELECT 1 FROM lots l JOIN claims c ON c.lot_id = l.id
-			WHERE l.event_id = r.event_id AND l.status <> 'cancelled'
-			  AND c.supplier_id = r.supplier_id AND c.status = 'awarded'))
-		ORDER BY r.supplier_id NULLS FIRST
-		FOR UPDATE`, eventID, string(kind)); err != nil {
-		return nil, fmt.Errorf("reminders of kind: %w", err)
-	}
-	return out, nil
-}
-
-// SendRemindersNow sends the event's reminder of kind ("j7", "j1"…) now, on the coordinator's
-// request, to the coordinator and to every structure that holds an awarded lot: rows still due
-// are marked sent (the scheduler will not send them again), rows sent before are sent again.
-// Errors: ENOTFOUND for a missing event, EINVALID "ErrEventDraft" or "ErrReminderKind". It
-// returns how many reminders it queued.
-func (d *DB) SendRemindersNow(ctx context.Context, actor guichet.Actor, eventID int64, kind guichet.ReminderKind) (int, error) {
-	now := d.Now()
-	n := 0
-	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		rows, err := remindersOfKind(ctx, tx, eventID, kind)
-		if err != nil {
-			return err
-		}
-		var locale string
-		if err := tx.GetContext(ctx, &locale, `SELECT locale FROM events WHERE id = $1`, eventID); err != nil {
-			return fmt.Errorf("event locale: %w", err)
-		}
-		for _, r := range rows {
-			if _, err := tx.ExecContext(ctx, `UPDATE reminders SET status = 'sent', sent_at = $2, skip_reason = '' WHERE id = $1`, r.ID, now); err != nil {
-				return fmt.Errorf("mark reminder sent: %w", err)
-			}
-			if err := enqueue(ctx, tx, guichet.OutboxReminder, guichet.OutboxPayload{ReminderID: r.ID, EventID: eventID, Locale: locale}); err != nil {
-				return err
-			}
-		}
-		n = len(rows)
-		return audit(ctx, tx, actor, "reminder.send_now", eventID, 0, 0, map[string]any{"kind": string(kind), "recipients": n})
-	})
-	return n, err
-}
-
-// PreviewReminders returns what SendRemindersNow would send, changing nothing: the reminders
-// of kind to the coordinator (SupplierID nil, first) and to each structure holding an awarded
-// lot, and the event's board, from which each message is made (a structure's awarded lots that
-// are not cancelled; for the coordinator, the lots still open or under-filled). Same errors as
-// SendRemindersNow.
-func (d *DB) PreviewReminders(ctx context.Context, eventID int64, kind guichet.ReminderKind) ([]*guichet.Reminder, *guichet.Board, error) {
-	var rows []*guichet.Reminder
-	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		if rows, err = remindersOfKind(ctx, tx, eventID, kind); err != nil {
-			return err
-		}
-		return errPreview
-	})
-	if !errors.Is(err, errPreview) {
-		return nil, nil, err
-	}
-	b, err := d.Board(ctx, eventID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rows, b, nil
-}
-
-// errPreview rolls a preview's transaction back.
-var errPreview = errors.New("preview: roll back")
-
-// DeliveredTargets returns the targets (a user id or a channel id) that outbox message
-// outboxID has reached already, with their post ids: a retried message that posts to several
-// targets skips them.
-func (d *DB) DeliveredTargets(ctx context.Context, outboxID int64) (map[string]string, error) {
-	var rows []struct {
-		Target string `db:"target"`
-		PostID string `db:"post_id"`
-	}
-	if err := d.db.SelectContext(ctx, &rows, `SELECT target, post_id FROM outbox_targets WHERE outbox_id = $1`, outboxID); err != nil {
-		return nil, fmt.Errorf("delivered targets: %w", err)
-	}
-	out := make(map[string]string, len(rows))
-	for _, r := range rows {
-		out[r.Target] = r.PostID
-	}
-	return out, nil
-}
-
-// RecordDeliveredTarget records that outbox message outboxID reached target with postID.
-// Recording twice keeps the first post id.
-func (d *DB) RecordDeliveredTarget(ctx context.Context, outboxID int64, target, postID string) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO outbox_targets (outbox_id, target, post_id) VALUES ($1, $2, $3)
-		ON CONFLICT (outbox_id, target) DO NOTHING`, outboxID, target, postID)
-	if err != nil {
-		return fmt.Errorf("record delivered target: %w", err)
-	}
-	return nil
-}
-
-// MarkReminderLate records that reminder id, taken in time by the scheduler, could not reach
-// anyone before the event's day began (Mattermost was down): it becomes skipped with reason
-// SkipEventStarted, and the delivery posts nothing. A reminder already skipped is left as is.
-func (d *DB) MarkReminderLate(ctx context.Context, id int64, now time.Time) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		var r guichet.Reminder
-		err := tx.GetContext(ctx, &r, `UPDATE reminders SET status = 'skipped', skip_reason = $2, sent_at = $3
-			WHERE id = $1 AND status = 'sent' RETURNING `+reminderColumns, id, SkipEventStarted, now)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("mark reminder late: %w", err)
-		}
-		supplierID := int64(0)
-		if r.SupplierID != nil {
-			supplierID = *r.SupplierID
-		}
-		return audit(ctx, tx, guichet.System, "reminder.skip", r.EventID, 0, supplierID, map[string]any{
-			"reminder_id": r.ID, "kind": r.Kind, "reason": SkipEventStarted, "late_delivery": true})
+		return true, audit(ctx, tx, guichet.System, "event.offers_closed", e.ID, 0, 0, map[string]any{
+			"lots": lots, "status": e.Status, "end": e.End()})
 	})
 }
