@@ -106,7 +106,9 @@ func (b *bundle) takeOnly(t *testing.T, now time.Time, lease time.Duration, ids 
 func TestOutboxRecordsOnlyTheHoldersOutcome(t *testing.T) {
 	b := setup(t)
 	ids := b.notices(t, 3)
-	now := time.Now().Truncate(time.Millisecond)
+	// A second ahead: the messages were stamped due by the database's clock, which the
+	// test's, cut to the millisecond, may trail.
+	now := time.Now().Add(time.Second).Truncate(time.Millisecond)
 	byA := b.takeOnly(t, now, time.Minute, ids)
 	require.Len(t, byA, 3)
 	require.Empty(t, b.takeOnly(t, now.Add(30*time.Second), time.Minute, ids), "leased to A")
@@ -177,7 +179,9 @@ func TestOutboxRecordsOnlyTheHoldersOutcome(t *testing.T) {
 func TestOutboxRenewalKeepsMessagesFromOthers(t *testing.T) {
 	b := setup(t)
 	ids := b.notices(t, 2)
-	now := time.Now().Truncate(time.Millisecond)
+	// A second ahead: the messages were stamped due by the database's clock, which the
+	// test's, cut to the millisecond, may trail.
+	now := time.Now().Add(time.Second).Truncate(time.Millisecond)
 	byA := b.takeOnly(t, now, time.Minute, ids)
 	require.Len(t, byA, 2)
 	held, err := b.db.RenewOutbox(b.ctx, ids, byA[0].LeaseToken, now.Add(50*time.Second+time.Minute))
