@@ -16,7 +16,8 @@ const DefaultTimeZone = "Europe/Paris"
 // day before the event, at 09:00 local time.
 const DefaultReminders = "J-7@09:00,J-1@09:00"
 
-// EventStatus is where an event stands: draft → published → done → recapped.
+// EventStatus is where an event stands: draft → published → done → recapped, or cancelled
+// (from draft or published).
 type EventStatus string
 
 // Event statuses.
@@ -25,6 +26,9 @@ const (
 	EventPublished EventStatus = "published"
 	EventDone      EventStatus = "done"
 	EventRecapped  EventStatus = "recapped"
+	// EventCancelled: the coordination cancelled the event (EventStore.CancelEvent); its offers
+	// are closed and nothing more is sent for it.
+	EventCancelled EventStatus = "cancelled"
 )
 
 // Event is one client event whose logistics are split into lots.
@@ -45,9 +49,13 @@ type Event struct {
 	// Reminders is the reminder schedule as written by people, e.g. "J-7@09:00,J-1@09:00".
 	Reminders string `db:"reminders"`
 	// Locale is the language of the event's messages: "fr" (default) or "en".
-	Locale    string    `db:"locale"`
-	CreatedBy string    `db:"created_by"`
-	CreatedAt time.Time `db:"created_at"`
+	Locale string `db:"locale"`
+	// CancelReason is what the coordination said when it cancelled the event ("" if it did
+	// not say); CancelledAt is when, nil while the event is not cancelled.
+	CancelReason string     `db:"cancel_reason"`
+	CancelledAt  *time.Time `db:"cancelled_at"`
+	CreatedBy    string     `db:"created_by"`
+	CreatedAt    time.Time  `db:"created_at"`
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

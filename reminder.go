@@ -28,4 +28,8 @@ type Reminder struct {
 	ConfirmedAt *time.Time     `db:"confirmed_at"`
 	ConfirmedBy string         `db:"confirmed_by"`
 	Problem     string         `db:"problem"`
+	// PreviousDay is the event's day this reminder was first sent for, when the event was
+	// postponed since and its moment came again: the reminder says the date changed. Nil
+	// otherwise.
+	PreviousDay *time.Time `db:"previous_day"`
 }

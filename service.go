@@ -94,6 +94,7 @@ type ClaimStore interface {
 // Store is everything the adapters need from persistence.
 type Store interface {
 	EventStore
+	EventChanger
 	SupplierStore
 	LotStore
 	ClaimStore

@@ -32,8 +32,12 @@ func (e *Event) Over(now time.Time) bool {
 
 // ClaimsOpen returns nil when members may claim the event's lots at now: the event is
 // published and not Over. Otherwise it returns ECONFLICT "ErrEventNotPublished" for a draft
-// event (the coordination publishes it first) or "ErrEventPast" once it is over.
+// event (the coordination publishes it first), "ErrEventPast" once it is over, or
+// "ErrEventCancelled" for a cancelled event.
 func (e *Event) ClaimsOpen(now time.Time) error {
+	if e.Status == EventCancelled {
+		return Errorf(ECONFLICT, "ErrEventCancelled", "Event", e.Name)
+	}
 	if e.Over(now) {
 		return Errorf(ECONFLICT, "ErrEventPast")
 	}
@@ -46,8 +50,12 @@ func (e *Event) ClaimsOpen(now time.Time) error {
 // ClaimChangesOpen returns nil while the claims already made on the event's lots may still
 // change at now (released, awarded, declined): until the event is Over. Afterwards it returns
 // ECONFLICT "ErrEventPast", so that the recap and the payments recorded against it are never
-// contradicted by a late change.
+// contradicted by a late change. A cancelled event's claims no longer change either:
+// ECONFLICT "ErrEventCancelled".
 func (e *Event) ClaimChangesOpen(now time.Time) error {
+	if e.Status == EventCancelled {
+		return Errorf(ECONFLICT, "ErrEventCancelled", "Event", e.Name)
+	}
 	if e.Over(now) {
 		return Errorf(ECONFLICT, "ErrEventPast")
 	}

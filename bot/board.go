@@ -31,6 +31,10 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 	sb.WriteString(b.t(loc, "BoardTitle", "Event", ev.Name, "Day", l10n.EventDay(ev, loc),
 		"Status", b.t(loc, eventStatusID(ev.Status))))
 	sb.WriteString("\n\n")
+	if ev.Status == guichet.EventCancelled {
+		sb.WriteString(b.t(loc, "BoardEventCancelledText", "Reason", ev.CancelReason))
+		sb.WriteString("\n\n")
+	}
 
 	var filled, open, cancelled, closed int
 	var budget, awarded guichet.Cents
@@ -141,6 +145,8 @@ func eventStatusID(s guichet.EventStatus) string {
 		return "BoardEventDone"
 	case guichet.EventRecapped:
 		return "BoardEventRecapped"
+	case guichet.EventCancelled:
+		return "BoardEventCancelled"
 	default:
 		return "BoardEventDraft"
 	}

@@ -70,6 +70,10 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 		att.Color = colorCancelled
 		status = b.t(loc, "OfferStatusCancelled")
 		text = append(text, b.t(loc, "OfferCancelledText", "Reason", lot.CancelReason))
+	case ev != nil && ev.Status == guichet.EventCancelled:
+		att.Color = colorCancelled
+		status = b.t(loc, "OfferStatusCancelled")
+		text = append(text, b.t(loc, "OfferEventCancelledText", "Event", ev.Name, "Reason", ev.CancelReason))
 	case ev != nil && ev.Over(b.now()):
 		att.Color = colorClosed
 		status = b.t(loc, "OfferStatusOver")

@@ -139,6 +139,10 @@ func (b *Bot) deliverReminder(ctx context.Context, msg *guichet.OutboxMessage, p
 		return "", err
 	}
 	ev := v.board.Event
+	if ev.Status == guichet.EventCancelled {
+		b.logger.Info("reminder not posted: the event is cancelled", "reminder_id", r.ID, "event", ev.Slug)
+		return "", nil
+	}
 	if eventStarted(ev, b.now()) {
 		b.logger.Info("reminder not posted: the event has begun", "reminder_id", r.ID, "event", ev.Slug)
 		return "", b.store.MarkReminderLate(ctx, r.ID, b.now())
@@ -272,6 +276,7 @@ func (b *Bot) reminderTargets(ctx context.Context, s *guichet.Supplier) []remind
 func (b *Bot) supplierReminderPost(v *reminderView, channelID, userID string) *model.Post {
 	ev, loc := v.board.Event, v.loc
 	var text strings.Builder
+	text.WriteString(b.dateChanged(v.r, ev, loc))
 	text.WriteString(b.t(loc, "ReminderIntro", "Supplier", v.supplier.Name, "Days", v.days, "Event", ev.Name,
 		"Day", l10n.EventDay(ev, loc), "Venue", ev.Venue))
 	var total guichet.Cents
@@ -366,6 +371,7 @@ func (b *Bot) digestPost(v *reminderView, channelID string, done *relaunched) *m
 			"Closed", lot.Status == guichet.LotClosed || b.pastDeadline(lot)))
 	}
 	var text strings.Builder
+	text.WriteString(b.dateChanged(v.r, ev, loc))
 	text.WriteString(b.t(loc, "ReminderDigestIntro", "Days", v.days, "Event", ev.Name, "Day", l10n.EventDay(ev, loc),
 		"Structures", len(structures)))
 	text.WriteString("\n\n")

@@ -72,6 +72,7 @@ var eventStatusID = map[guichet.EventStatus]string{
 	guichet.EventPublished: "CmdEventPublished",
 	guichet.EventDone:      "CmdEventDone",
 	guichet.EventRecapped:  "CmdEventRecapped",
+	guichet.EventCancelled: "CmdEventCancelledStatus",
 }
 
 func (h *Handler) eventStatus(c *call, s guichet.EventStatus) string {

@@ -183,6 +183,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.eventList(ctx, c)
 	case EventShow:
 		return h.eventShow(ctx, c, cmd)
+	case EventEdit:
+		return h.eventEdit(ctx, c, cmd)
+	case EventCancel:
+		return h.eventCancel(ctx, c, cmd)
 	case SupplierAdd:
 		return h.supplierAdd(ctx, c, cmd)
 	case SupplierList:

@@ -44,6 +44,8 @@ var specs = []*spec{
 	{name: "event create", usage: "HelpUsageEventCreate", description: "HelpDescEventCreate", example: "HelpExampleEventCreate", role: roleCoordinator, parse: parseEventCreate},
 	{name: "event list", usage: "HelpUsageEventList", description: "HelpDescEventList", example: "HelpExampleEventList", role: roleCoordinator, parse: noArgs(EventList{})},
 	{name: "event show", usage: "HelpUsageEventShow", description: "HelpDescEventShow", example: "HelpExampleEventShow", role: roleEventCoordinator, parse: parseEventShow},
+	{name: "event edit", usage: "HelpUsageEventEdit", description: "HelpDescEventEdit", example: "HelpExampleEventEdit", role: roleEventCoordinator, parse: parseEventEdit},
+	{name: "event cancel", usage: "HelpUsageEventCancel", description: "HelpDescEventCancel", example: "HelpExampleEventCancel", role: roleEventCoordinator, parse: parseEventCancel},
 	{name: "supplier add", usage: "HelpUsageSupplierAdd", description: "HelpDescSupplierAdd", example: "HelpExampleSupplierAdd", role: roleCoordinator, parse: parseSupplierAdd},
 	{name: "supplier list", usage: "HelpUsageSupplierList", description: "HelpDescSupplierList", example: "HelpExampleSupplierList", role: roleCoordinator, parse: noArgs(SupplierList{})},
 	{name: "supplier import", usage: "HelpUsageSupplierImport", description: "HelpDescSupplierImport", example: "HelpExampleSupplierImport", role: roleCoordinator, parse: noArgs(SupplierImport{})},
@@ -97,6 +99,8 @@ var groups = map[string]map[string]string{
 		"create": "create", "creer": "create", "new": "create", "nouveau": "create",
 		"list": "list", "liste": "list", "ls": "list",
 		"show": "show", "voir": "show", "afficher": "show", "info": "show",
+		"edit": "edit", "modifier": "edit", "changer": "edit", "reporter": "edit", "postpone": "edit",
+		"cancel": "cancel", "annuler": "cancel",
 	},
 	"supplier": {
 		"add": "add", "ajouter": "add",
@@ -119,7 +123,7 @@ var groups = map[string]map[string]string{
 
 // groupSubs lists each group's commands as help writes them.
 var groupSubs = map[string]string{
-	"event":       "create, list, show",
+	"event":       "create, list, show, edit, cancel",
 	"supplier":    "add, list, import, bind",
 	"lot":         "add, list, cancel, import",
 	"coordinator": "add, remove, list",

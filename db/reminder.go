@@ -25,6 +25,9 @@ func syncReminders(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 	if err := tx.GetContext(ctx, &e, `UPDATE events SET reminders = reminders WHERE id = $1 RETURNING `+eventColumns, eventID); err != nil {
 		return notFound(err, "ErrEventNotFound", "Slug", eventID)
 	}
+	if e.Status == guichet.EventCancelled {
+		return nil // its reminders were skipped when it was cancelled; none comes again
+	}
 	if e.Status == guichet.EventDraft {
 		_, err := tx.ExecContext(ctx, `DELETE FROM reminders WHERE event_id = $1 AND status = 'due'`, eventID)
 		return err

@@ -257,6 +257,9 @@ func remindersOfKind(ctx context.Context, tx *sqlx.Tx, eventID int64, kind guich
 	if e.Status == guichet.EventDraft {
 		return nil, guichet.Errorf(guichet.EINVALID, "ErrEventDraft", "Slug", e.Slug)
 	}
+	if e.Status == guichet.EventCancelled {
+		return nil, guichet.Errorf(guichet.ECONFLICT, "ErrEventCancelled", "Event", e.Name)
+	}
 	specs, err := guichet.ParseReminders(e.Reminders)
 	if err != nil {
 		return nil, err

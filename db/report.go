@@ -184,10 +184,19 @@ func (d *DB) AuditTrail(ctx context.Context, eventID, lotID int64) ([]*guichet.A
 // QueueRecap implements guichet.RecapStore.
 func (d *DB) QueueRecap(ctx context.Context, actor guichet.Actor, eventID int64) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		var locale string
-		if err := tx.GetContext(ctx, &locale, `SELECT locale FROM events WHERE id = $1 FOR SHARE`, eventID); err != nil {
+		var ev struct {
+			Name   string `db:"name"`
+			Locale string `db:"locale"`
+			Status string `db:"status"`
+		}
+		if err := tx.GetContext(ctx, &ev, `SELECT name, locale, status FROM events WHERE id = $1 FOR SHARE`, eventID); err != nil {
 			return notFound(err, "ErrEventNotFound", "Slug", eventID)
 		}
+		// A cancelled event has no recap: there is nothing to pay for.
+		if ev.Status == string(guichet.EventCancelled) {
+			return guichet.Errorf(guichet.ECONFLICT, "ErrEventCancelled", "Event", ev.Name)
+		}
+		locale := ev.Locale
 		if err := enqueue(ctx, tx, guichet.OutboxRecap, guichet.OutboxPayload{EventID: eventID, Locale: locale}); err != nil {
 			return err
 		}
@@ -221,7 +230,7 @@ func (d *DB) RecordRecapPost(ctx context.Context, p guichet.RecapPost) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'recapped' WHERE id = $1 AND status <> 'recapped'`, p.EventID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'recapped' WHERE id = $1 AND status NOT IN ('recapped', 'cancelled')`, p.EventID); err != nil {
 			return fmt.Errorf("mark recapped: %w", err)
 		}
 		if err := audit(ctx, tx, guichet.System, "recap.post", p.EventID, 0, 0, map[string]any{

@@ -28,7 +28,7 @@ const (
 )
 
 const reminderColumns = `id, event_id, kind, supplier_id, due_at, status, sent_at, skip_reason,
-	confirmed_at, confirmed_by, problem`
+	confirmed_at, confirmed_by, problem, previous_day`
 
 // takeDueSQL locks due reminder rows that no other scheduler holds, with what the catch-up
 // rules need: the event's day and zone, whether the recipient still holds an awarded lot that
