@@ -46,8 +46,10 @@ func (b *Bot) releaseClicked(ctx context.Context, req ActionRequest) (ActionRepl
 	}
 	args := map[string]any{"Actor": req.Actor.Username, "Supplier": s.Name, "Code": st.Lot.Code, "Title": st.Lot.Title,
 		"Quantity": c.Quantity, "Unit": st.Lot.Unit, "Event": ev.Name}
-	update := &model.Post{Id: req.PostID, ChannelId: req.ChannelID, Message: b.t(loc, "MsgOnbehalfReleasedPost", args)}
-	return ActionReply{Update: update, Ephemeral: b.t(loc, "MsgOnbehalfReleased", args)}, nil
+	update := &model.Post{Id: req.PostID, ChannelId: req.ChannelID, Message: b.catalog.T(loc, "MsgOnbehalfReleasedPost", args)}
+	// Props left nil would keep the post's old ones, the button with them.
+	update.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{})
+	return ActionReply{Update: update, Ephemeral: b.catalog.T(loc, "MsgOnbehalfReleased", args)}, nil
 }
 
 // withReleaseButton adds the « Libérer » button to a notice that asks for one.
