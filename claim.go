@@ -56,6 +56,12 @@ type ClaimRequest struct {
 	// for want of a second write. A refusal or a claim already there (Existing) writes
 	// nothing, this included: the caller answers them.
 	Confirm bool
+	// OnBehalf records the claim for the structure by someone who is not one of its members:
+	// a coordinator of the lot's event taking a claim by phone. The caller checks that right
+	// (the store does not, as it does not check membership then); the claim's audit entry is
+	// "claim.behalf" (or "claim.behalf.candidacy"), with Actor as who did it and SupplierID as
+	// for whom, and the structure's members are told, with a « Libérer » button.
+	OnBehalf bool
 }
 
 // ClaimResult says what a claim did.

@@ -72,6 +72,9 @@ type OutboxPayload struct {
 	// db.DB.EnqueueGathered): a refresh of an offer leaves alone the copies already showing
 	// the lot as it is.
 	Gathered bool `json:"gathered,omitempty"`
+	// ReleaseSupplierID, on an OutboxNotice with LotID, gives the notice a « Libérer » button
+	// with which a member of that supplier gives back its claim on the lot.
+	ReleaseSupplierID int64 `json:"release_supplier_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

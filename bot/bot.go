@@ -66,6 +66,9 @@ type Store interface {
 	RecordOfferDelivered(ctx context.Context, msgID, token int64, p guichet.OfferPost, now time.Time, version string) (bool, error)
 	// Claim decides and records a claim, with the contract of guichet.ClaimStore.Claim.
 	Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error)
+	// Withdraw gives back a supplier's claim, with the contract of guichet.ClaimStore.Withdraw
+	// (the « Libérer » button, release.go).
+	Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, reason string) (*guichet.Claim, error)
 
 	// Outbox (dispatcher.go, lease.go). TakeOutbox, RenewOutbox and what records an outcome
 	// are fenced by the take's token: see lease.go.

@@ -16,6 +16,7 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionConfirm:  b.confirmClicked,  // reminder: "Je confirme" (reminder.go)
 		actionProblem:  b.problemClicked,  // reminder: "Un souci" (reminder.go)
 		actionRelaunch: b.relaunchClicked, // coordinator's reminder digest: "Relancer" (reminder.go)
+		actionRelease:  b.releaseClicked,  // a claim's notice and mylots: "Libérer" (release.go)
 	}
 }
 

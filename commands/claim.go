@@ -91,6 +91,12 @@ func (h *Handler) actingSupplier(ctx context.Context, c *call, named, code strin
 }
 
 func (h *Handler) claim(ctx context.Context, c *call, cmd Claim) (string, error) {
+	if behalf, err := h.claimsOnBehalf(ctx, c, cmd); behalf || err != nil {
+		if err != nil {
+			return "", err
+		}
+		return h.claimOnBehalf(ctx, c, cmd)
+	}
 	example := "/guichet claim " + cmd.Lot.String()
 	if cmd.Quantity > 0 {
 		example += " " + strconv.FormatInt(cmd.Quantity, 10)

@@ -119,11 +119,15 @@ type Decline struct {
 
 // Claim takes a lot, or a share of it (Quantity 0: the whole lot, or what remains), for one
 // of the person's suppliers (Supplier empty: their only one).
+//
+// A coordinator of the lot's event may name any structure serving the lot's category (the
+// phone call), or, with Force, any structure at all.
 type Claim struct {
 	Lot      LotRef
 	Quantity int64
 	Supplier string
 	Note     string
+	Force    bool
 }
 
 // Release gives back what the person's structure holds on a lot.

@@ -798,7 +798,7 @@ func parseClaim(a *args) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := Claim{Lot: ref}
+	c := Claim{Lot: ref, Force: a.flag(forceWords)}
 	qty, hasPos := a.next()
 	qtyOpt, hasOpt, err := a.opt("qty", "quantity", "quantite", "qte")
 	if err != nil {

@@ -104,6 +104,9 @@ var historyID = map[string]string{
 	"claim.candidacy": "CmdHistoryCandidacy",
 	"claim.withdraw":  "CmdHistoryWithdraw",
 	"claim.decline":   "CmdHistoryDecline",
+	// A coordinator's claim for a structure (onbehalf.go).
+	"claim.behalf":           "CmdOnbehalfHistoryClaim",
+	"claim.behalf.candidacy": "CmdOnbehalfHistoryCandidacy",
 }
 
 // history lists who did what on a lot, oldest first, in the event's time zone.

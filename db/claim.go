@@ -35,13 +35,19 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 	if err != nil {
 		return nil, err
 	}
+	var told *structureContacts
+	if req.OnBehalf {
+		if told, err = d.structureContacts(ctx, req.SupplierID); err != nil {
+			return nil, err
+		}
+	}
 	v, err := readForClaim(ctx, nil, st.read, req)
 	if err != nil {
 		return nil, err
 	}
-	res, err := decideAndWriteClaim(ctx, st, v, req, now, func(s *sqlx.Stmt) *sqlx.Stmt { return s })
+	res, err := decideAndWriteClaim(ctx, st, v, req, told, now, func(s *sqlx.Stmt) *sqlx.Stmt { return s })
 	if err == errClaimMoved {
-		res, err = d.claimUnderLock(ctx, st, req, now)
+		res, err = d.claimUnderLock(ctx, st, req, told, now)
 	}
 	if err == nil && !res.Existing && d.Claimed != nil {
 		d.Claimed(guichet.OutboxWakeGathered)
@@ -51,7 +57,7 @@ func (d *DB) Claim(ctx context.Context, req guichet.ClaimRequest, now time.Time)
 
 // claimUnderLock decides and writes a claim in a transaction that locks the lot first, where
 // the write's condition holds.
-func (d *DB) claimUnderLock(ctx context.Context, st *claimStatements, req guichet.ClaimRequest, now time.Time) (*guichet.ClaimResult, error) {
+func (d *DB) claimUnderLock(ctx context.Context, st *claimStatements, req guichet.ClaimRequest, told *structureContacts, now time.Time) (*guichet.ClaimResult, error) {
 	var res *guichet.ClaimResult
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		inTx := func(s *sqlx.Stmt) *sqlx.Stmt { return tx.StmtxContext(ctx, s) }
@@ -59,7 +65,7 @@ func (d *DB) claimUnderLock(ctx context.Context, st *claimStatements, req guiche
 		if err != nil {
 			return err
 		}
-		res, err = decideAndWriteClaim(ctx, st, v, req, now, inTx)
+		res, err = decideAndWriteClaim(ctx, st, v, req, told, now, inTx)
 		if err == errClaimMoved {
 			return fmt.Errorf("claim on lot %d: the lot or its event changed under their locks", req.LotID)
 		}
@@ -137,12 +143,13 @@ var errClaimMoved = errors.New("the lot or its event changed since it was read")
 
 // decideAndWriteClaim decides the claim on what v says (membership, then
 // guichet.LotState.Grant) and, for a new claim, writes it and all that follows with st's
-// statements, each bound by bindStatement (to the transaction, or left as is). It returns
+// statements, each bound by bindStatement (to the transaction, or left as is). A claim made
+// OnBehalf skips the membership check and tells the structure through told. It returns
 // errClaimMoved, having written nothing, if the lot or its event changed since v was read.
-func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView, req guichet.ClaimRequest, now time.Time,
-	bindStatement func(*sqlx.Stmt) *sqlx.Stmt) (*guichet.ClaimResult, error) {
+func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView, req guichet.ClaimRequest, told *structureContacts,
+	now time.Time, bindStatement func(*sqlx.Stmt) *sqlx.Stmt) (*guichet.ClaimResult, error) {
 	lot := &v.lot
-	if !v.member {
+	if !v.member && !req.OnBehalf {
 		return nil, guichet.Errorf(guichet.EFORBIDDEN, "ErrNotMember")
 	}
 	// The write's condition on the lot's and the event's versions keeps the decision true at
@@ -171,7 +178,19 @@ func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView,
 		claimed.Args = map[string]any{"Code": lot.Code, "Title": lot.Title, "Supplier": c.SupplierName, "Quantity": c.Quantity,
 			"Unit": lot.Unit, "Note": c.Note}
 	}
+	if req.OnBehalf {
+		action, claimed.MessageID = "claim.behalf", "NoticeOnbehalfClaimed"
+		if c.Status == guichet.ClaimPending {
+			action, claimed.MessageID = "claim.behalf.candidacy", "NoticeOnbehalfCandidacy"
+		}
+		if claimed.Args != nil {
+			claimed.Args["Actor"] = req.Actor.Username
+		}
+	}
 	messages := []outboxRow{{Kind: guichet.OutboxClaimed, Payload: claimed}}
+	if req.OnBehalf {
+		messages = append(messages, told.notices(lot, c, req.Actor, v.event.Locale)...)
+	}
 	if req.Confirm && req.Actor.UserID != "" {
 		res := &guichet.ClaimResult{Claim: c, Lot: lot}
 		messages = append(messages, outboxRow{Kind: guichet.OutboxNotice, Payload: guichet.OutboxPayload{
@@ -402,7 +421,7 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 	if !v.locked {
 		v.reminderKinds = kinds
 	}
-	if !v.member {
+	if !v.member && !req.OnBehalf {
 		return v, nil
 	}
 	if stale {
@@ -555,8 +574,15 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 			"Unit": lot.Unit, "Reason": reason, "Waiting": waiting, "Next": next, "WasAwarded": wasAwarded}); err != nil {
 			return err
 		}
+		// Only a share given back is late news: a candidacy withdrawn leaves nothing to place.
+		late := false
+		if wasAwarded {
+			if late, err = flagLateRelease(ctx, tx, lot, c, d.now()); err != nil {
+				return err
+			}
+		}
 		if err := audit(ctx, tx, actor, "claim.withdraw", lot.EventID, lot.ID, supplierID, map[string]any{
-			"quantity": c.Quantity, "reason": reason}); err != nil {
+			"quantity": c.Quantity, "reason": reason, "late": late}); err != nil {
 			return err
 		}
 		out = c

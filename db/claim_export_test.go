@@ -16,5 +16,11 @@ func (d *DB) ClaimLocked(ctx context.Context, req guichet.ClaimRequest, now time
 	if err != nil {
 		return nil, err
 	}
-	return d.claimUnderLock(ctx, st, req, now)
+	var told *structureContacts
+	if req.OnBehalf {
+		if told, err = d.structureContacts(ctx, req.SupplierID); err != nil {
+			return nil, err
+		}
+	}
+	return d.claimUnderLock(ctx, st, req, told, now)
 }
