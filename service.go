@@ -58,6 +58,12 @@ type LotStore interface {
 	// is refused (EINVALID, CancelReason's message), nothing changed. ECONFLICT "ErrEventPast"
 	// once the event is over (Event.ClaimChangesOpen).
 	CancelLot(ctx context.Context, actor Actor, lotID int64, reason string) error
+	// EditLot changes the lot's terms as LotState.Edit decides (its errors; ECONFLICT
+	// "ErrEventPast" once the event is over), rewrites the shares and amounts it changes,
+	// refreshes every copy of the offer and tells each structure with an active claim what
+	// changed, asking again the confirmation of those whose quantity, amount, slot or place
+	// changed. An edit that changes nothing writes nothing.
+	EditLot(ctx context.Context, actor Actor, lotID int64, edit *LotEdit) (*LotEditDecision, error)
 	// Publish queues an offer post for every (lot, channel) pair of the event's open lots and
 	// the suppliers serving each lot's category, skipping pairs already queued, and marks the
 	// event published. It returns how many posts it queued.

@@ -70,7 +70,7 @@ func TestClickAfterTheEventIsRefused(t *testing.T) {
 
 			before := cb.snapshot(t)
 			resp := cb.click(t, member(a), a.ChannelID, post, button)
-			require.Equal(t, "L'événement est passé\u202f: plus de prise ni de libération, plus d'attribution, de refus ni d'annulation\u202f; "+
+			require.Equal(t, "L'événement est passé\u202f: plus de prise ni de libération, plus d'attribution, de refus, d'annulation ni de modification des lots\u202f; "+
 				"le bilan et les paiements restent tels quels. Rien n'a changé\u202f; pour une correction, écrivez à la coordination.", resp.EphemeralText)
 			require.NotNil(t, resp.Update, "the clicked copy is re-rendered")
 			att := attachmentOf(t, resp.Update)

@@ -98,6 +98,14 @@ type LotCancel struct {
 // LotImport opens a dialog to paste a lots CSV into an event.
 type LotImport struct{ Event string }
 
+// LotEdit changes the terms of a lot, published or not (guichet.LotEdit).
+type LotEdit struct {
+	Lot  LotRef
+	Edit guichet.LotEdit
+	// Deadline is the new deadline in the event's local time (Edit.ClearDeadline: none).
+	Deadline *LocalTime
+}
+
 // Publish posts the offers of an event's open lots.
 type Publish struct{ Event string }
 
@@ -213,6 +221,9 @@ func (LotCancel) CommandName() string { return "lot cancel" }
 
 // CommandName implements Command.
 func (LotImport) CommandName() string { return "lot import" }
+
+// CommandName implements Command.
+func (LotEdit) CommandName() string { return "lot edit" }
 
 // CommandName implements Command.
 func (Publish) CommandName() string { return "publish" }

@@ -199,6 +199,8 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.lotList(ctx, c, cmd)
 	case LotCancel:
 		return h.lotCancel(ctx, c, cmd)
+	case LotEdit:
+		return h.lotEdit(ctx, c, cmd)
 	case LotImport:
 		return h.openLotImport(ctx, c, cmd)
 	case Publish:

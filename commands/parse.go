@@ -53,6 +53,7 @@ var specs = []*spec{
 	{name: "lot add", usage: "HelpUsageLotAdd", description: "HelpDescLotAdd", example: "HelpExampleLotAdd", role: roleEventCoordinator, parse: parseLotAdd},
 	{name: "lot list", usage: "HelpUsageLotList", description: "HelpDescLotList", example: "HelpExampleLotList", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return LotList{Event: e} })},
 	{name: "lot cancel", usage: "HelpUsageLotCancel", description: "HelpDescLotCancel", example: "HelpExampleLotCancel", role: roleEventCoordinator, parse: parseLotCancel},
+	{name: "lot edit", usage: "HelpUsageLotEdit", description: "HelpDescLotEdit", example: "HelpExampleLotEdit", role: roleEventCoordinator, parse: parseLotEdit},
 	{name: "lot import", usage: "HelpUsageLotImport", description: "HelpDescLotImport", example: "HelpExampleLotImport", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return LotImport{Event: e} })},
 	{name: "publish", usage: "HelpUsagePublish", description: "HelpDescPublish", example: "HelpExamplePublish", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Publish{Event: e} })},
 	{name: "status", usage: "HelpUsageStatus", description: "HelpDescStatus", example: "HelpExampleStatus", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Status{Event: e} })},
@@ -113,6 +114,7 @@ var groups = map[string]map[string]string{
 		"list": "list", "liste": "list", "ls": "list",
 		"cancel": "cancel", "annuler": "cancel",
 		"import": "import", "importer": "import",
+		"edit": "edit", "modifier": "edit", "changer": "edit", "editer": "edit",
 	},
 	"coordinator": {
 		"add": "add", "ajouter": "add",
@@ -125,7 +127,7 @@ var groups = map[string]map[string]string{
 var groupSubs = map[string]string{
 	"event":       "create, list, show, edit, cancel",
 	"supplier":    "add, list, import, bind",
-	"lot":         "add, list, cancel, import",
+	"lot":         "add, list, edit, cancel, import",
 	"coordinator": "add, remove, list",
 }
 
