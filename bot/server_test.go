@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/internal/buildinfo"
 )
 
 // fakeCommands records what reaches the command handler.
@@ -374,6 +377,9 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	require.Contains(t, body, `guichet_requests_total{endpoint="readyz",outcome="unready"} 1`)
 	require.Contains(t, body, "guichet_outbox_pending")
 	require.Contains(t, body, "go_goroutines")
+	build := buildinfo.Read()
+	require.Contains(t, body, fmt.Sprintf(`guichet_build_info{commit=%q,goversion=%q,version=%q} 1`,
+		build.Commit, runtime.Version(), build.Version), "the running binary named on the operators' address")
 }
 
 // The address Mattermost calls serves the three endpoints Mattermost needs and nothing else:
