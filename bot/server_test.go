@@ -35,7 +35,7 @@ func (f *fakeCommands) HandleCommand(_ context.Context, req guichet.CommandReque
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.commands = append(f.commands, req)
-	return guichet.CommandReply{Text: "aide : " + req.Text, InChannel: req.Text == "public"}
+	return guichet.CommandReply{Text: "aide\u202f: " + req.Text, InChannel: req.Text == "public"}
 }
 
 func (f *fakeCommands) HandleDialog(_ context.Context, sub guichet.DialogSubmission) guichet.DialogReply {
@@ -137,7 +137,7 @@ func TestCommandEndpoint(t *testing.T) {
 	var resp model.CommandResponse
 	require.NoError(t, json.Unmarshal([]byte(body), &resp))
 	require.Equal(t, model.CommandResponseTypeEphemeral, resp.ResponseType)
-	require.Equal(t, "aide : aide", resp.Text)
+	require.Equal(t, "aide\u202f: aide", resp.Text)
 	require.Equal(t, []guichet.CommandRequest{{Actor: guichet.Actor{UserID: "marie-id", Username: "marie"},
 		ChannelID: "ch", TeamID: "team1", Text: "aide", TriggerID: "trig"}}, sb.commands.commands)
 
