@@ -143,7 +143,7 @@ func BenchmarkClaimClick(b *testing.B) {
 			}
 			act := mmrig.Button(p, "Je prends")
 			if act == nil {
-				b.Fatalf("offer %s has no « Je prends »: %s", postID, mmrig.PostText(p))
+				b.Fatalf("offer %s has no «\u202fJe prends\u202f»: %s", postID, mmrig.PostText(p))
 			}
 			claimTargets[k] = append(claimTargets[k], target{postID, act.Id})
 		}

@@ -120,7 +120,7 @@ func TestClaimFromAClick(t *testing.T) {
 
 	refreshes := cb.count(t, `SELECT count(*) FROM outbox WHERE kind = 'claimed'`)
 	resp := cb.click(t, member(a), a.ChannelID, postA, claimA)
-	require.Equal(t, "✅ C'est noté : **resto 0** prend le lot **SCE** — Scénographie (1 forfait, 3\u202f500,00\u00a0€). La coordination est prévenue.", resp.EphemeralText)
+	require.Equal(t, "✅ C'est noté\u202f: **resto 0** prend le lot **SCE** — Scénographie (1 forfait, 3\u202f500,00\u00a0€). La coordination est prévenue.", resp.EphemeralText)
 	require.Nil(t, resp.Update, "the answer only confirms; the outbox refreshes the offer")
 	st, err := cb.db.LotState(cb.ctx, cb.lot.ID)
 	require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestClaimFromAClick(t *testing.T) {
 
 	// A double click changes nothing either.
 	resp = cb.click(t, member(a), a.ChannelID, postA, claimA)
-	require.Equal(t, "**resto 0** a déjà le lot **SCE** (1 forfait) : rien n'a changé.", resp.EphemeralText)
+	require.Equal(t, "**resto 0** a déjà le lot **SCE** (1 forfait)\u202f: rien n'a changé.", resp.EphemeralText)
 	require.Nil(t, resp.Update)
 	require.Equal(t, before, cb.snapshot(t))
 
@@ -178,7 +178,7 @@ func TestPassChangesNothing(t *testing.T) {
 	post, pass := cb.offerIn(t, a.ChannelID, "pass")
 	before := cb.snapshot(t)
 	resp := cb.click(t, member(a), a.ChannelID, post, pass)
-	require.Equal(t, "Entendu, le lot **SCE** n'est pas pour vous : rien n'est enregistré. Vous pourrez encore le prendre tant qu'il reste ouvert.", resp.EphemeralText)
+	require.Equal(t, "Entendu, le lot **SCE** n'est pas pour vous\u202f: rien n'est enregistré. Vous pourrez encore le prendre tant qu'il reste ouvert.", resp.EphemeralText)
 	require.Nil(t, resp.Update)
 	require.Equal(t, before, cb.snapshot(t))
 }
@@ -206,9 +206,9 @@ func TestShareThroughTheDialog(t *testing.T) {
 
 	before := cb.snapshot(t)
 	errs := cb.submit(t, member(a), d, map[string]any{"quantity": "beaucoup", "note": ""})
-	require.Equal(t, map[string]string{"quantity": "« beaucoup » ne convient pas : écrivez un nombre entier de 1 à 450, par exemple 450."}, errs)
+	require.Equal(t, map[string]string{"quantity": "«\u202fbeaucoup\u202f» ne convient pas\u202f: écrivez un nombre entier de 1 à 450, par exemple 450."}, errs)
 	errs = cb.submit(t, member(a), d, map[string]any{"quantity": "500", "note": ""})
-	require.Equal(t, map[string]string{"quantity": "Il ne reste que 450 couverts sur le lot DEJ : demandez au plus 450."}, errs)
+	require.Equal(t, map[string]string{"quantity": "Il ne reste que 450 couverts sur le lot DEJ\u202f: demandez au plus 450."}, errs)
 	require.Equal(t, before, cb.snapshot(t), "refused submissions change nothing")
 
 	// The state is bound to the user who clicked.
@@ -230,10 +230,10 @@ func TestShareThroughTheDialog(t *testing.T) {
 	cb.drain(t, cb.bot)
 	dm := cb.mm.postsIn("dm-" + member(a).UserID)
 	require.Len(t, dm, 1, "confirmed by direct message")
-	require.Equal(t, "✅ C'est noté : **resto 0** prend le lot **DEJ** — Déjeuner (120 couverts, 1\u202f440,00\u00a0€). La coordination est prévenue.", dm[0].Message)
+	require.Equal(t, "✅ C'est noté\u202f: **resto 0** prend le lot **DEJ** — Déjeuner (120 couverts, 1\u202f440,00\u00a0€). La coordination est prévenue.", dm[0].Message)
 	p, btn := cb.offerIn(t, b.ChannelID, "share")
 	require.NotNil(t, btn, "a shared lot stays open")
-	require.Equal(t, "330 couverts sur 450 (encore 3 structure(s) au plus)", offerFields(t, p)["Reste à prendre"])
+	require.Equal(t, "330 couverts sur 450 (encore 3 structures au plus)", offerFields(t, p)["Reste à prendre"])
 }
 
 // cancelAfterClaim ends the request's context as soon as a claim is made, as a deadline
@@ -340,7 +340,7 @@ func TestMemberOfSeveralStructuresChooses(t *testing.T) {
 
 	before := cb.snapshot(t)
 	errs := cb.submit(t, both, d, map[string]any{"supplier": strconv.FormatInt(outsider.ID, 10)})
-	require.Equal(t, map[string]string{"supplier": "Choisissez une des structures proposées : vous n'êtes pas membre de celle-ci."}, errs)
+	require.Equal(t, map[string]string{"supplier": "Choisissez une des structures proposées\u202f: vous n'êtes pas membre de celle-ci."}, errs)
 	errs = cb.submit(t, both, d, map[string]any{"supplier": "not-a-number"})
 	require.Contains(t, errs, "supplier")
 	require.Equal(t, before, cb.snapshot(t))
@@ -374,7 +374,7 @@ func TestClickOnAClosedOffer(t *testing.T) {
 
 	before := cb.snapshot(t)
 	resp := cb.click(t, member(a), a.ChannelID, stale, share)
-	require.Equal(t, "Le lot DEJ est clos : la date limite est passée.", resp.EphemeralText)
+	require.Equal(t, "Le lot DEJ est clos\u202f: la date limite est passée.", resp.EphemeralText)
 	require.NotNil(t, resp.Update)
 	require.Empty(t, attachmentOf(t, resp.Update).Actions)
 	require.Equal(t, before, cb.snapshot(t))

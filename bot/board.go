@@ -61,7 +61,7 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 		sb.WriteString("\n")
 	} else {
 		sb.WriteString(b.t(loc, "BoardSummary", "Lots", len(board.Lots), "Filled", filled, "Open", open,
-			"Closed", closed, "Cancelled", cancelled, "Awarded", l10n.Money(awarded), "Budget", l10n.Money(budget)))
+			"Closed", closed, "Cancelled", cancelled, "Awarded", l10n.Money(awarded, loc), "Budget", l10n.Money(budget, loc)))
 		sb.WriteString("\n\n")
 		sb.WriteString(b.t(loc, "BoardHeader"))
 		sb.WriteString("\n|:--|:--|--:|--:|:--|:--|\n")
@@ -112,7 +112,7 @@ func (b *Bot) boardRow(st *guichet.LotState, loc string) string {
 		"`" + lot.Code + "`",
 		lot.Title,
 		b.t(loc, "OfferQuantity", "Quantity", lot.Quantity, "Unit", lot.Unit),
-		b.t(loc, "BoardAwarded", "Quantity", st.AwardedQuantity(), "Amount", l10n.Money(awardedAmount(st))),
+		b.t(loc, "BoardAwarded", "Quantity", st.AwardedQuantity(), "Amount", l10n.Money(awardedAmount(st), loc)),
 		holders,
 		status,
 	}

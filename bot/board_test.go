@@ -27,9 +27,9 @@ func TestBoardPost(t *testing.T) {
 	require.Equal(t, "coord-channel", post.ChannelId)
 	msg := post.Message
 	require.Contains(t, msg, "Tableau de bord — Assises métropolitaines de la Politique de la Ville, vendredi 15 avril 2011 (offres publiées)")
-	require.Contains(t, msg, "**3** lot(s) : 1 attribué(s), 1 ouvert(s), 0 clos, 1 annulé(s). Budget attribué : **4\u202f940,00\u00a0€** sur 8\u202f900,00\u00a0€.")
+	require.Contains(t, msg, "**3 lots**\u202f: 1 attribué, 1 ouvert, 0 clos, 1 annulé. Budget attribué\u202f: **4\u202f940,00\u00a0€** sur 8\u202f900,00\u00a0€.")
 	require.Contains(t, msg, "| `SCE` | Scénographie de la journée | 1 forfait | 1 (3\u202f500,00\u00a0€) | Métisse Cité | ✅ attribué |")
-	require.Contains(t, msg, "| `DEJ` | Déjeuner | 450 couverts | 120 (1\u202f440,00\u00a0€) | Tak'Après (120), 1 candidature(s) en attente | ouvert |")
+	require.Contains(t, msg, "| `DEJ` | Déjeuner | 450 couverts | 120 (1\u202f440,00\u00a0€) | Tak'Après (120), 1 candidature en attente | ouvert |")
 	require.Contains(t, msg, "| `FIL` | Film \\| photo | 1 forfait | 0 (0,00\u00a0€) |  | ❌ annulé |")
 	require.Contains(t, msg, "_Mis à jour le mardi 1er mars 2011, 11 h 00._")
 	require.Len(t, strings.Split(strings.TrimSpace(msg), "\n"), 11, "title, summary, header, 3 rows, update time and blank lines")
@@ -50,6 +50,6 @@ func TestBoardWithoutLotsAndTooManyLots(t *testing.T) {
 	}
 	msg = b.BoardPost(&guichet.Board{Event: ev, Lots: lots}).Message
 	require.Equal(t, maxBoardRows, strings.Count(msg, "| `DEJ` |"))
-	require.Contains(t, msg, "… et 5 autre(s) lot(s)")
+	require.Contains(t, msg, "… et 5 autres lots")
 	require.Less(t, len(msg), 16383)
 }

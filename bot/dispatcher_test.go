@@ -164,7 +164,7 @@ func TestDispatcherPublishesAndRefreshes(t *testing.T) {
 	for _, p := range posts {
 		f := offerFields(t, bd.mm.post(p.PostID))
 		require.Equal(t, "resto 0 — 100 couverts, 1\u202f200,00\u00a0€", f["Attribué à"], "every copy shows the holder")
-		require.Equal(t, "350 couverts sur 450 (encore 3 structure(s) au plus)", f["Reste à prendre"])
+		require.Equal(t, "350 couverts sur 450 (encore 3 structures au plus)", f["Reste à prendre"])
 	}
 	coord := bd.mm.postsIn("coord-channel")
 	require.Len(t, coord, 2, "the board, updated in place, and the notice")
@@ -192,7 +192,7 @@ func TestDispatcherParksRefusalsAndTellsTheCoordinator(t *testing.T) {
 			told = append(told, p.Message)
 		}
 	}
-	require.Equal(t, []string{"⚠️ Je n'ai pas pu publier l'offre du lot **DEJ** dans ~resto-1 : je ne suis pas membre de ce canal. " +
+	require.Equal(t, []string{"⚠️ Je n'ai pas pu publier l'offre du lot **DEJ** dans ~resto-1\u202f: je ne suis pas membre de ce canal. " +
 		"Invitez-moi dans ce canal (`/invite @guichet`), puis publiez de nouveau. Le message est mis de côté."}, told)
 	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM offer_posts WHERE lot_id = $1`, lot.ID), "the refused copy is forgotten")
 

@@ -63,7 +63,7 @@ func TestDefuseMentions(t *testing.T) {
 
 func TestHarmlessPost(t *testing.T) {
 	t.Parallel()
-	orig := &model.Post{Message: "Note : @channel ![](http://x/px)"}
+	orig := &model.Post{Message: "Note\u202f: @channel ![](http://x/px)"}
 	orig.AddProp("from_test", "yes")
 	model.ParseMessageAttachment(orig, []*model.MessageAttachment{{
 		Pretext: "@all", Title: "@here title", Text: "@here text [lien](http://x)",
@@ -73,7 +73,7 @@ func TestHarmlessPost(t *testing.T) {
 	p := orig.Clone()
 	harmlessPost(p)
 
-	require.Equal(t, "Note : @\u200bchannel !\u200b[]\u200b(http://x/px)", p.Message)
+	require.Equal(t, "Note\u202f: @\u200bchannel !\u200b[]\u200b(http://x/px)", p.Message)
 	a := p.Attachments()[0]
 	require.Equal(t, "@\u200ball", a.Pretext)
 	require.Equal(t, "@\u200bhere text [lien]\u200b(http://x)", a.Text)
@@ -83,7 +83,7 @@ func TestHarmlessPost(t *testing.T) {
 	require.Equal(t, "yes", p.GetProp("from_test"))
 
 	// The original post, whose props the clone shared, is unchanged.
-	require.Equal(t, "Note : @channel ![](http://x/px)", orig.Message)
+	require.Equal(t, "Note\u202f: @channel ![](http://x/px)", orig.Message)
 	require.Equal(t, "@all", orig.Attachments()[0].Pretext)
 	require.Equal(t, "@channel ![a](http://x/px)", orig.Attachments()[0].Fields[0].Value)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/internal/buildinfo"
 )
 
 // Metrics are the bot's Prometheus metrics, on a registry of their own (so that tests can make
@@ -34,7 +35,14 @@ type Metrics struct {
 //	guichet_outbox_deliveries_total{kind,outcome} delivery attempts
 //	guichet_outbox_delivery_seconds               from a row's creation to its delivery
 //	guichet_reminders_sent_total                  reminder messages delivered through the outbox
+//	guichet_build_info{version,commit,goversion}  1, naming the running binary (see buildinfo)
 func NewMetrics() *Metrics {
+	build := buildinfo.Read()
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "guichet_build_info", Help: "Always 1; its labels name the running binary's version, commit and Go release.",
+		ConstLabels: prometheus.Labels{"version": build.Version, "commit": build.Commit, "goversion": build.GoVersion},
+	})
+	buildInfo.Set(1)
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -62,7 +70,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.registry.MustRegister(m.requests, m.claims, m.outboxPending, m.outboxParked, m.deliveries,
-		m.deliveryLatency, m.reminders,
+		m.deliveryLatency, m.reminders, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -101,7 +101,7 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 	if lot.Mode == guichet.Shared {
 		field("OfferFieldBudget", b.share(lot, loc), true)
 	} else {
-		field("OfferFieldBudget", l10n.Money(lot.Budget), true)
+		field("OfferFieldBudget", l10n.Money(lot.Budget, loc), true)
 	}
 	field("OfferFieldRule", b.rule(lot, loc), false)
 	if lot.Deadline != nil && lot.Status == guichet.LotOpen {
@@ -187,14 +187,14 @@ func (b *Bot) dateTime(at time.Time, ev *guichet.Event, loc string) string {
 // share writes a shared lot's budget and the price of one unit.
 func (b *Bot) share(lot *guichet.Lot, loc string) string {
 	if lot.Budget == 0 || lot.Quantity <= 0 {
-		return l10n.Money(lot.Budget)
+		return l10n.Money(lot.Budget, loc)
 	}
 	perUnit := guichet.Cents((2*int64(lot.Budget) + lot.Quantity) / (2 * lot.Quantity))
 	id := "OfferShare"
 	if int64(lot.Budget)%lot.Quantity != 0 {
 		id = "OfferShareAbout"
 	}
-	return b.t(loc, id, "Budget", l10n.Money(lot.Budget), "PerUnit", l10n.Money(perUnit), "Unit", lot.Unit)
+	return b.t(loc, id, "Budget", l10n.Money(lot.Budget, loc), "PerUnit", l10n.Money(perUnit, loc), "Unit", lot.Unit)
 }
 
 // rule writes who may take the lot and how it is awarded.
@@ -234,7 +234,7 @@ func (b *Bot) holders(st *guichet.LotState, loc string) []string {
 	var out []string
 	for _, c := range st.Awarded() {
 		out = append(out, b.t(loc, "OfferHolder", "Supplier", c.SupplierName, "Quantity", c.Quantity,
-			"Unit", st.Lot.Unit, "Amount", l10n.Money(c.Amount)))
+			"Unit", st.Lot.Unit, "Amount", l10n.Money(c.Amount, loc)))
 	}
 	return out
 }

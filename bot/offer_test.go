@@ -100,8 +100,8 @@ func TestOfferSharedPartlyTaken(t *testing.T) {
 	require.Equal(t, "450 couverts", f["Quantité"])
 	require.Equal(t, "vendredi 15 avril 2011, 12 h 00 – 14 h 00", f["Quand"])
 	require.Equal(t, "Cité des Congrès", f["Lieu"])
-	require.Equal(t, "5\u202f400,00\u00a0€ au total, soit 12,00\u00a0€ l'unité : chaque structure reçoit la part de sa quantité", f["Budget"])
-	require.Equal(t, "230 couverts sur 450 (encore 2 structure(s) au plus)", f["Reste à prendre"])
+	require.Equal(t, "5\u202f400,00\u00a0€ au total, soit 12,00\u00a0€ l'unité\u202f: chaque structure reçoit la part de sa quantité", f["Budget"])
+	require.Equal(t, "230 couverts sur 450 (encore 2 structures au plus)", f["Reste à prendre"])
 	require.Equal(t, "Tak'Après — 120 couverts, 1\u202f440,00\u00a0€\nKenja — 100 couverts, 1\u202f200,00\u00a0€", f["Attribué à"])
 	require.NotContains(t, f["Attribué à"], "Ancien", "a withdrawn claim holds nothing")
 	require.Equal(t, []string{"share", "pass"}, actionIDs(a))
@@ -141,7 +141,7 @@ func TestOfferWithoutButtons(t *testing.T) {
 			l := sceLot()
 			l.Status, l.CancelReason = guichet.LotCancelled, "budget supprimé"
 			return l
-		}, text: "Motif : « budget supprimé »"},
+		}, text: "Motif\u202f: «\u202fbudget supprimé\u202f»"},
 		"closed": {lot: func() *guichet.Lot {
 			l := sceLot()
 			l.Status = guichet.LotClosed

@@ -175,7 +175,7 @@ func TestDispatcherCopiesShowAClaimMadeWhileTheyArePosted(t *testing.T) {
 			for _, p := range posts {
 				require.Len(t, bd.mm.postsIn(p.ChannelID), 1, "posted once in %s", p.ChannelID)
 				f := offerFields(t, bd.mm.post(p.PostID))
-				require.Equal(t, "350 couverts sur 450 (encore 3 structure(s) au plus)", f["Reste à prendre"], "copy in %s", p.ChannelID)
+				require.Equal(t, "350 couverts sur 450 (encore 3 structures au plus)", f["Reste à prendre"], "copy in %s", p.ChannelID)
 			}
 			require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
 		})

@@ -65,7 +65,7 @@ func TestBoardWithHundredsOfConfirmationsFitsInAPost(t *testing.T) {
 	msg := bd.mm.post(boards[0].Id).Message
 	require.LessOrEqual(t, utf8.RuneCountInString(msg), maxPostRunes)
 	require.Contains(t, msg, "Confirmations du rappel")
-	require.Regexp(t, `… et \d+ autre\(s\) structure\(s\), non affichée\(s\) ici\.`, msg)
+	require.Regexp(t, `… et \d+ autres structures, non affichées ici\.`, msg)
 	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL`))
 	require.True(t, strings.HasPrefix(msg, "#### "), "the board comes first")
 }

@@ -285,11 +285,11 @@ func (b *Bot) supplierReminderPost(v *reminderView, channelID, userID string) *m
 		text.WriteString("\n")
 		text.WriteString(b.t(loc, "ReminderLotLine", "Code", h.lot.Code, "Title", h.lot.Title,
 			"Quantity", b.t(loc, "OfferQuantity", "Quantity", h.claim.Quantity, "Unit", h.lot.Unit),
-			"Slot", b.slot(h.lot, ev, loc), "Place", place, "Amount", l10n.Money(h.claim.Amount)))
+			"Slot", b.slot(h.lot, ev, loc), "Place", place, "Amount", l10n.Money(h.claim.Amount, loc)))
 		total += h.claim.Amount
 	}
 	text.WriteString("\n\n")
-	text.WriteString(b.t(loc, "ReminderTotal", "Amount", l10n.Money(total)))
+	text.WriteString(b.t(loc, "ReminderTotal", "Amount", l10n.Money(total, loc)))
 	if v.contact != "" {
 		text.WriteString("\n")
 		text.WriteString(b.t(loc, "ReminderContact", "Coordinator", v.contact))

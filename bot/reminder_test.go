@@ -103,15 +103,15 @@ func TestReminderByDirectMessageToEachMember(t *testing.T) {
 	for _, dm := range []string{"dm-resto0-user", "dm-resto0-second"} {
 		att := attachmentOf(t, onlyPost(t, rb.mm.postsIn(dm)))
 		require.Contains(t, att.Pretext, "Rappel J-1")
-		require.Contains(t, att.Text, "Bonjour **resto 0** ! C'est demain")
-		require.Contains(t, att.Text, "**DEJ** — Déjeuner : 60 couverts, de 12 h 00 à 14 h 00, Salle 2 — 1\u202f800,00\u00a0€")
+		require.Contains(t, att.Text, "Bonjour **resto 0**\u202f! C'est demain")
+		require.Contains(t, att.Text, "**DEJ** — Déjeuner\u202f: 60 couverts, de 12 h 00 à 14 h 00, Salle 2 — 1\u202f800,00\u00a0€")
 		require.NotContains(t, att.Text, "PCM", "only its own lots")
-		require.Contains(t, att.Text, "Votre contact : @coord")
+		require.Contains(t, att.Text, "Votre contact\u202f: @coord")
 		require.Equal(t, []string{actionConfirm, actionProblem}, actionNames(att))
 	}
 	att := attachmentOf(t, onlyPost(t, rb.mm.postsIn("dm-resto1-user")))
-	require.Contains(t, att.Text, "**PCM** — Pause café : 1 — 450,00\u00a0€")
-	require.Contains(t, att.Text, "Montant pour votre structure : **1\u202f650,00\u00a0€**")
+	require.Contains(t, att.Text, "**PCM** — Pause café\u202f: 1 — 450,00\u00a0€")
+	require.Contains(t, att.Text, "Montant pour votre structure\u202f: **1\u202f650,00\u00a0€**")
 	for _, p := range rb.mm.postsIn("resto-0-channel") {
 		require.NotContains(t, attachmentOf(t, p).Pretext, "Rappel", "nothing in the channel in dm mode")
 	}
@@ -125,8 +125,8 @@ func TestReminderByDirectMessageToEachMember(t *testing.T) {
 	}
 	require.NotNil(t, digest)
 	datt := attachmentOf(t, digest)
-	require.Contains(t, datt.Text, "2 structure(s) reçoivent leur rappel")
-	require.Contains(t, datt.Text, "**APE** — Apéritif : il manque 1 sur 1")
+	require.Contains(t, datt.Text, "2 structures reçoivent leur rappel")
+	require.Contains(t, datt.Text, "**APE** — Apéritif\u202f: il manque 1 sur 1")
 	require.NotContains(t, datt.Text, "DEJ")
 	require.Equal(t, []string{actionRelaunch}, actionNames(datt))
 	require.Equal(t, 4, rb.count(t, `SELECT count(*) FROM outbox_targets`), "three DMs and the digest, each recorded")
@@ -193,7 +193,7 @@ func TestConfirmFromTheReminder(t *testing.T) {
 
 	reply, err := rb.bot.confirmClicked(rb.ctx, req)
 	require.NoError(t, err)
-	require.Equal(t, "Merci ! La coordination voit votre confirmation.", reply.Ephemeral)
+	require.Equal(t, "Merci\u202f! La coordination voit votre confirmation.", reply.Ephemeral)
 	att := attachmentOf(t, reply.Update)
 	require.Contains(t, att.Text, "✅ Confirmé par @resto0b")
 	require.Equal(t, []string{actionProblem}, actionNames(att), "no second confirmation button")
@@ -201,7 +201,7 @@ func TestConfirmFromTheReminder(t *testing.T) {
 
 	reply, err = rb.bot.confirmClicked(rb.ctx, req)
 	require.NoError(t, err)
-	require.Equal(t, "C'était déjà confirmé : rien de plus à faire.", reply.Ephemeral)
+	require.Equal(t, "C'était déjà confirmé\u202f: rien de plus à faire.", reply.Ephemeral)
 
 	board, err := rb.db.Board(rb.ctx, rb.event.ID)
 	require.NoError(t, err)
@@ -252,16 +252,16 @@ func TestProblemReachesTheCoordinator(t *testing.T) {
 		State: state, Submission: map[string]any{problemField: "  "}})
 	require.Contains(t, reply.Errors[problemField], "Décrivez le souci", "an empty problem keeps the dialog open")
 
-	text := "Le four est en panne : déjeuner froid, ou report à 13 h ?"
+	text := "Le four est en panne\u202f: déjeuner froid, ou report à 13 h\u202f?"
 	reply = rb.bot.problemSubmitted(rb.ctx, guichet.DialogSubmission{Actor: member, CallbackID: problemDialog,
 		State: state, Submission: map[string]any{problemField: text}})
 	require.Empty(t, reply.Errors)
 	att := attachmentOf(t, rb.mm.post(post.Id))
-	require.Contains(t, att.Text, "⚠️ Souci signalé : « "+text+" »")
+	require.Contains(t, att.Text, "⚠️ Souci signalé\u202f: «\u202f"+text+"\u202f»")
 	require.Equal(t, []string{actionConfirm, actionProblem}, actionNames(att), "the channel's buttons stay for every member")
 	rb.drain(t, rb.bot)
-	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "**resto 1** signale un souci pour **Assises métropolitaines** (@resto1) : « "+text+" »"))
-	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "⚠️ resto 1 — souci : « "+text+" »"), "the board shows it")
+	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "**resto 1** signale un souci pour **Assises métropolitaines** (@resto1)\u202f: «\u202f"+text+"\u202f»"))
+	require.Equal(t, 1, countMessages(rb.mm.postsIn("coord-channel"), "⚠️ resto 1 — souci\u202f: «\u202f"+text+"\u202f»"), "the board shows it")
 }
 
 func TestRelaunchFromTheDigest(t *testing.T) {
@@ -284,12 +284,12 @@ func TestRelaunchFromTheDigest(t *testing.T) {
 	require.Equal(t, 0, rb.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.relaunch'`))
 	reply, err := rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", PostID: "p", Fields: fields})
 	require.NoError(t, err)
-	require.Equal(t, "🔔 1 lot(s) proposé(s) de nouveau aux structures.", reply.Ephemeral)
+	require.Equal(t, "🔔 1 lot proposé de nouveau aux structures.", reply.Ephemeral)
 	att := attachmentOf(t, reply.Update)
 	require.Empty(t, att.Actions)
 	require.Contains(t, att.Text, "Relancé par @coord")
 	rb.drain(t, rb.bot)
-	require.Equal(t, 1, countMessages(rb.mm.postsIn("resto-0-channel"), "Relance : le lot **APE**"))
+	require.Equal(t, 1, countMessages(rb.mm.postsIn("resto-0-channel"), "Relance\u202f: le lot **APE**"))
 	_, err = rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", Fields: fields})
 	require.Equal(t, "ErrRelaunchedAlready", guichet.AsError(err).MessageID)
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/internal/buildinfo"
 )
 
 // fakeCommands records what reaches the command handler.
@@ -32,7 +35,7 @@ func (f *fakeCommands) HandleCommand(_ context.Context, req guichet.CommandReque
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.commands = append(f.commands, req)
-	return guichet.CommandReply{Text: "aide : " + req.Text, InChannel: req.Text == "public"}
+	return guichet.CommandReply{Text: "aide\u202f: " + req.Text, InChannel: req.Text == "public"}
 }
 
 func (f *fakeCommands) HandleDialog(_ context.Context, sub guichet.DialogSubmission) guichet.DialogReply {
@@ -134,7 +137,7 @@ func TestCommandEndpoint(t *testing.T) {
 	var resp model.CommandResponse
 	require.NoError(t, json.Unmarshal([]byte(body), &resp))
 	require.Equal(t, model.CommandResponseTypeEphemeral, resp.ResponseType)
-	require.Equal(t, "aide : aide", resp.Text)
+	require.Equal(t, "aide\u202f: aide", resp.Text)
 	require.Equal(t, []guichet.CommandRequest{{Actor: guichet.Actor{UserID: "marie-id", Username: "marie"},
 		ChannelID: "ch", TeamID: "team1", Text: "aide", TriggerID: "trig"}}, sb.commands.commands)
 
@@ -374,6 +377,9 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	require.Contains(t, body, `guichet_requests_total{endpoint="readyz",outcome="unready"} 1`)
 	require.Contains(t, body, "guichet_outbox_pending")
 	require.Contains(t, body, "go_goroutines")
+	build := buildinfo.Read()
+	require.Contains(t, body, fmt.Sprintf(`guichet_build_info{commit=%q,goversion=%q,version=%q} 1`,
+		build.Commit, runtime.Version(), build.Version), "the running binary named on the operators' address")
 }
 
 // The address Mattermost calls serves the three endpoints Mattermost needs and nothing else:

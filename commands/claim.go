@@ -23,7 +23,7 @@ func (h *Handler) award(ctx context.Context, c *call, cmd Award) (string, error)
 		return "", err
 	}
 	return h.t(c, "CmdAwarded", map[string]any{
-		"Code": l.Code, "Title": l.Title, "Supplier": s.Name, "Quantity": cl.Quantity, "Unit": l.Unit, "Amount": l10n.Money(cl.Amount),
+		"Code": l.Code, "Title": l.Title, "Supplier": s.Name, "Quantity": cl.Quantity, "Unit": l.Unit, "Amount": l10n.Money(cl.Amount, c.locale),
 	}), nil
 }
 
@@ -115,7 +115,7 @@ func (h *Handler) claim(ctx context.Context, c *call, cmd Claim) (string, error)
 	}
 	args := map[string]any{
 		"Code": l.Code, "Title": l.Title, "Supplier": s.Name, "Quantity": res.Claim.Quantity, "Unit": l.Unit,
-		"Amount": l10n.Money(res.Claim.Amount), "Event": e.Name, "Day": l10n.EventDay(e, c.locale), "Slot": l.Slot(),
+		"Amount": l10n.Money(res.Claim.Amount, c.locale), "Event": e.Name, "Day": l10n.EventDay(e, c.locale), "Slot": l.Slot(),
 	}
 	switch {
 	case res.Existing:

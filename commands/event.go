@@ -122,6 +122,6 @@ func (h *Handler) eventShow(ctx context.Context, c *call, cmd EventShow) (string
 	return h.t(c, "CmdEventShow", map[string]any{
 		"Name": e.Name, "Slug": e.Slug, "Day": l10n.EventDay(e, c.locale), "TimeZone": e.TimeZone,
 		"Venue": e.Venue, "Client": e.Client, "Status": h.eventStatus(c, e.Status), "Reminders": e.Reminders,
-		"Locale": e.Locale, "Lots": len(lots), "Budget": l10n.Money(budget), "Here": e.CoordChannelID == c.channelID,
+		"Locale": e.Locale, "Lots": len(lots), "Budget": l10n.Money(budget, c.locale), "Here": e.CoordChannelID == c.channelID,
 	}), nil
 }

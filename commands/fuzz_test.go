@@ -38,7 +38,7 @@ func FuzzParse(f *testing.F) {
 		"lot add DEJ “Déjeuner” category=restauration qty=450 budget=\"5 400,50\" mode=shared max=4 slot=12:00-14:00 deadline=2011-04-10T18:00",
 		"supplier add L'Équipage categories=librairie members=@a,@b channel=~x", "award a/B c", "decline DEJ x reason=\"\"",
 		"release DEJ motif=«»", "event create x 2011-02-30 y", "\"", "«", "k=\"v", "=", "a=b=c", "lot", "lot add a B", "historique x/Y",
-		"remind assises-2011 J-7 --preview", "rappel —aperçu j1", "remind j", "bilan x aperçu", "paid « Le Goût » \"1 320,50 €\" x note=y",
+		"remind assises-2011 J-7 --preview", "rappel —aperçu j1", "remind j", "bilan x aperçu", "paid «\u202fLe Goût\u202f» \"1 320,50 €\" x note=y",
 		"paid 1 2 3", "payé a € b", "paid structure= 5",
 	} {
 		f.Add(s)

@@ -221,7 +221,7 @@ func TestAssisesReplay(t *testing.T) {
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND payload->>'user_id' = 'u-coord'`))
 
 	out := b.run(t, coord, coordChannel, "publish")
-	require.Contains(t, out, "offre(s)")
+	require.Contains(t, out, "28 offres de")
 	require.NotContains(t, out, "⚠️", "every lot has a reachable supplier")
 	posts := b.count(t, `SELECT count(*) FROM offer_posts`)
 	require.Greater(t, posts, 14)
@@ -245,8 +245,8 @@ func TestAssisesReplay(t *testing.T) {
 	}
 
 	out = b.run(t, coord, coordChannel, "status")
-	require.Contains(t, out, "Lots pourvus : 14/14")
-	require.Contains(t, out, "attribué : 19\u202f210,00\u00a0€ sur 19\u202f210,00\u00a0€")
+	require.Contains(t, out, "Lots pourvus\u202f: 14/14")
+	require.Contains(t, out, "attribué\u202f: 19\u202f210,00\u00a0€ sur 19\u202f210,00\u00a0€")
 	require.Equal(t, 26, b.count(t, `SELECT count(*) FROM claims WHERE status = 'awarded'`))
 	require.Equal(t, 1921000, b.count(t, `SELECT sum(amount_cents) FROM claims WHERE status = 'awarded'`))
 	require.Equal(t, 19, b.count(t, `SELECT count(DISTINCT supplier_id) FROM claims WHERE status = 'awarded'`))
@@ -267,41 +267,42 @@ func TestHelp(t *testing.T) {
 	out := b.run(t, member("anyone"), "c-x", "aide")
 	require.Contains(t, out, "**Coordination**")
 	require.Contains(t, out, "**Structures**")
-	for _, cmd := range []string{"event create", "event list", "event show", "supplier add", "supplier list", "supplier import",
-		"lot add", "lot list", "lot cancel", "lot import", "publish", "status", "award", "decline", "remind", "recap", "paid",
-		"history", "coordinator add",
-		"claim", "release", "mylots", "help"} {
+	// In French, the French words of each command.
+	for _, cmd := range []string{"événement créer", "événement liste", "événement voir", "structure ajouter", "structure liste", "structure importer",
+		"lot ajouter", "lot liste", "lot annuler", "lot importer", "publier", "statut", "attribuer", "refuser", "rappel", "bilan", "payer",
+		"historique", "coordination ajouter",
+		"prendre", "libérer", "mes-lots", "aide"} {
 		require.Contains(t, out, "`/guichet "+cmd, cmd)
 	}
-	require.Contains(t, out, "Exemple : `/guichet lot add DEJ \"Déjeuner\" category=restauration", "the list shows examples")
+	require.Contains(t, out, "Exemple\u202f: `/guichet lot ajouter DEJ \"Déjeuner\" category=restauration", "the list shows examples")
 	require.Less(t, len(out), 16000, "the list fits in one message")
 	require.Equal(t, out, b.run(t, member("anyone"), "c-x", ""), "an empty command lists the commands")
 
 	out = b.run(t, member("anyone"), "c-x", "aide prendre")
-	require.Contains(t, out, "`/guichet claim <lot> [quantité]")
-	require.Contains(t, out, "Exemple : `/guichet claim DEJ 110")
+	require.Contains(t, out, "`/guichet prendre <lot> [quantité]")
+	require.Contains(t, out, "Exemple\u202f: `/guichet prendre DEJ 110")
 	require.Contains(t, out, "`prendre`")
 
 	out = b.run(t, member("anyone"), "c-x", "aide bilan")
-	require.Contains(t, out, "`/guichet recap [<événement>] [--preview]`")
+	require.Contains(t, out, "`/guichet bilan [<événement>] [--preview]`")
 	require.Contains(t, out, "`bilan`")
 	out = b.run(t, member("anyone"), "c-x", "aide payé")
-	require.Contains(t, out, "Exemple : `/guichet paid \"Le Goût des Autres\" 1320,50")
+	require.Contains(t, out, "Exemple\u202f: `/guichet payer \"Le Goût des Autres\" 1320,50")
 	require.Contains(t, out, "`paiement`")
-	require.Contains(t, b.run(t, member("anyone"), "c-x", "aide rappel"), "`/guichet remind [<événement>] j7|j1 [--preview]`")
+	require.Contains(t, b.run(t, member("anyone"), "c-x", "aide rappel"), "`/guichet rappel [<événement>] j7|j1 [--preview]`")
 
 	out = b.run(t, member("anyone"), "c-x", "aide lot")
-	require.Contains(t, out, "lot add")
-	require.NotContains(t, out, "`/guichet claim")
+	require.Contains(t, out, "lot ajouter")
+	require.NotContains(t, out, "`/guichet prendre")
 }
 
 func TestSyntaxErrorsNameTheRightForm(t *testing.T) {
 	b := setup(t)
 	tests := map[string]struct{ text, want string }{
-		"unknown":       {"bonjour", "« bonjour » n'est pas une commande de Guichet. Tapez `/guichet aide`"},
-		"missing title": {"lot add DEJ category=restauration qty=1 budget=1", "Il manque l'intitulé du lot. Écrivez : `/guichet lot add [<événement>] <CODE> \"<intitulé>\""},
-		"bad amount":    {"lot add DEJ Déjeuner category=r qty=1 budget=12,345", "« 12,345 » a plus de deux chiffres après la virgule"},
-		"bad lot":       {"claim 12", "« 12 » n'est pas un lot : écrivez son code, `DEJ`"},
+		"unknown":       {"bonjour", "«\u202fbonjour\u202f» n'est pas une commande de Guichet. Tapez `/guichet aide`"},
+		"missing title": {"lot add DEJ category=restauration qty=1 budget=1", "Il manque l'intitulé du lot. Écrivez\u202f: `/guichet lot ajouter [<événement>] <CODE> \"<intitulé>\""},
+		"bad amount":    {"lot add DEJ Déjeuner category=r qty=1 budget=12,345", "«\u202f12,345\u202f» a plus de deux chiffres après la virgule"},
+		"bad lot":       {"claim 12", "«\u202f12\u202f» n'est pas un lot\u202f: écrivez son code, `DEJ`"},
 		"quote":         {`supplier add "Romsi categories=a`, "Un guillemet \" n'est pas refermé"},
 	}
 	for name, tc := range tests {
@@ -324,10 +325,10 @@ func TestSupplierCannotRunCoordinatorCommands(t *testing.T) {
 		"supplier add Romsi categories=restauration", "supplier import", "supplier bind Romsi", "lot import assises-2011",
 		"status assises-2011", "history assises-2011/DEJ",
 		"remind assises-2011 j1", "remind assises-2011 j7 --preview", "recap assises-2011", "bilan assises-2011 aperçu",
-		"paid Romsi 10 assises-2011", "payé « Romsi » 10",
+		"paid Romsi 10 assises-2011", "payé «\u202fRomsi\u202f» 10",
 	} {
 		out := b.run(t, romsi, "c-romsi", text)
-		require.Equal(t, "Cette commande est réservée à la coordination. Vous pouvez consulter vos lots avec `/guichet mylots`.", out, text)
+		require.Equal(t, "Cette commande est réservée à la coordination. Vous pouvez consulter vos lots avec `/guichet mes-lots`.", out, text)
 	}
 	require.Len(t, b.chat.dialogs, 2, "no dialog opened for the supplier")
 	require.Equal(t, events, b.count(t, `SELECT count(*) FROM events`))
@@ -346,13 +347,13 @@ func TestClaimForAnotherStructureIsRefused(t *testing.T) {
 	b.assises(t)
 	b.run(t, coord, coordChannel, "publish")
 	out := b.run(t, member("romsi.ana"), "c-romsi", `claim DEJ 100 structure="Le Goût des Autres"`)
-	require.Equal(t, "Vous n'êtes pas membre de cette structure : vous ne pouvez pas agir en son nom. Demandez à la coordination de vous ajouter.", out)
+	require.Equal(t, "Vous n'êtes pas membre de cette structure\u202f: vous ne pouvez pas agir en son nom. Demandez à la coordination de vous ajouter.", out)
 	out = b.run(t, member("romsi.ana"), "c-romsi", `release DEJ structure="TAK-APRES"`)
 	require.Contains(t, out, "Vous n'êtes pas membre de cette structure")
 	out = b.run(t, member("stranger"), "c-x", "claim DEJ 100")
 	require.Contains(t, out, "Vous n'êtes membre d'aucune structure")
 	out = b.run(t, member("romsi.ana"), "c-romsi", `claim DEJ 100 structure="Personne"`)
-	require.Contains(t, out, "Aucune structure « Personne »")
+	require.Contains(t, out, "Aucune structure «\u202fPersonne\u202f»")
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM claims`), "nothing changed")
 }
 
@@ -364,7 +365,7 @@ func TestMemberOfSeveralStructuresSaysWhich(t *testing.T) {
 	b.run(t, coord, coordChannel, `supplier add "Regart's" categories=tenues,pochettes channel=~regarts members=@regarts.zoe,@marie`)
 	b.run(t, coord, coordChannel, "publish")
 	out := b.run(t, member("marie"), "c-kenja", "claim POC 100")
-	require.Equal(t, "Vous êtes membre de plusieurs structures (« Kenja », « Regart's ») : dites pour laquelle, par exemple `/guichet claim POC 100 structure=\"Kenja\"`.", out)
+	require.Equal(t, "Vous êtes membre de plusieurs structures («\u202fKenja\u202f», «\u202fRegart's\u202f»)\u202f: dites pour laquelle, par exemple `/guichet claim POC 100 structure=\"Kenja\"`.", out)
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM claims`))
 	out = b.run(t, member("marie"), "c-kenja", `claim POC 100 structure="regart's"`)
 	require.Contains(t, out, "**Regart's** prend le lot `POC`")
@@ -390,7 +391,7 @@ func TestReviewModeAwardAndDecline(t *testing.T) {
 	require.Equal(t, "🎉 Lot `TRA` — Traiteur du soir attribué à **Romsi** (50 couverts, 1\u202f000,00\u00a0€). La structure est prévenue.", out)
 	out = b.run(t, coord, coordChannel, `refuser TRA "Méli-Mélo d'Oser Forêt Vivante" motif="Trop loin"`)
 	require.Contains(t, out, "refusée")
-	require.Contains(t, out, "1 candidature(s) encore en attente")
+	require.Contains(t, out, "1 candidature encore en attente")
 	out = b.run(t, coord, coordChannel, `award TRA "Le Goût des Autres"`)
 	require.Contains(t, out, "attribué à **Le Goût des Autres**")
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeAwarded'`))
@@ -422,8 +423,8 @@ func TestWithdrawalReopensAndTellsTheCoordinator(t *testing.T) {
 	var args map[string]any
 	require.NoError(t, json.Unmarshal([]byte(payload.Args), &args))
 	notice := l10n.New().T("fr", "NoticeWithdrawn", args)
-	require.Contains(t, notice, "Motif : « camion en panne »")
-	require.Contains(t, notice, "1 candidature(s) en attente, la première de **La Malle créative** : pour lui donner la place, `/guichet award SON \"La Malle créative\"`",
+	require.Contains(t, notice, "Motif\u202f: «\u202fcamion en panne\u202f»")
+	require.Contains(t, notice, "1 candidature en attente, la première de **La Malle créative**\u202f: pour lui donner la place, `/guichet attribuer SON \"La Malle créative\"`",
 		"the coordinator is offered to give the place to the first waiting candidate")
 	st := b.lotState(t, "SON")
 	require.Equal(t, guichet.LotOpen, st.Lot.Status)
@@ -434,7 +435,7 @@ func TestWithdrawalReopensAndTellsTheCoordinator(t *testing.T) {
 	require.Equal(t, guichet.LotFilled, b.lotState(t, "SON").Lot.Status)
 
 	out = b.run(t, member("peps.julie"), "c-peps", "release SON")
-	require.Equal(t, "Votre structure n'a rien sur le lot SON : rien à libérer.", out)
+	require.Equal(t, "Votre structure n'a rien sur le lot SON\u202f: rien à libérer.", out)
 }
 
 func (b *bundle) lotState(t *testing.T, code string) *guichet.LotState {
@@ -458,7 +459,7 @@ func TestDeadlineClosesClaims(t *testing.T) {
 	b.run(t, coord, coordChannel, "publish")
 	b.now = time.Date(2011, 3, 10, 17, 0, 0, 0, time.UTC)
 	out = b.run(t, member("emoqui.tom"), "c-emoqui", "claim BIS")
-	require.Equal(t, "Le lot BIS est clos : la date limite est passée.", out)
+	require.Equal(t, "Le lot BIS est clos\u202f: la date limite est passée.", out)
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM claims`))
 }
 
@@ -469,11 +470,11 @@ func TestCancelTellsClaimants(t *testing.T) {
 	b.run(t, member("emoqui.tom"), "c-emoqui", "claim PCM 150")
 	b.run(t, member("napce.lina"), "c-napce", "claim PCM 150")
 	out := b.run(t, coord, coordChannel, `lot cancel PCM reason="Pause fournie par la salle"`)
-	require.Equal(t, "❌ Lot `PCM` — Pause café du matin annulé. 2 structure(s) concernée(s) sont prévenue(s). Ses offres sont mises à jour.", out)
+	require.Equal(t, "❌ Lot `PCM` — Pause café du matin annulé. 2 structures concernées sont prévenues. Ses offres sont mises à jour.", out)
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'NoticeLotCancelled'`))
 	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM claims WHERE status = 'cancelled'`))
 	require.Contains(t, b.run(t, coord, coordChannel, "lot cancel PCM"), "déjà annulé")
-	require.Equal(t, "Le lot PCM a été annulé : il ne peut plus être pris.", b.run(t, member("takapres.anne"), "c-tak-apres", "claim assises-2011/PCM 10"))
+	require.Equal(t, "Le lot PCM a été annulé\u202f: il ne peut plus être pris.", b.run(t, member("takapres.anne"), "c-tak-apres", "claim assises-2011/PCM 10"))
 }
 
 func TestSupplierChannelsTheBotCannotJoin(t *testing.T) {
@@ -485,12 +486,12 @@ func TestSupplierChannelsTheBotCannotJoin(t *testing.T) {
 	b.chat.private["c-secret"] = true
 
 	out := b.run(t, coord, coordChannel, "supplier add Romsi categories=restauration channel=~romsi members=@ana")
-	require.Equal(t, "✅ Structure **Romsi** ajoutée — catégories : restauration — canal ~romsi — membres : @ana.", out)
+	require.Equal(t, "✅ Structure **Romsi** ajoutée — catégories\u202f: restauration — canal ~romsi — membres\u202f: @ana.", out)
 	require.Equal(t, 1, b.chat.joinCount("c-romsi"))
 
 	// Updating a structure keeps what the command does not say.
 	out = b.run(t, coord, coordChannel, "supplier add Romsi categories=restauration,pause-cafe")
-	require.Equal(t, "✅ Structure **Romsi** mise à jour — catégories : restauration, pause-cafe — canal ~romsi — membres : @ana.", out)
+	require.Equal(t, "✅ Structure **Romsi** mise à jour — catégories\u202f: restauration, pause-cafe — canal ~romsi — membres\u202f: @ana.", out)
 	s, err := b.db.SupplierByRef(b.ctx, "romsi")
 	require.NoError(t, err)
 	require.Equal(t, "c-romsi", s.ChannelID)
@@ -498,14 +499,14 @@ func TestSupplierChannelsTheBotCannotJoin(t *testing.T) {
 
 	out = b.run(t, coord, coordChannel, "supplier add Secret categories=restauration channel=~secret members=@bo")
 	require.Contains(t, out, "Structure **Secret** ajoutée")
-	require.Contains(t, out, "Je ne peux pas rejoindre le canal ~secret (canal privé ?) : invitez-moi avec `/invite @guichet`")
+	require.Contains(t, out, "Je ne peux pas rejoindre le canal ~secret (canal privé\u202f?)\u202f: invitez-moi avec `/invite @guichet`")
 
 	out = b.run(t, coord, coordChannel, "supplier add Ailleurs categories=restauration channel=~nulle-part")
 	require.Contains(t, out, "Je ne trouve pas le canal ~nulle-part")
 	require.Equal(t, 3, b.count(t, `SELECT count(*) FROM suppliers`))
 
 	out = b.run(t, coord, coordChannel, "supplier add Fantome categories=restauration members=@inconnu")
-	require.Equal(t, "Aucun utilisateur @inconnu sur Mattermost : vérifiez l'orthographe (c'est le nom après @ dans son profil).", out)
+	require.Equal(t, "Aucun utilisateur @inconnu sur Mattermost\u202f: vérifiez l'orthographe (c'est le nom après @ dans son profil).", out)
 	require.Equal(t, 3, b.count(t, `SELECT count(*) FROM suppliers`), "nothing saved")
 
 	// At publication the bot looks again, and says which channels will not get the offers.
@@ -519,7 +520,7 @@ func TestSupplierChannelsTheBotCannotJoin(t *testing.T) {
 
 	out = b.run(t, coord, coordChannel, "lot add CAF Café category=cafe qty=1 budget=1")
 	require.Contains(t, out, "Lot `CAF`")
-	require.Contains(t, b.run(t, coord, coordChannel, "publish"), "Aucune structure joignable ne sert la catégorie « cafe » du lot `CAF`")
+	require.Contains(t, b.run(t, coord, coordChannel, "publish"), "Aucune structure joignable ne sert la catégorie «\u202fcafe\u202f» du lot `CAF`")
 }
 
 func TestSupplierImportErrorNamesRowAndColumn(t *testing.T) {
@@ -529,7 +530,7 @@ func TestSupplierImportErrorNamesRowAndColumn(t *testing.T) {
 	b.run(t, coord, coordChannel, "supplier import")
 	data := strings.Replace(readFixture(t, "suppliers.csv"), "romsi.ana", "romsi.ana;personne.ici", 1)
 	reply := b.submit(t, coord, coordChannel, b.chat.lastDialog(t), map[string]any{"csv": data})
-	require.Equal(t, "Ligne 9, colonne D « members » : Aucun utilisateur @personne.ici sur Mattermost : vérifiez l'orthographe (c'est le nom après @ dans son profil). Rien n'a été importé : corrigez et recommencez.", reply.Errors["csv"])
+	require.Equal(t, "Ligne 9, colonne D «\u202fmembers\u202f»\u202f: Aucun utilisateur @personne.ici sur Mattermost\u202f: vérifiez l'orthographe (c'est le nom après @ dans son profil). Rien n'a été importé\u202f: corrigez et recommencez.", reply.Errors["csv"])
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM suppliers`))
 	require.Empty(t, b.notices(t))
 }
@@ -548,14 +549,14 @@ func TestLotImportOfFortyRowsWithOneBadRowImportsNothing(t *testing.T) {
 	}
 	b.run(t, coord, coordChannel, "lot import")
 	reply := b.submit(t, coord, coordChannel, b.chat.lastDialog(t), map[string]any{"csv": strings.Join(rows, "\n")})
-	require.Equal(t, "Ligne 24, colonne F « budget_eur » : « 1 234,567 » a plus de deux chiffres après la virgule : un montant s'écrit au centime près, par exemple `12,35`. Rien n'a été importé : corrigez et recommencez.", reply.Errors["csv"])
+	require.Equal(t, "Ligne 24, colonne F «\u202fbudget_eur\u202f»\u202f: «\u202f1 234,567\u202f» a plus de deux chiffres après la virgule\u202f: un montant s'écrit au centime près, par exemple `12,35`. Rien n'a été importé\u202f: corrigez et recommencez.", reply.Errors["csv"])
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM lots`))
 
 	// A code the event already has is named with its row too.
 	b.run(t, coord, coordChannel, "lot add L5 Existant category=r qty=1 budget=1")
 	rows[23] = strings.Replace(rows[23], "1 234,567", "1 234,56", 1)
 	reply = b.submit(t, coord, coordChannel, b.chat.lastDialog(t), map[string]any{"csv": strings.Join(rows, "\n")})
-	require.Contains(t, reply.Errors["csv"], "Ligne 7, colonne A « code » : Le code `L5` est déjà pris")
+	require.Contains(t, reply.Errors["csv"], "Ligne 7, colonne A «\u202fcode\u202f»\u202f: Le code `L5` est déjà pris")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM lots`))
 	rows[6] = strings.Replace(rows[6], "L5;", "L5B;", 1)
 	reply = b.submit(t, coord, coordChannel, b.chat.lastDialog(t), map[string]any{"csv": strings.Join(rows, "\n")})
@@ -606,7 +607,7 @@ func TestEnglishEventAnswersInEnglish(t *testing.T) {
 	out := b.run(t, coord, coordChannel, `event create conf 2011-04-15 "City conference" locale=en`)
 	require.Equal(t, "✅ Event **City conference** (`conf`) created for Friday 15 April 2011 and bound to this channel.\nNext: `/guichet supplier import` for the structures, `/guichet lot import` for the lots, then `/guichet publish`.", out)
 	out = b.run(t, coord, coordChannel, "lot add LUN Lunch category=catering qty=100 budget=1234.5")
-	require.Contains(t, out, "✅ Lot `LUN` — Lunch added to `conf`: 100  — 1\u202f234,50\u00a0€ — exclusive — category catering.")
+	require.Contains(t, out, "✅ Lot `LUN` — Lunch added to `conf`: 100  — €1,234.50 — exclusive — category catering.")
 	require.Contains(t, b.run(t, coord, coordChannel, "bonjour"), "is not a Guichet command")
 	require.Contains(t, b.run(t, coord, "c-elsewhere", "bonjour"), "n'est pas une commande", "outside the event, the default language")
 }
@@ -625,7 +626,7 @@ func TestLotWithoutEventOutsideTheChannel(t *testing.T) {
 	b.run(t, coord, "c-other", "lot add DEJ Déjeuner category=restauration qty=10 budget=100")
 	b.run(t, coord, "c-other", "publish")
 	out = b.run(t, member("ana"), "c-romsi", "release DEJ")
-	require.Equal(t, "Plusieurs événements ont un lot `DEJ` : précisez lequel, `b/DEJ`, `a/DEJ`.", out)
+	require.Equal(t, "Plusieurs événements ont un lot `DEJ`\u202f: précisez lequel, `b/DEJ`, `a/DEJ`.", out)
 	out = b.run(t, member("ana"), "c-romsi", "release a/DEJ")
 	require.Contains(t, out, "libère le lot `DEJ`")
 	require.Contains(t, b.run(t, member("ana"), "c-romsi", "claim ZZZ"), "Aucun lot `ZZZ`")
@@ -640,8 +641,8 @@ func TestListsAndShow(t *testing.T) {
 	out := b.run(t, coord, coordChannel, "event list")
 	require.Contains(t, out, "- `assises-2011` — **Assises métropolitaines de la Politique de la Ville** — vendredi 15 avril 2011 — brouillon — lié à ce canal")
 	out = b.run(t, coord, "c-elsewhere", "event show assises-2011")
-	require.Contains(t, out, "- Lieu : Cité des Congrès, Nantes")
-	require.Contains(t, out, "- Lots : 14, budget total 19\u202f210,00\u00a0€")
+	require.Contains(t, out, "- Lieu\u202f: Cité des Congrès, Nantes")
+	require.Contains(t, out, "- Lots\u202f: 14, budget total 19\u202f210,00\u00a0€")
 	require.NotContains(t, out, "Lié à ce canal")
 	out = b.run(t, coord, coordChannel, "supplier list")
 	require.Contains(t, out, "**Annuaire (19 structures)**")
@@ -751,7 +752,7 @@ func TestPendingMembersAreBoundOnlyByACoordinator(t *testing.T) {
 	b.chat.addUsers("ana")
 	require.Contains(t, b.run(t, member("ana"), "c-romsi", "structure lier Romsi"), "réservée à la coordination")
 	out := b.run(t, coord, coordChannel, "structure lier Romsi")
-	require.Contains(t, out, "1 membre(s) rattaché(s) à leur compte Mattermost (@ana)")
+	require.Contains(t, out, "1 membre rattaché à son compte Mattermost (@ana)")
 	require.Contains(t, out, "Toujours sans compte Mattermost\u202f: @bea")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM supplier_members WHERE username = 'ana' AND user_id = 'u-ana'`))
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'supplier.bind'`))
@@ -762,7 +763,7 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 	b := setup(t)
 	b.chat.failOpen = errors.New("mattermost: connection refused at 10.0.0.1")
 	out := b.run(t, coord, coordChannel, "event create")
-	require.Equal(t, "Quelque chose s'est mal passé de notre côté. Rien n'a été modifié ; réessayez dans un instant, et prévenez la coordination si cela se répète.", out)
+	require.Equal(t, "Quelque chose s'est mal passé de notre côté. Rien n'a été modifié\u202f; réessayez dans un instant, et prévenez la coordination si cela se répète.", out)
 }
 
 func TestClaimTwiceChangesNothing(t *testing.T) {
@@ -772,10 +773,10 @@ func TestClaimTwiceChangesNothing(t *testing.T) {
 	first := b.run(t, member("romsi.ana"), "c-romsi", "claim DEJ 110")
 	require.Contains(t, first, "110 couverts, 1\u202f320,00\u00a0€")
 	out := b.run(t, member("romsi.ana"), "c-romsi", "claim DEJ 50")
-	require.Equal(t, "**Romsi** a déjà le lot `DEJ` (110 couverts, attribué) : rien n'a changé.", out)
+	require.Equal(t, "**Romsi** a déjà le lot `DEJ` (110 couverts, attribué)\u202f: rien n'a changé.", out)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM claims`))
 	out = b.run(t, member("goutdesautres.jo"), "c-x", "claim DEJ 400")
-	require.Equal(t, "Il ne reste que 340 couverts sur le lot DEJ : demandez au plus 340.", out)
+	require.Equal(t, "Il ne reste que 340 couverts sur le lot DEJ\u202f: demandez au plus 340.", out)
 	out = b.run(t, member("goutdesautres.jo"), "c-x", "claim DEJ")
 	require.Contains(t, out, strconv.Itoa(340)+" couverts")
 }

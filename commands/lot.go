@@ -31,7 +31,7 @@ func (h *Handler) lotAdd(ctx context.Context, c *call, cmd LotAdd) (string, erro
 // deadline.
 func (h *Handler) lotSummary(c *call, e *guichet.Event, l *guichet.Lot) string {
 	args := map[string]any{
-		"Quantity": l.Quantity, "Unit": l.Unit, "Budget": l10n.Money(l.Budget), "Shared": l.Mode == guichet.Shared,
+		"Quantity": l.Quantity, "Unit": l.Unit, "Budget": l10n.Money(l.Budget, c.locale), "Shared": l.Mode == guichet.Shared,
 		"Max": l.MaxSuppliers, "Slot": l.Slot(), "Review": l.Award == guichet.Review, "Category": l.Category,
 	}
 	if l.Deadline != nil {

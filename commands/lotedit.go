@@ -176,7 +176,7 @@ func (h *Handler) lotEdit(ctx context.Context, c *call, cmd LotEdit) (string, er
 		if hc.ShareChanged() {
 			changes += h.t(c, "CmdLotEditShare", map[string]any{"Supplier": hc.Claim.SupplierName,
 				"Before": hc.BeforeQuantity, "After": hc.Quantity, "Unit": d.Lot.Unit,
-				"AmountBefore": l10n.Money(hc.BeforeAmount), "AmountAfter": l10n.Money(hc.Amount)})
+				"AmountBefore": l10n.Money(hc.BeforeAmount, c.locale), "AmountAfter": l10n.Money(hc.Amount, c.locale)})
 		}
 	}
 	args := map[string]any{"Code": d.Lot.Code, "Title": d.Lot.Title, "Changes": changes}

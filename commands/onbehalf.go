@@ -91,7 +91,7 @@ func (h *Handler) claimOnBehalf(ctx context.Context, c *call, cmd Claim) (string
 	}
 	args := map[string]any{
 		"Code": l.Code, "Title": l.Title, "Supplier": s.Name, "Quantity": res.Claim.Quantity, "Unit": l.Unit,
-		"Amount": l10n.Money(res.Claim.Amount), "Event": e.Name, "Channel": s.ChannelID != "",
+		"Amount": l10n.Money(res.Claim.Amount, c.locale), "Event": e.Name, "Channel": s.ChannelID != "",
 	}
 	switch {
 	case res.Existing:

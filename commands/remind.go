@@ -69,11 +69,11 @@ func (h *Handler) remindPreview(ctx context.Context, c *call, e *guichet.Event, 
 				total += cl.Amount
 				lots = append(lots, h.t(c, "CmdRemindPreviewLot", map[string]any{
 					"Code": st.Lot.Code, "Title": st.Lot.Title, "Quantity": cl.Quantity, "Unit": st.Lot.Unit,
-					"Slot": st.Lot.Slot(), "Place": st.Lot.Place, "Amount": l10n.Money(cl.Amount)}))
+					"Slot": st.Lot.Slot(), "Place": st.Lot.Place, "Amount": l10n.Money(cl.Amount, c.locale)}))
 			}
 		}
 		out = append(out, h.t(c, "CmdRemindPreviewSupplier", map[string]any{
-			"Supplier": s.Name, "Recipients": recipients(s), "Total": l10n.Money(total), "When": when}))
+			"Supplier": s.Name, "Recipients": recipients(s), "Total": l10n.Money(total, c.locale), "When": when}))
 		out = append(out, lots...)
 	}
 	out = append(out, "", h.t(c, "CmdRemindPreviewFooter", map[string]any{"Slug": e.Slug, "Kind": string(kind)}))

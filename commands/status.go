@@ -27,7 +27,7 @@ func (h *Handler) status(ctx context.Context, c *call, cmd Status) (string, erro
 		var holders []string
 		for _, cl := range st.Awarded() {
 			awarded += cl.Amount
-			holders = append(holders, h.t(c, "CmdStatusHolder", map[string]any{"Supplier": cl.SupplierName, "Quantity": cl.Quantity, "Amount": l10n.Money(cl.Amount)}))
+			holders = append(holders, h.t(c, "CmdStatusHolder", map[string]any{"Supplier": cl.SupplierName, "Quantity": cl.Quantity, "Amount": l10n.Money(cl.Amount, c.locale)}))
 		}
 		if st.Lot.Status != guichet.LotCancelled {
 			live++
@@ -45,7 +45,7 @@ func (h *Handler) status(ctx context.Context, c *call, cmd Status) (string, erro
 	}
 	head := h.t(c, "CmdStatusTitle", map[string]any{
 		"Name": e.Name, "Day": l10n.EventDay(e, c.locale), "Status": h.eventStatus(c, e.Status),
-		"Filled": filled, "Lots": live, "Awarded": l10n.Money(awarded), "Budget": l10n.Money(budget), "Pending": pending,
+		"Filled": filled, "Lots": live, "Awarded": l10n.Money(awarded, c.locale), "Budget": l10n.Money(budget, c.locale), "Pending": pending,
 	})
 	if len(board.Lots) == 0 {
 		return lines(head, h.t(c, "CmdLotListEmpty", map[string]any{"Event": e.Slug})), nil
@@ -88,7 +88,7 @@ func (h *Handler) myLots(ctx context.Context, c *call) (string, error) {
 		for _, cl := range st.Claims {
 			out = append(out, h.t(c, "CmdMyLotsLine", map[string]any{
 				"Code": st.Lot.Code, "Title": st.Lot.Title, "Supplier": cl.SupplierName, "Quantity": cl.Quantity,
-				"Unit": st.Lot.Unit, "Amount": l10n.Money(cl.Amount), "Status": h.claimStatus(c, cl.Status),
+				"Unit": st.Lot.Unit, "Amount": l10n.Money(cl.Amount, c.locale), "Status": h.claimStatus(c, cl.Status),
 				"Pending": cl.Status == guichet.ClaimPending, "Slot": st.Lot.Slot(), "Event": e.Slug,
 			}))
 		}

@@ -76,7 +76,7 @@ const paymentColumns = `p.id, p.event_id, p.supplier_id, s.name AS supplier_name
 // so that two payments recorded at once cannot together exceed what is due.
 func (d *DB) RecordPayment(ctx context.Context, actor guichet.Actor, eventID, supplierID int64, amount guichet.Cents, note string) (*guichet.Balance, error) {
 	if amount <= 0 {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrPaymentAmount", "Value", amount.String())
+		return nil, guichet.Errorf(guichet.EINVALID, "ErrPaymentAmount", "Value", amount)
 	}
 	note = strings.TrimSpace(note)
 	if err := guichet.PaymentNote.Check(note); err != nil {
@@ -97,7 +97,7 @@ func (d *DB) RecordPayment(ctx context.Context, actor guichet.Actor, eventID, su
 		}
 		if amount > b.Remaining() {
 			return guichet.Errorf(guichet.ECONFLICT, "ErrPaymentTooMuch", "Supplier", b.SupplierName,
-				"Amount", amount.String(), "Remaining", b.Remaining().String(), "Agreed", b.Agreed.String(), "Paid", b.Paid.String())
+				"Amount", amount, "Remaining", b.Remaining(), "Agreed", b.Agreed, "Paid", b.Paid)
 		}
 		var paymentID int64
 		if err := tx.GetContext(ctx, &paymentID, `

@@ -173,8 +173,8 @@ func (s *session) checkRecap(ctx context.Context, out string) result {
 	}
 	p := recaps[0]
 	var problems []string
-	if !strings.Contains(p.Message, l10n.Money(want)) {
-		problems = append(problems, "its text does not say "+l10n.Money(want))
+	if !strings.Contains(p.Message, l10n.Money(want, s.locale)) {
+		problems = append(problems, "its text does not say "+l10n.Money(want, s.locale))
 	}
 	var chart, table []byte
 	var names []string
@@ -205,9 +205,9 @@ func (s *session) checkRecap(ctx context.Context, out string) result {
 	if err != nil {
 		problems = append(problems, "CSV: "+err.Error())
 	} else if total != want || structures != len(s.fx.suppliers) {
-		problems = append(problems, fmt.Sprintf("the CSV gives %s over %d structures", l10n.Money(total), structures))
+		problems = append(problems, fmt.Sprintf("the CSV gives %s over %d structures", l10n.Money(total, s.locale), structures))
 	}
-	r := fmt.Sprintf("recap posted once, total %s (the lots' budgets), chart and CSV saved: %s", l10n.Money(want), strings.Join(names, ", "))
+	r := fmt.Sprintf("recap posted once, total %s (the lots' budgets), chart and CSV saved: %s", l10n.Money(want, s.locale), strings.Join(names, ", "))
 	if len(problems) > 0 {
 		return fail("%s; but %s", r, strings.Join(problems, "; "))
 	}

@@ -23,7 +23,7 @@ func TestFixtureIsTheAssisesEvent(t *testing.T) {
 	require.Len(t, f.lots, 14)
 	require.Len(t, f.takes, 26)
 	require.Equal(t, 21, f.members())
-	require.Equal(t, "19\u202f210,00\u00a0€", l10n.Money(f.budget()))
+	require.Equal(t, "19\u202f210,00\u00a0€", l10n.Money(f.budget(), "fr"))
 	taking := map[string]bool{}
 	for _, tk := range f.takes {
 		taking[tk.Supplier] = true
@@ -70,15 +70,15 @@ func TestTranscriptShowsNewAndChangedPostsOnce(t *testing.T) {
 		Actions: []*model.PostAction{{Id: "share", Name: "Je prends une part"}, {Id: "pass", Name: "Pas pour nous"}},
 	}})
 	text := tr.postText(offer)
-	require.Equal(t, "▸ 📣 Offre\n▸ ACC — Accueil\n▸ Accueil des participants\n  Quantité : 8 hôtes · Attribué à : A, B\n  [Je prends une part] [Pas pour nous]", text)
+	require.Equal(t, "▸ 📣 Offre\n▸ ACC — Accueil\n▸ Accueil des participants\n  Quantité\u202f: 8 hôtes · Attribué à\u202f: A, B\n  [Je prends une part] [Pas pour nous]", text)
 
 	tr.beginPhase(phaseClaims, time.Date(2011, 3, 28, 10, 0, 0, 0, paris))
-	tr.action(time.UnixMilli(offer.CreateAt), "kenja.malik", "dans ~kenja", "clique", "réponse privée : ✅ noté\nsuite")
+	tr.action(time.UnixMilli(offer.CreateAt), "kenja.malik", "dans ~kenja", "clique", "réponse privée\u202f: ✅ noté\nsuite")
 	tr.endPhase([]view{{heading: "~kenja", posts: []*model.Post{offer}}})
 	first := out.String()
 	require.Contains(t, first, "1. Les structures prennent leurs lots — lundi 28 mars 2011, 10 h 00")
-	require.Contains(t, first, "  11 h 00  @kenja.malik, dans ~kenja : clique\n           ↳ réponse privée : ✅ noté\n             suite")
-	require.Contains(t, first, "  ~kenja\n    11 h 00  @guichet : ▸ 📣 Offre")
+	require.Contains(t, first, "  11 h 00  @kenja.malik, dans ~kenja\u202f: clique\n           ↳ réponse privée\u202f: ✅ noté\n             suite")
+	require.Contains(t, first, "  ~kenja\n    11 h 00  @guichet\u202f: ▸ 📣 Offre")
 
 	// Unchanged: not shown again. Changed: shown once more, marked.
 	out.Reset()
@@ -91,7 +91,7 @@ func TestTranscriptShowsNewAndChangedPostsOnce(t *testing.T) {
 	offer.UpdateAt = offer.CreateAt + 2*time.Hour.Milliseconds()
 	tr.beginPhase(phaseLast, time.Date(2011, 4, 14, 9, 0, 0, 0, paris))
 	tr.endPhase([]view{{heading: "~kenja", posts: []*model.Post{offer}}})
-	require.Contains(t, out.String(), "13 h 00  (modifié) @guichet : pourvu\n")
+	require.Contains(t, out.String(), "13 h 00  (modifié) @guichet\u202f: pourvu\n")
 }
 
 func TestSimClockKeepsEachPeriodsOffset(t *testing.T) {

@@ -107,8 +107,8 @@ func TestReminderArrivesOnTimeAndIsConfirmed(t *testing.T) {
 	require.Less(t, sentAt.Sub(due), 30*time.Second, "sent at %s, late for %s", sentAt, due)
 
 	text := mmrig.PostText(first)
-	require.Contains(t, text, "Bonjour **Traiteur Rappel** ! C'est demain")
-	require.Contains(t, text, "**DEJ** — Déjeuner rappel : 80 couverts, de 12 h 00 à 14 h 00, Grand hall — 2\u202f400,00\u00a0€")
+	require.Contains(t, text, "Bonjour **Traiteur Rappel**\u202f! C'est demain")
+	require.Contains(t, text, "**DEJ** — Déjeuner rappel\u202f: 80 couverts, de 12 h 00 à 14 h 00, Grand hall — 2\u202f400,00\u00a0€")
 	require.NotContains(t, text, "FLE")
 	require.Contains(t, text, "@"+w.coord.Username)
 	require.ElementsMatch(t, []string{btnConfirm, btnProblem}, mmrig.Buttons(first))
@@ -134,7 +134,7 @@ func TestReminderArrivesOnTimeAndIsConfirmed(t *testing.T) {
 	watch := w.members[1].Watch(t)
 	require.NoError(t, w.members[1].Click(t, second.Id, btnProblem))
 	dlg := watch.Dialog(t, func(d *model.OpenDialogRequest) bool { return d.Dialog.CallbackId == "reminder.problem" })
-	problem := "La camionnette frigorifique est en panne : livraison à 11 h au lieu de 9 h, est-ce possible ?"
+	problem := "La camionnette frigorifique est en panne\u202f: livraison à 11 h au lieu de 9 h, est-ce possible\u202f?"
 	resp := submitDialog(t, w.members[1], dms[1], dlg, map[string]any{"problem": problem})
 	require.Empty(t, resp.Errors)
 	rig.WaitPost(t, w.coordChannel.Id, func(p *model.Post) bool {
@@ -142,7 +142,7 @@ func TestReminderArrivesOnTimeAndIsConfirmed(t *testing.T) {
 			strings.Contains(p.Message, problem)
 	})
 	rig.WaitPostByID(t, second.Id, func(p *model.Post) bool {
-		return strings.Contains(mmrig.PostText(p), "Souci signalé : « "+problem+" »")
+		return strings.Contains(mmrig.PostText(p), "Souci signalé\u202f: «\u202f"+problem+"\u202f»")
 	})
 	require.Equal(t, 1, count(t, `SELECT count(*) FROM reminders WHERE event_id = $1 AND problem = $2`, w.event.ID, problem))
 	require.Equal(t, 3, count(t, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND (payload->>'event_id')::bigint = $1`, w.event.ID),

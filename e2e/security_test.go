@@ -464,7 +464,7 @@ func TestSecurityHostileNamesShownHarmlessly(t *testing.T) {
 	require.Equal(t, supplierName, name)
 
 	// A candidacy with a note full of mentions: the coordination is told, the note shown.
-	notes := "@channel @all on arrive ! **gras** [lien](javascript:alert(1))"
+	notes := "@channel @all on arrive\u202f! **gras** [lien](javascript:alert(1))"
 	out = say(t, member, ch.Id, `/guichet claim `+w.event.Slug+`/BOB note="`+notes+`"`)
 	require.Contains(t, out, supplierName)
 	notice := botPostContaining(t, w.coordChannel.Id, "BOB", "candidate")

@@ -62,7 +62,7 @@ func TestTextMentionFormsPageNobodyThroughTheBot(t *testing.T) {
 	pagesNot := []string{"anne@all.fr", "@alliance", "x@all", "@all-x", "@channel_team"}
 	for _, form := range append(slices.Clone(pages), pagesNot...) {
 		pages := slices.Contains(pages, form)
-		msg := "Note de test : " + form + " fin"
+		msg := "Note de test\u202f: " + form + " fin"
 		raw, _, err := rig.Admin().Client.CreatePost(ctx, &model.Post{ChannelId: w.coordChannel.Id, Message: msg})
 		require.NoError(t, err)
 		require.Equal(t, pages, slices.Contains(postedMentions(t, watch, raw.Id), reader.ID),

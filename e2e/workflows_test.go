@@ -102,11 +102,11 @@ func TestAssisesReplayedFromChat(t *testing.T) {
 	resp = submitDialog(t, coord, ch.Id, d, map[string]any{"csv": fixtureText(t, "lots.csv")})
 	require.Empty(t, resp.Errors)
 	dm := directChannel(t, coord)
-	botPostContaining(t, dm, "19 structure(s) importée(s)")
-	botPostContaining(t, dm, "14 lot(s) importé(s)")
+	botPostContaining(t, dm, "19 structures importées")
+	botPostContaining(t, dm, "14 lots importés")
 
 	out = say(t, coord, ch.Id, "/guichet publish")
-	require.Contains(t, out, "offre(s) de **Assises")
+	require.Contains(t, out, "offres de **Assises")
 	require.NotContains(t, out, "⚠️", "every lot has a structure the bot can reach")
 
 	e, err := rig.DB().EventBySlug(ctx, slug)
@@ -133,10 +133,10 @@ func TestAssisesReplayedFromChat(t *testing.T) {
 		require.Contains(t, out, "**"+name+"** prend le lot `"+row["lot"]+"`", "%s claims %s", name, row["lot"])
 	}
 
-	total := l10n.Money(budgets)
+	total := l10n.Money(budgets, "fr")
 	out = say(t, coord, ch.Id, "/guichet status")
-	require.Contains(t, out, "Lots pourvus : 14/14")
-	require.Contains(t, out, "attribué : "+total+" sur "+total)
+	require.Contains(t, out, "Lots pourvus\u202f: 14/14")
+	require.Contains(t, out, "attribué\u202f: "+total+" sur "+total)
 	require.Equal(t, 19, count(t, `SELECT count(DISTINCT c.supplier_id) FROM claims c JOIN lots l ON l.id = c.lot_id
 		WHERE l.event_id = $1 AND c.status = 'awarded'`, e.ID))
 	require.Equal(t, int(budgets), count(t, `SELECT sum(c.amount_cents) FROM claims c JOIN lots l ON l.id = c.lot_id
@@ -161,7 +161,7 @@ func TestReviewModeFromChat(t *testing.T) {
 	w := newWorld(t, "wfrev", "Cuisine Nord", "Cuisine Sud", "Cuisine Est")
 	out := say(t, w.coord, w.coordChannel.Id, `/guichet lot add TRA "Traiteur du soir" category=`+w.category+` qty=100 unit=couverts budget="2 000" mode=shared max=2 award=review`)
 	require.Contains(t, out, "sur candidature")
-	require.Contains(t, say(t, w.coord, w.coordChannel.Id, "/guichet publish"), "3 offre(s)")
+	require.Contains(t, say(t, w.coord, w.coordChannel.Id, "/guichet publish"), "3 offres")
 	ref := w.event.Slug + "/TRA"
 	for i := range w.members {
 		out := say(t, w.members[i], w.channels[i].Id, `/guichet claim `+ref+` 50 note="devis n°`+fmt.Sprint(i+1)+`"`)
@@ -203,7 +203,7 @@ func TestWithdrawalAndReofferFromChat(t *testing.T) {
 	out := say(t, w.members[0], w.channels[0].Id, `/guichet libérer `+ref+` motif="camion en panne"`)
 	require.Contains(t, out, "**Son Lumière** libère le lot `SON`")
 	notice := botPostContaining(t, w.coordChannel.Id, "Son Lumière", "camion en panne")
-	require.Contains(t, mmrig.PostText(notice), "`/guichet award SON \"Sono Plus\"`", "the notice offers the place to the first waiting candidate")
+	require.Contains(t, mmrig.PostText(notice), "`/guichet attribuer SON \"Sono Plus\"`", "the notice offers the place to the first waiting candidate")
 	l, err = rig.DB().LotByCode(ctx, w.event.ID, "SON")
 	require.NoError(t, err)
 	require.Equal(t, guichet.LotOpen, l.Status, "the lot is open again")
@@ -215,7 +215,7 @@ func TestWithdrawalAndReofferFromChat(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, guichet.LotFilled, l.Status)
 	out = say(t, w.coord, w.coordChannel.Id, "/guichet historique SON")
-	require.Contains(t, out, "Son Lumière libère 1 forfait (« camion en panne »)")
+	require.Contains(t, out, "Son Lumière libère 1 forfait («\u202fcamion en panne\u202f»)")
 	require.Contains(t, out, "Sono Plus obtient 1 forfait")
 }
 
@@ -240,7 +240,7 @@ func TestDeadlineClosesTheOfferFromChat(t *testing.T) {
 	})
 	rig.WaitPostByID(t, offer.Id, func(p *model.Post) bool { return mmrig.Button(p, btnClaim) == nil })
 	out := say(t, w.members[0], w.channels[0].Id, "/guichet claim "+w.event.Slug+"/BIS")
-	require.Equal(t, "Le lot BIS est clos : la date limite est passée.", out)
+	require.Equal(t, "Le lot BIS est clos\u202f: la date limite est passée.", out)
 	require.Empty(t, claims(t, lot.ID))
 }
 
@@ -255,12 +255,12 @@ func TestCancelTellsClaimantsFromChat(t *testing.T) {
 		require.Contains(t, say(t, w.members[i], w.channels[i].Id, "/guichet prendre "+ref+" 150"), "prend le lot `PCM`")
 	}
 	out := say(t, w.coord, w.coordChannel.Id, `/guichet lot annuler PCM motif="Pause fournie par la salle"`)
-	require.Contains(t, out, "annulé. 2 structure(s) concernée(s) sont prévenue(s)")
+	require.Contains(t, out, "annulé. 2 structures concernées sont prévenues")
 	for i := range w.channels {
 		botPostContaining(t, w.channels[i].Id, "Pause café du matin", "est annulé", "Pause fournie par la salle")
 	}
 	require.Equal(t, 2, count(t, `SELECT count(*) FROM claims c JOIN lots l ON l.id = c.lot_id WHERE l.event_id = $1 AND c.status = 'cancelled'`, w.event.ID))
-	require.Equal(t, "Le lot PCM a été annulé : il ne peut plus être pris.", say(t, w.members[0], w.channels[0].Id, "/guichet claim "+ref))
+	require.Equal(t, "Le lot PCM a été annulé\u202f: il ne peut plus être pris.", say(t, w.members[0], w.channels[0].Id, "/guichet claim "+ref))
 }
 
 // A supplier trying a coordinator command, or claiming for a structure it is not a member of,
@@ -307,9 +307,9 @@ func TestWrongCommandsShowTheRightForm(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "wfsyn")
 	out := say(t, w.coord, w.coordChannel.Id, "/guichet lot add DEJ category=restauration qty=450 budget=5400")
-	require.Contains(t, out, "Il manque l'intitulé du lot. Écrivez : `/guichet lot add [<événement>] <CODE> \"<intitulé>\"")
+	require.Contains(t, out, "Il manque l'intitulé du lot. Écrivez\u202f: `/guichet lot ajouter [<événement>] <CODE> \"<intitulé>\"")
 	out = say(t, w.coord, w.coordChannel.Id, "/guichet bonjour")
-	require.Contains(t, out, "« bonjour » n'est pas une commande de Guichet")
+	require.Contains(t, out, "«\u202fbonjour\u202f» n'est pas une commande de Guichet")
 	out = say(t, w.coord, w.coordChannel.Id, "/guichet lot add DEJ Déjeuner category=restauration qty=450 budget=12,345")
-	require.Contains(t, out, "« 12,345 » a plus de deux chiffres après la virgule")
+	require.Contains(t, out, "«\u202f12,345\u202f» a plus de deux chiffres après la virgule")
 }

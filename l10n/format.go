@@ -2,6 +2,7 @@ package l10n
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"guichet.dev/guichet"
@@ -44,5 +45,24 @@ func EventDay(e *guichet.Event, locale string) string {
 	return Date(e.Day, time.UTC, locale)
 }
 
-// Money writes an amount: "1 234,50 €" in every locale (the users pay in euros in France).
-func Money(c guichet.Cents) string { return c.String() }
+// Money writes an amount in euros the way locale's readers write it: "1 234,50 €" in French
+// (narrow no-break spaces between thousands, a no-break space before the sign), "€1,234.50"
+// in English. CSV files keep their own machine-readable formats and do not use it.
+func Money(c guichet.Cents, locale string) string {
+	if Locale(locale) != "en" {
+		return c.String()
+	}
+	sign, n := "", int64(c)
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	euros := strconv.FormatInt(n/100, 10)
+	var grouped []byte
+	for i := range len(euros) {
+		if i > 0 && (len(euros)-i)%3 == 0 {
+			grouped = append(grouped, ',')
+		}
+		grouped = append(grouped, euros[i])
+	}
+	return fmt.Sprintf("%s€%s.%02d", sign, grouped, n%100)
+}

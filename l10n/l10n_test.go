@@ -76,5 +76,11 @@ func TestRenderings(t *testing.T) {
 	require.Equal(t, "vendredi 15 avril 2011, 12 h 00", l10n.DateTime(at, paris, "fr"))
 	require.Equal(t, "Friday 15 April 2011, 12:00", l10n.DateTime(at, paris, "en"))
 	require.Equal(t, "mardi 1er mars 2011", l10n.Date(time.Date(2011, 3, 1, 12, 0, 0, 0, paris), paris, "fr"))
-	require.Equal(t, "1\u202f234,50\u00a0€", l10n.Money(123450))
+	require.Equal(t, "1\u202f234,50\u00a0€", l10n.Money(123450, "fr"))
+	require.Equal(t, "€1,234.50", l10n.Money(123450, "en"))
+	require.Equal(t, "-€0.05", l10n.Money(-5, "en"))
+	require.Equal(t, "€12,345,678.90", l10n.Money(1234567890, "en"))
+	// An amount given as guichet.Cents is written in the message's language.
+	require.Contains(t, c.T("en", "ErrPaymentAmount", map[string]any{"Value": guichet.Cents(-123450)}), "“-€1,234.50”")
+	require.Contains(t, c.T("fr", "ErrPaymentAmount", map[string]any{"Value": guichet.Cents(-123450)}), "«\u202f-1\u202f234,50\u00a0€\u202f»")
 }

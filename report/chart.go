@@ -44,14 +44,17 @@ type ChartData struct {
 	Names   []string
 	Amounts []guichet.Cents
 	Labels  []string
+	// Locale is the language the axis's amounts are written in.
+	Locale string
 }
 
 // ChartOf returns what the recap's chart shows in locale ("" for the event's language).
 func ChartOf(cat *l10n.Catalog, r *Recap, locale string) ChartData {
 	locale = r.Locale(locale)
 	c := ChartData{
-		Title:     cat.T(locale, "RecapChartTitle", map[string]any{"Event": shorten(r.Event.Name, 70), "Total": l10n.Money(r.Agreed)}),
+		Title:     cat.T(locale, "RecapChartTitle", map[string]any{"Event": shorten(r.Event.Name, 70), "Total": l10n.Money(r.Agreed, locale)}),
 		AxisLabel: cat.T(locale, "RecapChartAxis", nil),
+		Locale:    locale,
 	}
 	for _, s := range r.Suppliers {
 		if s.Agreed <= 0 {
@@ -59,7 +62,7 @@ func ChartOf(cat *l10n.Catalog, r *Recap, locale string) ChartData {
 		}
 		c.Names = append(c.Names, s.Name)
 		c.Amounts = append(c.Amounts, s.Agreed)
-		c.Labels = append(c.Labels, l10n.Money(s.Agreed))
+		c.Labels = append(c.Labels, l10n.Money(s.Agreed, locale))
 	}
 	return c
 }
@@ -149,7 +152,7 @@ func (c ChartData) PNG() ([]byte, error) {
 	p.X.Min = 0
 	// Room on the right for the amount written after the longest bar.
 	p.X.Max = maxEuros * 1.22
-	p.X.Tick.Marker = plot.TickerFunc(euroTicks)
+	p.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick { return euroTicks(min, max, c.Locale) })
 
 	height := vg.Points(float64(chartHeader + chartRow*n))
 	canvas := vgimg.NewWith(vgimg.UseWH(vg.Points(chartWidth), height), vgimg.UseDPI(chartDPI))
@@ -163,7 +166,7 @@ func (c ChartData) PNG() ([]byte, error) {
 }
 
 // euroTicks marks the euro axis every 1, 2 or 5 times a power of ten, about five times.
-func euroTicks(min, max float64) []plot.Tick {
+func euroTicks(min, max float64, locale string) []plot.Tick {
 	step := math.Pow(10, math.Floor(math.Log10(max/5)))
 	for _, m := range []float64{1, 2, 5, 10} {
 		if max/(step*m) <= 6 {
@@ -173,15 +176,20 @@ func euroTicks(min, max float64) []plot.Tick {
 	}
 	var ticks []plot.Tick
 	for v := 0.0; v <= max; v += step {
-		ticks = append(ticks, plot.Tick{Value: v, Label: euroTick(v)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: euroTick(v, locale)})
 	}
 	return ticks
 }
 
-// euroTick writes an amount for the axis: "12 000 €", with cents only when it has some.
-func euroTick(euros float64) string {
-	if cents := math.Round(euros * 100); math.Mod(cents, 100) != 0 {
-		return l10n.Money(guichet.Cents(cents))
+// euroTick writes an amount for the axis in locale: "12 000 €" (fr) or "€12,000" (en), with
+// cents only when it has some.
+func euroTick(euros float64, locale string) string {
+	cents := math.Round(euros * 100)
+	if math.Mod(cents, 100) != 0 {
+		return l10n.Money(guichet.Cents(cents), locale)
+	}
+	if l10n.Locale(locale) == "en" {
+		return strings.TrimSuffix(l10n.Money(guichet.Cents(cents), locale), ".00")
 	}
 	s := strconv.FormatInt(int64(math.Round(euros)), 10)
 	var out []rune

@@ -64,7 +64,7 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 	if len(r.Suppliers) == 0 {
 		line("RecapNoClaims", nil)
 	} else {
-		line("RecapTotals", map[string]any{"Total": l10n.Money(r.Agreed), "Count": r.SupplierCount()})
+		line("RecapTotals", map[string]any{"Total": l10n.Money(r.Agreed, locale), "Count": r.SupplierCount()})
 	}
 	line("RecapLots", map[string]any{"Filled": r.LotsFilled, "Total": len(r.Lots),
 		"Unfilled": r.LotsUnfilled, "Cancelled": r.LotsCancelled})
@@ -78,7 +78,7 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 		line("RecapConfirmations", map[string]any{"Reminder": reminder, "Confirmed": r.Confirmed, "Asked": r.ConfirmAsked, "Problems": r.Problems})
 	}
 	if len(r.Suppliers) > 0 {
-		line("RecapPayments", map[string]any{"Paid": l10n.Money(r.Paid), "Remaining": l10n.Money(r.Remaining())})
+		line("RecapPayments", map[string]any{"Paid": l10n.Money(r.Paid, locale), "Remaining": l10n.Money(r.Remaining(), locale)})
 		b.WriteString("\n")
 		if withLots {
 			line("RecapTableHeader", map[string]any{"Reminder": reminder})
@@ -97,11 +97,11 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 				for _, it := range s.Items {
 					items = append(items, cat.T(locale, "RecapItem", map[string]any{
 						"Code": it.LotCode, "Title": cell(it.LotTitle), "Quantity": it.Quantity,
-						"Unit": cell(it.Unit), "Amount": l10n.Money(it.Amount)}))
+						"Unit": cell(it.Unit), "Amount": l10n.Money(it.Amount, locale)}))
 				}
 				cells = append(cells, strings.Join(items, " · "))
 			}
-			cells = append(cells, l10n.Money(s.Agreed), l10n.Money(s.Paid), l10n.Money(s.Remaining()), j1Cell(cat, locale, s.J1))
+			cells = append(cells, l10n.Money(s.Agreed, locale), l10n.Money(s.Paid, locale), l10n.Money(s.Remaining(), locale), j1Cell(cat, locale, s.J1))
 			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 		}
 		total := []string{cat.T(locale, "RecapTotalRow", nil)}
@@ -112,7 +112,7 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 		if r.ConfirmAsked > 0 {
 			j1 = strconv.Itoa(r.Confirmed) + "/" + strconv.Itoa(r.ConfirmAsked)
 		}
-		total = append(total, bold(l10n.Money(r.Agreed)), bold(l10n.Money(r.Paid)), bold(l10n.Money(r.Remaining())), j1)
+		total = append(total, bold(l10n.Money(r.Agreed, locale)), bold(l10n.Money(r.Paid, locale)), bold(l10n.Money(r.Remaining(), locale)), j1)
 		b.WriteString("| " + strings.Join(total, " | ") + " |\n")
 		if rows < len(r.Suppliers) {
 			b.WriteString("\n")
@@ -166,6 +166,6 @@ func j1Cell(cat *l10n.Catalog, locale string, c Confirmation) string {
 // coordinator who typed `paid`.
 func PaymentReply(cat *l10n.Catalog, locale string, amount guichet.Cents, b *guichet.Balance) string {
 	return cat.T(l10n.Locale(locale), "RecapPaymentRecorded", map[string]any{
-		"Amount": l10n.Money(amount), "Supplier": b.SupplierName, "Event": b.EventSlug,
-		"Agreed": l10n.Money(b.Agreed), "Paid": l10n.Money(b.Paid), "Remaining": l10n.Money(b.Remaining())})
+		"Amount": l10n.Money(amount, locale), "Supplier": b.SupplierName, "Event": b.EventSlug,
+		"Agreed": l10n.Money(b.Agreed, locale), "Paid": l10n.Money(b.Paid, locale), "Remaining": l10n.Money(b.Remaining(), locale)})
 }

@@ -87,13 +87,13 @@ func TestAssisesRecapNamesThe19StructuresAndAddsUpToTheBudgets(t *testing.T) {
 	fr := report.Markdown(cat, r, "")
 	require.Contains(t, fr, "### Bilan — Assises métropolitaines de la Politique de la Ville")
 	require.Contains(t, fr, "vendredi 15 avril 2011 · Cité des Congrès, Nantes · pour Nantes Métropole")
-	require.Contains(t, fr, "**"+l10n.Money(a.budgets())+"** pour le réseau, répartis entre **19** structures.")
-	require.Contains(t, fr, "Lots pourvus : **14** sur 14")
+	require.Contains(t, fr, "**"+l10n.Money(a.budgets(), "fr")+"** pour le réseau, répartis entre **19** structures.")
+	require.Contains(t, fr, "Lots pourvus\u202f: **14** sur 14")
 	require.Contains(t, fr, "19\u202f210,00\u00a0€")
 	for _, name := range want {
 		require.Contains(t, fr, "| "+name+" | ")
 	}
-	require.Contains(t, fr, "**DEJ** Déjeuner (120 couverts, "+l10n.Money(shares["Méli-Mélo d'Oser Forêt Vivante"])+")")
+	require.Contains(t, fr, "**DEJ** Déjeuner (120 couverts, "+l10n.Money(shares["Méli-Mélo d'Oser Forêt Vivante"], "fr")+")")
 	require.LessOrEqual(t, utf8.RuneCountInString(fr), report.MaxMessage)
 
 	en := report.Markdown(cat, r, "en")
@@ -110,13 +110,13 @@ func TestAssisesChart(t *testing.T) {
 	require.NoError(t, err)
 
 	spec := report.ChartOf(cat, r, "")
-	require.Equal(t, "Montants convenus par structure — Assises métropolitaines de la Politique de la Ville ("+l10n.Money(r.Agreed)+")", spec.Title)
+	require.Equal(t, "Montants convenus par structure — Assises métropolitaines de la Politique de la Ville ("+l10n.Money(r.Agreed, "fr")+")", spec.Title)
 	require.Equal(t, "Montant convenu", spec.AxisLabel)
 	require.Len(t, spec.Names, 19)
 	for i, s := range r.Suppliers {
 		require.Equal(t, s.Name, spec.Names[i])
 		require.Equal(t, s.Agreed, spec.Amounts[i])
-		require.Equal(t, l10n.Money(s.Agreed), spec.Labels[i])
+		require.Equal(t, l10n.Money(s.Agreed, "fr"), spec.Labels[i])
 		require.Regexp(t, `^[0-9\x{202f}]+,[0-9]{2}\x{a0}€$`, spec.Labels[i], "French amounts")
 	}
 	require.Contains(t, spec.Names, "Méli-Mélo d'Oser Forêt Vivante")
@@ -258,8 +258,8 @@ func TestPreviewChangesNothing(t *testing.T) {
 	r, err := report.Build(a.ctx, a.db, a.event.ID)
 	require.NoError(t, err)
 	text := report.Preview(cat, r, "")
-	require.True(t, strings.HasPrefix(text, "👁️ **Aperçu** : rien n'a été publié ni modifié."))
-	require.Contains(t, text, "`/guichet recap assises-2011`")
+	require.True(t, strings.HasPrefix(text, "👁️ **Aperçu**\u202f: rien n'a été publié ni modifié."))
+	require.Contains(t, text, "`/guichet bilan assises-2011`")
 	_, err = report.Chart(cat, r, "")
 	require.NoError(t, err)
 	require.NoError(t, report.ClaimsCSV(&bytes.Buffer{}, cat, r, ""))
@@ -282,7 +282,7 @@ func TestPaymentsShowAgreedPaidAndRemaining(t *testing.T) {
 	require.Equal(t, agreed-100_00, bal.Remaining())
 	reply := report.PaymentReply(cat, "fr", 100_00, bal)
 	require.Contains(t, reply, "Paiement de **100,00\u00a0€** enregistré pour **Kenja** (assises-2011)")
-	require.Contains(t, reply, "reste dû : **"+l10n.Money(agreed-100_00)+"**")
+	require.Contains(t, reply, "reste dû\u202f: **"+l10n.Money(agreed-100_00, "fr")+"**")
 
 	tests := map[string]struct {
 		supplier *guichet.Supplier
@@ -324,8 +324,8 @@ func TestPaymentsShowAgreedPaidAndRemaining(t *testing.T) {
 		}
 	}
 	md := report.Markdown(cat, r, "fr")
-	require.Contains(t, md, "Déjà payé : "+l10n.Money(agreed)+" · reste dû : "+l10n.Money(r.Agreed-agreed))
-	require.Contains(t, md, "| "+l10n.Money(agreed)+" | "+l10n.Money(agreed)+" | "+l10n.Money(0)+" |", "Kenja's row: agreed, paid, nothing due")
+	require.Contains(t, md, "Déjà payé\u202f: "+l10n.Money(agreed, "fr")+" · reste dû\u202f: "+l10n.Money(r.Agreed-agreed, "fr"))
+	require.Contains(t, md, "| "+l10n.Money(agreed, "fr")+" | "+l10n.Money(agreed, "fr")+" | "+l10n.Money(0, "fr")+" |", "Kenja's row: agreed, paid, nothing due")
 }
 
 func (a *assises) newSupplier(t *testing.T, name string) *guichet.Supplier {
@@ -374,10 +374,10 @@ func TestUnfilledCancelledLotsAndConfirmations(t *testing.T) {
 	require.Equal(t, 1, r.Problems)
 
 	md := report.Markdown(cat, r, "fr")
-	require.Contains(t, md, "Lots pourvus : **12** sur 14 · non pourvus : 1 · annulés : 1")
-	require.Contains(t, md, "Confirmations J-1 : **1** sur 16 · problèmes signalés : 1")
-	require.Contains(t, md, "- Non pourvu : **DEJ** Déjeuner — 230 couverts sur 450 sans structure.")
-	require.Contains(t, md, "- Annulé : **SCE** Scénographie de la journée — motif : « salle indisponible ».")
+	require.Contains(t, md, "Lots pourvus\u202f: **12** sur 14 · non pourvus\u202f: 1 · annulés\u202f: 1")
+	require.Contains(t, md, "Confirmations J-1\u202f: **1** sur 16 · problèmes signalés\u202f: 1")
+	require.Contains(t, md, "- Non pourvu\u202f: **DEJ** Déjeuner — 230 couverts sur 450 sans structure.")
+	require.Contains(t, md, "- Annulé\u202f: **SCE** Scénographie de la journée — motif\u202f: «\u202fsalle indisponible\u202f».")
 	require.Contains(t, md, "| Napce | ")
 	require.Contains(t, md, "✅ confirmé |")
 	require.Contains(t, md, "⚠️ problème |")
@@ -446,7 +446,7 @@ func TestConfirmationsFollowTheLastReminder(t *testing.T) {
 	require.Equal(t, 19, r.ConfirmAsked)
 	require.Equal(t, 1, r.Confirmed)
 	md := report.Markdown(cat, r, "fr")
-	require.Contains(t, md, "Confirmations J-2 : **1** sur 19")
+	require.Contains(t, md, "Confirmations J-2\u202f: **1** sur 19")
 	require.Contains(t, md, "| Reste dû | J-2 |")
 	require.Contains(t, md, "| Romsi | ")
 }

@@ -57,7 +57,7 @@ type Recap struct {
 // Remaining returns what is still due to the network: Agreed minus Paid.
 func (r *Recap) Remaining() guichet.Cents { return r.Agreed - r.Paid }
 
-// StructureCount returns how many structures took part: those with an awarded claim.
+// SupplierCount returns how many suppliers took part: those with an awarded claim.
 func (r *Recap) SupplierCount() int {
 	n := 0
 	for _, s := range r.Suppliers {

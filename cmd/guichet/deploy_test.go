@@ -456,13 +456,18 @@ func TestImageHealthcheck(t *testing.T) {
 	require.Equal(t, d.entrypoint[0], d.healthcheck[0], "the health check runs the image's binary")
 	require.Greater(t, len(d.healthcheck), 1)
 	require.Contains(t, subcommands, d.healthcheck[1])
-	require.Equal(t, "health", d.healthcheck[1])
+	require.Equal(t, "healthcheck", d.healthcheck[1])
 	_, set := d.env["GUICHET_OPS_LISTEN"]
 	require.False(t, set, "the image keeps health and metrics on the container's loopback")
 	require.Equal(t, "127.0.0.1:9090", config.Defaults().OpsListen, "where `guichet health` asks by default")
 
+	// Compose checks Guichet's health as the image does.
+	compose := readCompose(t)
+	require.Equal(t, append([]string{"CMD"}, d.healthcheck...), compose.Services["guichet"].Healthcheck.Test,
+		"compose runs the image's own health check")
+
 	// Compose's health checks, if any, use no tool the images lack.
-	for name, svc := range readCompose(t).Services {
+	for name, svc := range compose.Services {
 		for _, word := range svc.Healthcheck.Test {
 			require.NotContains(t, []string{"curl", "wget", "sh", "CMD-SHELL"}, word, "service %s", name)
 		}

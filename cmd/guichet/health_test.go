@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// `guichet health`, the image's HEALTHCHECK, asks the operators' address: found in
+// `guichet healthcheck` (also `guichet health`), the image's HEALTHCHECK, asks the operators' address: found in
 // GUICHET_OPS_LISTEN (a wildcard host asked on loopback) or --addr; 200 is healthy, anything
 // else or no answer is not.
 func TestHealthAsksTheOperatorsAddress(t *testing.T) {
@@ -34,10 +34,13 @@ func TestHealthAsksTheOperatorsAddress(t *testing.T) {
 
 	t.Setenv("GUICHET_OPS_LISTEN", "0.0.0.0:"+port)
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, []string{"health"}, &out, io.Discard))
+	require.NoError(t, run(ctx, []string{"healthcheck"}, &out, io.Discard))
+	require.Equal(t, "ok\n", out.String())
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"health"}, &out, io.Discard), "the former name still works")
 	require.Equal(t, "ok\n", out.String())
 
-	err = run(ctx, []string{"health", "--ready"}, io.Discard, io.Discard)
+	err = run(ctx, []string{"healthcheck", "--ready"}, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "503")
 	require.ErrorContains(t, err, `"mattermost":"unreachable"`)
 

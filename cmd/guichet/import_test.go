@@ -33,8 +33,8 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run(ctx, []string{"import", "suppliers", fixtureDir + "suppliers.csv"}, &stdout, &stderr), stderr.String())
-	require.Contains(t, stdout.String(), "19 structure(s) importée(s)")
-	require.Contains(t, stdout.String(), "21 membre(s) sans identifiant Mattermost")
+	require.Contains(t, stdout.String(), "19 structures importées")
+	require.Contains(t, stdout.String(), "21 membres sans identifiant Mattermost")
 	sups, err := d.Suppliers(ctx)
 	require.NoError(t, err)
 	require.Len(t, sups, 19)
@@ -55,7 +55,7 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 	short := filepath.Join(t.TempDir(), "short.csv")
 	require.NoError(t, os.WriteFile(short, []byte("name;categories\nTAK-APRES;accueil;restauration;pause-cafe;traiteur\n"), 0o600))
 	err = run(ctx, []string{"import", "suppliers", short}, &stdout, &stderr)
-	require.ErrorContains(t, err, "Ligne 2 : 5 cellules", "a ;-separated file needs its lists quoted")
+	require.ErrorContains(t, err, "Ligne 2\u202f: 5 cellules", "a ;-separated file needs its lists quoted")
 	require.NoError(t, os.WriteFile(short, []byte("name;categories\nTAK-APRES;\"accueil;restauration;pause-cafe;traiteur\"\n"), 0o600))
 	require.NoError(t, run(ctx, []string{"import", "suppliers", short}, &stdout, &stderr))
 	tak, err := d.SupplierByRef(ctx, "TAK-APRES")
@@ -65,7 +65,7 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 	require.Equal(t, []guichet.Member{{UserID: "u-anne", Username: "takapres.anne"}, {Username: "takapres.yann"}}, tak.Members)
 
 	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr)
-	require.EqualError(t, err, "Aucun événement `assises-2011`. La liste : `/guichet event list`.")
+	require.EqualError(t, err, "Aucun événement `assises-2011`. La liste\u202f: `/guichet événement liste`.")
 	e := &guichet.Event{Slug: "assises-2011", Name: "Assises", Day: time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC)}
 	require.NoError(t, d.CreateEvent(ctx, guichet.Actor{UserID: "u", Username: "coord"}, e))
 
@@ -76,14 +76,14 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 	require.NoError(t, os.WriteFile(badPath, []byte(strings.Replace(string(bad), "PAI,Pain du déjeuner,boulangerie,450", "PAI,Pain du déjeuner,boulangerie,beaucoup", 1)), 0o600))
 	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", badPath}, &stdout, &stderr)
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "Ligne 7, colonne D « quantity » : « beaucoup » n'est pas une quantité valide")
+	require.Contains(t, err.Error(), "Ligne 7, colonne D «\u202fquantity\u202f»\u202f: «\u202fbeaucoup\u202f» n'est pas une quantité valide")
 	lots, err := d.Lots(ctx, e.ID)
 	require.NoError(t, err)
 	require.Empty(t, lots)
 
 	stdout.Reset()
 	require.NoError(t, run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr))
-	require.Contains(t, stdout.String(), "14 lot(s) importé(s) dans Assises (assises-2011)")
+	require.Contains(t, stdout.String(), "14 lots importés dans Assises (assises-2011)")
 	lots, err = d.Lots(ctx, e.ID)
 	require.NoError(t, err)
 	require.Len(t, lots, 14)
@@ -92,7 +92,7 @@ func TestImportSuppliersAndLotsFromFiles(t *testing.T) {
 	require.Equal(t, "cli", audit)
 
 	err = run(ctx, []string{"import", "lots", "--event", "assises-2011", fixtureDir + "lots.csv"}, &stdout, &stderr)
-	require.ErrorContains(t, err, "Ligne 2, colonne A « code » : Le code `ACC` est déjà pris")
+	require.ErrorContains(t, err, "Ligne 2, colonne A «\u202fcode\u202f»\u202f: Le code `ACC` est déjà pris")
 
 	require.Error(t, run(ctx, []string{"import", "lots", fixtureDir + "lots.csv"}, &stdout, &stderr), "--event is required")
 	require.Error(t, run(ctx, []string{"import", "bananes"}, &stdout, &stderr))

@@ -5,7 +5,8 @@
 //	guichet setup   …                 create the bot account and the /guichet command
 //	guichet import  …                 import suppliers or lots from CSV
 //	guichet export  …                 export claims or the audit trail as CSV
-//	guichet health  [--ready]         ask the running bot whether it is alive (or ready)
+//	guichet healthcheck [--ready]     ask the running bot whether it is alive (or ready)
+//	guichet version                   print the version, the commit and the Go release
 //
 // Each subcommand lives in its own file and registers itself in subcommands.
 package main
@@ -73,7 +74,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, subcommands[n].summary)
+		fmt.Fprintf(w, "  %-11s %s\n", n, subcommands[n].summary)
 	}
 }
 
