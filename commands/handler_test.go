@@ -761,7 +761,7 @@ func TestPendingMembersAreBoundOnlyByACoordinator(t *testing.T) {
 
 func TestInternalErrorsAreNotShown(t *testing.T) {
 	b := setup(t)
-	b.chat.failOpen = errors.New("mattermost: connection refused at 10.0.0.1")
+	b.chat.failOpen = errors.New("mattermost: connection refused at 127.0.0.1:8065")
 	out := b.run(t, coord, coordChannel, "event create")
 	require.Equal(t, "Quelque chose s'est mal passé de notre côté. Rien n'a été modifié\u202f; réessayez dans un instant, et prévenez la coordination si cela se répète.", out)
 }

@@ -42,7 +42,7 @@ func TestCoordinatorClaimsForAStructure(t *testing.T) {
 	out = b.run(t, coord, coordChannel, `prendre DEJ 100 force`)
 	require.Contains(t, out, "`force` sert à prendre un lot pour une structure\u202f: dites laquelle")
 	// An unknown structure is named.
-	require.Contains(t, b.run(t, coord, coordChannel, `prendre DEJ 100 structure="Personne"`), "Aucune structure « Personne »")
+	require.Contains(t, b.run(t, coord, coordChannel, `prendre DEJ 100 structure="Personne"`), "Aucune structure «\u202fPersonne\u202f»")
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM claims`))
 	require.Equal(t, before, b.count(t, `SELECT count(*) FROM outbox`), "nothing queued")
 

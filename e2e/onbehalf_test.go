@@ -52,7 +52,7 @@ func TestCoordinatorClaimsForAStructureFromChat(t *testing.T) {
 
 	history := say(t, w.coord, w.coordChannel.Id, "/guichet historique DEJ")
 	require.Contains(t, history, "@"+w.coord.Username+" prend pour Le Goût des Autres 100 couverts")
-	require.Contains(t, history, "@"+w.members[0].Username+" : Le Goût des Autres libère 100 couverts")
+	require.Contains(t, history, "@"+w.members[0].Username+"\u202f: Le Goût des Autres libère 100 couverts")
 }
 
 // postOf decodes the post a "posted" event carries, nil if it has none.
