@@ -16,6 +16,9 @@ type LotState struct {
 	Lot *Lot
 	// Claims are the lot's claims in the order they were made, all statuses.
 	Claims []*Claim
+	// Answers are who declined the lot and who has not answered it; set by the store's Board
+	// only (empty elsewhere).
+	Answers Answers
 }
 
 // AwardedQuantity returns the quantity held by awarded claims.

@@ -48,6 +48,9 @@ const (
 	// refreshed, EventID's board refreshed, then, when ChannelID (the event's coordination
 	// channel) is set, the notice MessageID with Args in Locale posted there.
 	OutboxClaimed OutboxKind = "claimed"
+	// OutboxRelaunchOffer posts LotID's offer anew in ChannelID, records the new post as the
+	// channel's copy, then edits the older copy PreviousPostID to point to the new one.
+	OutboxRelaunchOffer OutboxKind = "relaunch_offer"
 )
 
 // OutboxWakeGathered is the wake-up a claim gives its process's dispatcher (db.DB.Claimed; it
@@ -75,6 +78,8 @@ type OutboxPayload struct {
 	// ReleaseSupplierID, on an OutboxNotice with LotID, gives the notice a « Libérer » button
 	// with which a member of that supplier gives back its claim on the lot.
 	ReleaseSupplierID int64 `json:"release_supplier_id,omitempty"`
+	// PreviousPostID, on an OutboxRelaunchOffer, is the copy the new post replaces.
+	PreviousPostID string `json:"previous_post_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

@@ -104,4 +104,5 @@ type Store interface {
 	SupplierStore
 	LotStore
 	ClaimStore
+	DeclineStore
 }

@@ -317,21 +317,3 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 	}
 	return guichet.DialogReply{}
 }
-
-// passClicked handles "Pas pour nous": nothing is recorded; the clicker is answered privately.
-func (b *Bot) passClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
-	lotID, err := lotOf(req.Fields)
-	if err != nil {
-		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
-	}
-	lot, err := b.store.Lot(ctx, lotID)
-	if err != nil {
-		return ActionReply{}, err
-	}
-	loc := b.locale
-	if ev, err := b.store.Event(ctx, lot.EventID); err == nil {
-		loc = b.eventLocale(ev)
-	}
-	b.logger.Info("offer passed", "lot_id", lotID, "user_id", req.Actor.UserID)
-	return ActionReply{Ephemeral: b.t(loc, "MsgPassed", "Code", lot.Code)}, nil
-}

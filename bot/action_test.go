@@ -172,15 +172,24 @@ func TestClaimFromAClick(t *testing.T) {
 	require.Equal(t, []string{"✅ **resto 0** prend le lot **SCE** — Scénographie (1 forfait)."}, notices)
 }
 
-func TestPassChangesNothing(t *testing.T) {
+// « Pas pour nous » records the structure's decline once, audited, with the board refreshed;
+// the clicker is told privately, and a second click changes nothing.
+func TestPassRecordsTheDecline(t *testing.T) {
 	cb := setupClicks(t, &guichet.Lot{Code: "SCE", Title: "Scénographie", Category: "restauration", Quantity: 1, Budget: 1000})
 	a := cb.sups[0]
 	post, pass := cb.offerIn(t, a.ChannelID, "pass")
 	before := cb.snapshot(t)
 	resp := cb.click(t, member(a), a.ChannelID, post, pass)
-	require.Equal(t, "Entendu, le lot **SCE** n'est pas pour vous\u202f: rien n'est enregistré. Vous pourrez encore le prendre tant qu'il reste ouvert.", resp.EphemeralText)
+	require.Equal(t, "👋 C'est noté\u202f: le lot **SCE** n'est pas pour **"+a.Name+"**. La coordination le voit sur son tableau. "+
+		"Si vous changez d'avis, vous pouvez encore le prendre tant qu'il reste ouvert.", resp.EphemeralText)
 	require.Nil(t, resp.Update)
-	require.Equal(t, before, cb.snapshot(t))
+	require.Equal(t, [3]int{before[0], before[1] + 1, before[2] + 1}, cb.snapshot(t), "no claim; one audit entry, one board refresh")
+	require.Equal(t, 1, cb.count(t, `SELECT count(*) FROM lot_declines WHERE supplier_id = $1`, a.ID))
+
+	again := cb.snapshot(t)
+	resp = cb.click(t, member(a), a.ChannelID, post, pass)
+	require.Contains(t, resp.EphemeralText, "déjà indiqué")
+	require.Equal(t, again, cb.snapshot(t))
 }
 
 func TestShareThroughTheDialog(t *testing.T) {

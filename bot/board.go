@@ -108,6 +108,12 @@ func (b *Bot) boardRow(st *guichet.LotState, loc string) string {
 		}
 		holders = cut + ", …"
 	}
+	if answers := b.answersCell(st, loc); answers != "" {
+		if holders != "" {
+			holders += " · "
+		}
+		holders += answers
+	}
 	cells := []string{
 		"`" + lot.Code + "`",
 		lot.Title,

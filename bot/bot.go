@@ -39,6 +39,9 @@ type Store interface {
 	LotState(ctx context.Context, lotID int64) (*guichet.LotState, error)
 	// Board returns the event with every lot and its claims.
 	Board(ctx context.Context, eventID int64) (*guichet.Board, error)
+	// DeclineLot records « Pas pour nous » for the structures supplierIDs the actor is a
+	// member of, and returns how many were newly recorded (guichet.DeclineStore).
+	DeclineLot(ctx context.Context, actor guichet.Actor, lotID int64, supplierIDs []int64, now time.Time) (int, error)
 	// OfferPosts lists the posted copies of a lot's offer, each with the version of the lot's
 	// state it was last rendered from; copies queued but not yet posted are left out.
 	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)

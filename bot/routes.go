@@ -12,7 +12,7 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 	return map[string]ActionHandler{
 		actionClaim:    b.claimClicked,    // offer: "Je prends" (action.go)
 		actionShare:    b.shareClicked,    // offer: "Je prends une part" (action.go)
-		actionPass:     b.passClicked,     // offer: "Pas pour nous" (action.go)
+		actionPass:     b.passClicked,     // offer: "Pas pour nous" (declines.go)
 		actionConfirm:  b.confirmClicked,  // reminder: "Je confirme" (reminder.go)
 		actionProblem:  b.problemClicked,  // reminder: "Un souci" (reminder.go)
 		actionRelaunch: b.relaunchClicked, // coordinator's reminder digest: "Relancer" (reminder.go)
@@ -32,13 +32,14 @@ func (b *Bot) dialogRoutes() map[string]DialogHandler {
 // outboxRoutes maps each outbox kind the domain queues to the handler that delivers it.
 func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 	return map[guichet.OutboxKind]OutboxHandler{
-		guichet.OutboxPublishOffer: b.publishOffer,    // post an offer in a channel (delivery.go)
-		guichet.OutboxRefreshOffer: b.refreshOffer,    // edit every post of an offer (delivery.go)
-		guichet.OutboxClaimed:      b.claimed,         // a claim: refresh its offer, tell coordination (delivery.go)
-		guichet.OutboxNotice:       b.notice,          // a catalogue message in a channel or DM (delivery.go)
-		guichet.OutboxRefreshBoard: b.refreshBoard,    // the event's status board (delivery.go)
-		guichet.OutboxReminder:     b.deliverReminder, // J-7/J-1 reminder or digest (reminder.go)
-		guichet.OutboxRecap:        b.deliverRecap,    // the event's recap (recap.go)
+		guichet.OutboxPublishOffer:  b.publishOffer,    // post an offer in a channel (delivery.go)
+		guichet.OutboxRefreshOffer:  b.refreshOffer,    // edit every post of an offer (delivery.go)
+		guichet.OutboxClaimed:       b.claimed,         // a claim: refresh its offer, tell coordination (delivery.go)
+		guichet.OutboxNotice:        b.notice,          // a catalogue message in a channel or DM (delivery.go)
+		guichet.OutboxRefreshBoard:  b.refreshBoard,    // the event's status board (delivery.go)
+		guichet.OutboxReminder:      b.deliverReminder, // J-7/J-1 reminder or digest (reminder.go)
+		guichet.OutboxRecap:         b.deliverRecap,    // the event's recap (recap.go)
+		guichet.OutboxRelaunchOffer: b.relaunchOffer,   // an offer posted anew, its older copy pointing to it (declines.go)
 	}
 }
 

@@ -172,6 +172,10 @@ type Paid struct {
 // MyLots lists what the person's structures hold.
 type MyLots struct{}
 
+// Relaunch offers a lot again, as a new post, to the structures that have neither taken nor
+// declined it.
+type Relaunch struct{ Lot LotRef }
+
 // History lists who did what on a lot.
 type History struct{ Lot LotRef }
 
@@ -257,6 +261,9 @@ func (MyLots) CommandName() string { return "mylots" }
 
 // CommandName implements Command.
 func (History) CommandName() string { return "history" }
+
+// CommandName implements Command.
+func (Relaunch) CommandName() string { return "relaunch" }
 
 // CommandName implements Command.
 func (CoordinatorAdd) CommandName() string { return "coordinator add" }

@@ -225,6 +225,8 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.myLots(ctx, c)
 	case History:
 		return h.history(ctx, c, cmd)
+	case Relaunch:
+		return h.relaunch(ctx, c, cmd)
 	case CoordinatorAdd:
 		return h.coordinatorAdd(ctx, c, cmd)
 	case CoordinatorRemove:

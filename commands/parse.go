@@ -62,6 +62,7 @@ var specs = []*spec{
 	{name: "remind", usage: "HelpUsageRemind", description: "HelpDescRemind", example: "HelpExampleRemind", role: roleEventCoordinator, parse: parseRemind},
 	{name: "recap", usage: "HelpUsageRecap", description: "HelpDescRecap", example: "HelpExampleRecap", role: roleEventCoordinator, parse: parseRecap},
 	{name: "paid", usage: "HelpUsagePaid", description: "HelpDescPaid", example: "HelpExamplePaid", role: roleEventCoordinator, parse: parsePaid},
+	{name: "relaunch", usage: "HelpUsageDeclinesRelaunch", description: "HelpDescDeclinesRelaunch", example: "HelpExampleDeclinesRelaunch", role: roleEventCoordinator, parse: parseRelaunch},
 	{name: "history", usage: "HelpUsageHistory", description: "HelpDescHistory", example: "HelpExampleHistory", role: roleEventCoordinator, parse: parseHistory},
 	{name: "coordinator add", usage: "HelpUsageCoordinatorAdd", description: "HelpDescCoordinatorAdd", example: "HelpExampleCoordinatorAdd", role: roleEventCoordinator, parse: parseCoordinatorAdd},
 	{name: "coordinator remove", usage: "HelpUsageCoordinatorRemove", description: "HelpDescCoordinatorRemove", example: "HelpExampleCoordinatorRemove", role: roleEventCoordinator, parse: parseCoordinatorRemove},
@@ -90,6 +91,7 @@ var verbs = map[string]string{
 	"release": "release", "liberer": "release", "withdraw": "release",
 	"mylots": "mylots", "meslots": "mylots", "my-lots": "mylots", "mes-lots": "mylots",
 	"history": "history", "historique": "history",
+	"relaunch": "relaunch", "relancer": "relaunch", "relance": "relaunch",
 	"coordinator": "coordinator", "coordinateur": "coordinator", "coordinatrice": "coordinator", "coordination": "coordinator",
 	"cancel": "lot cancel", "annuler": "lot cancel",
 }

@@ -42,6 +42,9 @@ func (h *Handler) status(ctx context.Context, c *call, cmd Status) (string, erro
 			"Awarded": st.AwardedQuantity(), "Quantity": st.Lot.Quantity, "Unit": st.Lot.Unit,
 			"Holders": strings.Join(holders, ", "), "Pending": len(st.Pending()),
 		}))
+		if line := h.answersLine(c, st); line != "" {
+			out = append(out, line)
+		}
 	}
 	head := h.t(c, "CmdStatusTitle", map[string]any{
 		"Name": e.Name, "Day": l10n.EventDay(e, c.locale), "Status": h.eventStatus(c, e.Status),

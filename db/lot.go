@@ -170,6 +170,15 @@ func (d *DB) Board(ctx context.Context, eventID int64) (*guichet.Board, error) {
 			st.Claims = append(st.Claims, c)
 		}
 	}
+	answers, err := lotAnswers(ctx, d.db, eventID)
+	if err != nil {
+		return nil, err
+	}
+	for id, a := range answers {
+		if st := byLot[id]; st != nil {
+			st.Answers = *a
+		}
+	}
 	return b, nil
 }
 
