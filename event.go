@@ -59,8 +59,8 @@ type Event struct {
 	// them with the lots.
 	FirstLotDay *time.Time `db:"first_lot_day"`
 	LastLotDay  *time.Time `db:"last_lot_day"`
-	CreatedBy    string     `db:"created_by"`
-	CreatedAt    time.Time  `db:"created_at"`
+	CreatedBy   string     `db:"created_by"`
+	CreatedAt   time.Time  `db:"created_at"`
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
