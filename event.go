@@ -54,8 +54,13 @@ type Event struct {
 	// not say); CancelledAt is when, nil while the event is not cancelled.
 	CancelReason string     `db:"cancel_reason"`
 	CancelledAt  *time.Time `db:"cancelled_at"`
-	CreatedBy    string     `db:"created_by"`
-	CreatedAt    time.Time  `db:"created_at"`
+	// FirstLotDay and LastLotDay are the earliest day of its lots (not cancelled) that comes
+	// before its day and the latest that comes after it; nil when none does. The store keeps
+	// them with the lots.
+	FirstLotDay *time.Time `db:"first_lot_day"`
+	LastLotDay  *time.Time `db:"last_lot_day"`
+	CreatedBy   string     `db:"created_by"`
+	CreatedAt   time.Time  `db:"created_at"`
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

@@ -54,7 +54,10 @@ type Lot struct {
 	Quantity    int64  `db:"quantity"`
 	Unit        string `db:"unit"`
 	Budget      Cents  `db:"budget_cents"`
-	// SlotStart and SlotEnd are local times "HH:MM" on the event's day, or empty.
+	// Day is the date the lot's slot falls on when it is not the event's day (set-up the day
+	// before, the second day of a two-day event), at midnight UTC; nil: the event's day.
+	Day *time.Time `db:"day"`
+	// SlotStart and SlotEnd are local times "HH:MM" on the lot's day, or empty.
 	SlotStart    string    `db:"slot_start"`
 	SlotEnd      string    `db:"slot_end"`
 	Place        string    `db:"place"`
@@ -179,3 +182,60 @@ func (l *Lot) Slot() string {
 	}
 	return l.SlotStart + "-" + l.SlotEnd
 }
+
+// MaxLotDayOffset bounds how many days before or after its event's day a lot may fall.
+const MaxLotDayOffset = 7
+
+// OnDay returns the date the lot falls on (midnight UTC): its own Day, or the event's.
+func (l *Lot) OnDay(ev *Event) time.Time {
+	if l.Day != nil {
+		return *l.Day
+	}
+	return ev.Day
+}
+
+// OwnDay reports whether the lot falls on another day than the event's.
+func (l *Lot) OwnDay(ev *Event) bool {
+	return l.Day != nil && !sameDate(*l.Day, ev.Day)
+}
+
+// SetDay gives the lot day for its own (nil, or the event's day itself, leaves it on the
+// event's day) and checks it against the event at now: EINVALID "ErrLotDayFar" more than
+// MaxLotDayOffset days from the event's day, "ErrLotDayPast" before today in the event's
+// time zone (a lot already on that day keeps it: only a new day is judged).
+func (l *Lot) SetDay(ev *Event, day *time.Time, now time.Time) error {
+	if day == nil || sameDate(*day, ev.Day) {
+		l.Day = nil
+		return nil
+	}
+	d := dateOnly(*day)
+	if off := DaysBetween(ev.Day, d); off > MaxLotDayOffset || off < -MaxLotDayOffset {
+		return Errorf(EINVALID, "ErrLotDayFar", "Code", l.Code, "Value", d.Format(time.DateOnly),
+			"EventDay", ev.Day.Format(time.DateOnly), "Max", MaxLotDayOffset)
+	}
+	if l.Day == nil || !sameDate(*l.Day, d) {
+		loc, err := ev.Location()
+		if err != nil {
+			loc = time.UTC
+		}
+		y, m, dd := now.In(loc).Date()
+		if d.Before(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)) {
+			return Errorf(EINVALID, "ErrLotDayPast", "Code", l.Code, "Value", d.Format(time.DateOnly))
+		}
+	}
+	l.Day = &d
+	return nil
+}
+
+// DaysBetween returns how many days date b comes after date a (negative: before); only their
+// calendar dates count.
+func DaysBetween(a, b time.Time) int {
+	return int(dateOnly(b).Sub(dateOnly(a)).Hours() / 24)
+}
+
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func sameDate(a, b time.Time) bool { return DaysBetween(a, b) == 0 }

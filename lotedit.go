@@ -14,6 +14,9 @@ type LotEdit struct {
 	Budget                          *Cents
 	// Slot is "HH:MM-HH:MM", or "" to remove the slot.
 	Slot *string
+	// Day is the new day the lot falls on (Lot.SetDay); ClearDay puts it back on the event's.
+	Day      *time.Time
+	ClearDay bool
 	// Deadline is the new claim deadline; ClearDeadline removes it.
 	Deadline      *time.Time
 	ClearDeadline bool
@@ -108,7 +111,8 @@ func (h *HolderChange) ShareChanged() bool {
 // Edit decides the coordinator's edit of the lot at now and returns the lot and claims it
 // leaves: ECONFLICT "ErrEventPast" once the event is over (ev.ClaimChangesOpen; ev nil is not
 // judged), "ErrLotEditCancelled" for a cancelled lot; EINVALID "ErrDeadlinePast" for a
-// deadline not after now, the lot's own checks (Lot.Validate), "ErrLotEditMaxBelowHolders"
+// deadline not after now, the day's errors (Lot.SetDay; a new day is not judged when ev is
+// nil, and is not set either), the lot's own checks (Lot.Validate), "ErrLotEditMaxBelowHolders"
 // when fewer structures than hold it would be allowed; ECONFLICT "ErrLotEditBelowClaimed"
 // (with the holders) for a quantity below what the awarded shares hold without e.Shrink, and
 // the Shrink errors (ShrinkShares). An exclusive lot's holder holds the whole lot: its share
@@ -147,6 +151,13 @@ func (s *LotState) Edit(ev *Event, e *LotEdit, now time.Time) (*LotEditDecision,
 			return nil, err
 		}
 		l.SlotStart, l.SlotEnd = start, end
+	}
+	if e.ClearDay {
+		l.Day = nil
+	} else if e.Day != nil && ev != nil {
+		if err := l.SetDay(ev, e.Day, now); err != nil {
+			return nil, err
+		}
 	}
 	if e.ClearDeadline {
 		l.Deadline = nil
@@ -191,7 +202,7 @@ func (s *LotState) Edit(ev *Event, e *LotEdit, now time.Time) (*LotEditDecision,
 	l.Status = next
 
 	d := &LotEditDecision{Lot: &l, Changes: lotChanges(old, &l, ev)}
-	placeOrSlot := old.Slot() != l.Slot() || old.Place != l.Place
+	placeOrSlot := slotText(old, ev) != slotText(&l, ev) || old.Place != l.Place
 	for i, c := range s.Claims {
 		if !c.Status.Active() {
 			continue
@@ -297,12 +308,21 @@ func lotChanges(before, after *Lot, ev *Event) []LotChange {
 	add(FieldQuantity, strconv.FormatInt(before.Quantity, 10), strconv.FormatInt(after.Quantity, 10))
 	add(FieldUnit, before.Unit, after.Unit)
 	add(FieldBudget, before.Budget.String(), after.Budget.String())
-	add(FieldSlot, before.Slot(), after.Slot())
+	add(FieldSlot, slotText(before, ev), slotText(after, ev))
 	add(FieldPlace, before.Place, after.Place)
 	add(FieldDeadline, deadlineText(before.Deadline, ev), deadlineText(after.Deadline, ev))
 	add(FieldMax, strconv.Itoa(before.MaxSuppliers), strconv.Itoa(after.MaxSuppliers))
 	add(FieldAward, string(before.Award), string(after.Award))
 	return out
+}
+
+// slotText writes the lot's slot for a change, "12:00-14:00", preceded by its day when it
+// falls on another day than the event's ("14/04/2011 12:00-14:00", or "14/04/2011" alone).
+func slotText(l *Lot, ev *Event) string {
+	if l.Day == nil || (ev != nil && !l.OwnDay(ev)) {
+		return l.Slot()
+	}
+	return strings.TrimSpace(l.Day.Format("02/01/2006") + " " + l.Slot())
 }
 
 // deadlineText writes a deadline as "13/04/2011 18:00" in the event's time zone (UTC without

@@ -32,4 +32,7 @@ type Reminder struct {
 	// postponed since and its moment came again: the reminder says the date changed. Nil
 	// otherwise.
 	PreviousDay *time.Time `db:"previous_day"`
+	// Day is the day the reminder counts back from when it is not the event's: the earliest
+	// day of the structure's lots (of any lot, for the coordination's). Nil: the event's day.
+	Day *time.Time `db:"day"`
 }

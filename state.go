@@ -8,15 +8,20 @@ import "time"
 // transactions (LotState.Grant, LotState.Award, LotState.Settle), and the offers show their
 // buttons only while LotState.Claimable would let a claim through.
 
-// End returns the instant the event is over by the clock: midnight at the end of its day, in
-// its time zone. An event has a date, not hours: its lots' slots are not looked at, so a
-// lot served late in the evening is still within the event's day. A time zone that cannot be
-// loaded (Validate refuses one) counts as UTC.
+// End returns the instant the event is over by the clock: midnight at the end of its last
+// day, in its time zone. Its last day is its own day, or its last lot's when a lot falls after
+// it (LastLotDay). An event has dates, not hours: its lots' slots are not looked at, so a lot
+// served late in the evening is still within its day. A time zone that cannot be loaded
+// (Validate refuses one) counts as UTC.
 func (e *Event) End() time.Time {
-	end, err := e.LocalTime(1, 0, 0)
+	days := 1
+	if e.LastLotDay != nil && e.LastLotDay.After(e.Day) {
+		days += DaysBetween(e.Day, *e.LastLotDay)
+	}
+	end, err := e.LocalTime(days, 0, 0)
 	if err != nil {
 		y, m, d := e.Day.Date()
-		return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+		return time.Date(y, m, d+days, 0, 0, 0, 0, time.UTC)
 	}
 	return end
 }

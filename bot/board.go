@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -68,7 +69,7 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 		for i, st := range board.Lots {
 			// Made harmless before it is measured: what CreatePost adds must not push the
 			// board past Mattermost's limit.
-			row := harmlessText(b.boardRow(st, loc))
+			row := harmlessText(b.boardRow(st, ev, loc))
 			if i == maxBoardRows || utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(row) > boardBudget {
 				sb.WriteString("\n")
 				sb.WriteString(b.t(loc, "BoardMore", "More", len(board.Lots)-i))
@@ -83,7 +84,7 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 	return &model.Post{ChannelId: ev.CoordChannelID, Message: sb.String()}
 }
 
-func (b *Bot) boardRow(st *guichet.LotState, loc string) string {
+func (b *Bot) boardRow(st *guichet.LotState, ev *guichet.Event, loc string) string {
 	lot := st.Lot
 	var who []string
 	for _, c := range st.Awarded() {
@@ -114,9 +115,13 @@ func (b *Bot) boardRow(st *guichet.LotState, loc string) string {
 		}
 		holders += answers
 	}
+	title := lot.Title
+	if lot.OwnDay(ev) {
+		title = b.t(loc, "BoardOtherdaysTitle", "Title", lot.Title, "Day", l10n.Date(*lot.Day, time.UTC, loc))
+	}
 	cells := []string{
 		"`" + lot.Code + "`",
-		lot.Title,
+		title,
 		b.t(loc, "OfferQuantity", "Quantity", lot.Quantity, "Unit", lot.Unit),
 		b.t(loc, "BoardAwarded", "Quantity", st.AwardedQuantity(), "Amount", l10n.Money(awardedAmount(st), loc)),
 		holders,

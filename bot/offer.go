@@ -145,7 +145,8 @@ func (b *Bot) pastDeadline(lot *guichet.Lot) bool {
 	return lot.PastDeadline(b.now())
 }
 
-// when writes the event's day and the lot's slot: "vendredi 15 avril 2011, 12 h 00 – 14 h 00".
+// when writes the lot's day (its own, or the event's) and its slot: "vendredi 15 avril 2011,
+// 12 h 00 – 14 h 00".
 func (b *Bot) when(lot *guichet.Lot, ev *guichet.Event, loc string) string {
 	if ev == nil {
 		if lot.Slot() == "" {
@@ -153,7 +154,7 @@ func (b *Bot) when(lot *guichet.Lot, ev *guichet.Event, loc string) string {
 		}
 		return lot.SlotStart + " – " + lot.SlotEnd
 	}
-	day := l10n.EventDay(ev, loc)
+	day := l10n.Date(lot.OnDay(ev), time.UTC, loc)
 	if lot.SlotStart == "" {
 		return day
 	}

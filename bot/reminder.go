@@ -110,10 +110,19 @@ func kindLabel(kind guichet.ReminderKind) string {
 	return "J-" + strings.TrimPrefix(string(kind), "j")
 }
 
-// eventStarted reports whether the event's day has begun in its time zone at now.
-func eventStarted(ev *guichet.Event, now time.Time) bool {
-	start, err := ev.LocalTime(0, 0, 0)
+// eventStarted reports whether the day reminder r counts back from (its own Day, or the
+// event's) has begun in the event's time zone at now.
+func eventStarted(ev *guichet.Event, r *guichet.Reminder, now time.Time) bool {
+	start, err := ev.LocalTime(guichet.DaysBetween(ev.Day, reminderDay(ev, r)), 0, 0)
 	return err == nil && !now.Before(start)
+}
+
+// reminderDay returns the day reminder r counts back from: its own Day, or the event's.
+func reminderDay(ev *guichet.Event, r *guichet.Reminder) time.Time {
+	if r != nil && r.Day != nil {
+		return *r.Day
+	}
+	return ev.Day
 }
 
 // deliverReminder posts reminder p.ReminderID, rendered from the database now: the
@@ -143,7 +152,7 @@ func (b *Bot) deliverReminder(ctx context.Context, msg *guichet.OutboxMessage, p
 		b.logger.Info("reminder not posted: the event is cancelled", "reminder_id", r.ID, "event", ev.Slug)
 		return "", nil
 	}
-	if eventStarted(ev, b.now()) {
+	if eventStarted(ev, r, b.now()) {
 		b.logger.Info("reminder not posted: the event has begun", "reminder_id", r.ID, "event", ev.Slug)
 		return "", b.store.MarkReminderLate(ctx, r.ID, b.now())
 	}
@@ -278,7 +287,7 @@ func (b *Bot) supplierReminderPost(v *reminderView, channelID, userID string) *m
 	var text strings.Builder
 	text.WriteString(b.dateChanged(v.r, ev, loc))
 	text.WriteString(b.t(loc, "ReminderIntro", "Supplier", v.supplier.Name, "Days", v.days, "Event", ev.Name,
-		"Day", l10n.EventDay(ev, loc), "Venue", ev.Venue))
+		"Day", l10n.Date(reminderDay(ev, v.r), time.UTC, loc), "Venue", ev.Venue))
 	var total guichet.Cents
 	for _, h := range v.held() {
 		place := h.lot.Place
@@ -323,8 +332,13 @@ func (b *Bot) supplierReminderPost(v *reminderView, channelID, userID string) *m
 	return post
 }
 
-// slot writes a lot's slot as local times, "" without one.
+// slot writes a lot's slot as local times, "" without one, preceded by its day when the lot
+// falls on another day than the event's.
 func (b *Bot) slot(lot *guichet.Lot, ev *guichet.Event, loc string) string {
+	if lot.OwnDay(ev) {
+		return b.t(loc, "ReminderOtherdaysSlot", "Day", l10n.Date(*lot.Day, time.UTC, loc), "Slot", lot.SlotStart != "",
+			"Start", b.clock(ev, lot.SlotStart, loc), "End", b.clock(ev, lot.SlotEnd, loc))
+	}
 	if lot.SlotStart == "" {
 		return ""
 	}
@@ -372,7 +386,7 @@ func (b *Bot) digestPost(v *reminderView, channelID string, done *relaunched) *m
 	}
 	var text strings.Builder
 	text.WriteString(b.dateChanged(v.r, ev, loc))
-	text.WriteString(b.t(loc, "ReminderDigestIntro", "Days", v.days, "Event", ev.Name, "Day", l10n.EventDay(ev, loc),
+	text.WriteString(b.t(loc, "ReminderDigestIntro", "Days", v.days, "Event", ev.Name, "Day", l10n.Date(reminderDay(ev, v.r), time.UTC, loc),
 		"Structures", len(structures)))
 	text.WriteString("\n\n")
 	att := &model.MessageAttachment{

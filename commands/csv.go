@@ -44,6 +44,7 @@ var lotColumns = []column{
 	{name: "mode", aliases: []string{"mode"}},
 	{name: "max_suppliers", aliases: []string{"maxsuppliers", "max", "maxstructures"}},
 	{name: "slot", aliases: []string{"slot", "creneau", "horaire"}},
+	{name: "day", aliases: []string{"day", "jour", "date"}},
 	{name: "description", aliases: []string{"description", "desc"}},
 	{name: "award", aliases: []string{"award", "attribution"}},
 	{name: "deadline", aliases: []string{"deadline", "datelimite", "limite"}},
@@ -400,6 +401,13 @@ func (t *table) lot(row tableRow, loc *time.Location) (*guichet.Lot, error) {
 	}
 	if l.SlotStart, l.SlotEnd, err = guichet.ParseSlot(t.cell(row, "slot")); err != nil {
 		return nil, t.cellError(n, "slot", err)
+	}
+	if v := t.cell(row, "day"); v != "" && !noDeadline[fold(v)] {
+		d, err := parseDay(v)
+		if err != nil {
+			return nil, t.cellError(n, "day", err)
+		}
+		l.Day = &d
 	}
 	if v := t.cell(row, "award"); v != "" {
 		if l.Award, err = parseAwardRule(v); err != nil {

@@ -81,6 +81,20 @@ func parseLotEdit(a *args) (Command, error) {
 		}
 		given = true
 	}
+	if day, ok, err := a.opt("day", "jour", "date"); err != nil {
+		return nil, err
+	} else if ok {
+		if noDeadline[fold(day)] || day == "" {
+			e.ClearDay = true
+		} else {
+			d, err := parseDay(day)
+			if err != nil {
+				return nil, a.bad(err)
+			}
+			e.Day = &d
+		}
+		given = true
+	}
 	if max, ok, err := a.opt("max", "maxsuppliers", "maxstructures"); err != nil {
 		return nil, err
 	} else if ok {

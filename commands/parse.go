@@ -698,6 +698,15 @@ func parseLotAdd(a *args) (Command, error) {
 			return nil, a.bad(err)
 		}
 	}
+	if day, ok, err := a.opt("day", "jour", "date"); err != nil {
+		return nil, err
+	} else if ok && !noDeadline[fold(day)] && day != "" {
+		d, err := parseDay(day)
+		if err != nil {
+			return nil, a.bad(err)
+		}
+		c.Lot.Day = &d
+	}
 	if rule, ok, err := a.opt("award", "attribution"); err != nil {
 		return nil, err
 	} else if ok {

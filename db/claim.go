@@ -215,7 +215,7 @@ func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView,
 		}
 		if missing {
 			parts.reminders = true
-			args = append(args, kinds, dues)
+			args = append(args, kinds, dues, ownDay(&v.event, lot.OnDay(&v.event)))
 		}
 	}
 	if len(decision.Amounts) > 0 {
@@ -264,9 +264,9 @@ func claimReadQuery(lock bool) string {
 		-- The lot (guichet.Lot).
 		l.id, l.event_id, l.code, l.title, l.category, l.description, l.quantity, l.unit, l.budget_cents,
 		l.slot_start, l.slot_end, l.place, l.mode, l.max_suppliers, l.award, l.deadline, l.status,
-		l.cancel_reason, l.created_at,
+		l.cancel_reason, l.created_at, l.day,
 		-- What the rules and the messages need of its event.
-		e.day, e.time_zone, e.coord_channel_id, e.status, e.reminders, e.locale,
+		e.day, e.time_zone, e.coord_channel_id, e.status, e.reminders, e.locale, e.first_lot_day, e.last_lot_day,
 		-- The rows' versions, which the write checks.
 		l.xmin::text, e.xmin::text,
 		-- Whether the clicking user is a member of the supplier, and its name.
@@ -290,18 +290,24 @@ func claimReadQuery(lock bool) string {
 // at once (but the dispatchers' wake-up: see DB.Claimed), on condition that the lot's row and
 // its event's are still at the versions read: else it writes nothing and returns no row. Its
 // parameters are decideAndWriteClaim's args, in the order the comments name them; parts adds
-// two arrays each, reminders first. It returns the claim's id and times.
+// the reminders' two arrays and the lot's day, then the amounts' two arrays. It returns the
+// claim's id and times.
 func claimWriteQuery(parts claimWriteParts) string {
 	n := 14
 	next := func() string { n++; return "$" + strconv.Itoa(n) }
 	reminders, amounts := "", ""
 	if parts.reminders {
+		kindsParam, duesParam, dayParam := next(), next(), next()
 		reminders = `,
 	-- The structure's reminder rows for the event (kinds, due times), those it lacks.
+	-- On an event whose lots fall on several days, the lot's day (a date, NULL for the event's)
+	-- moves the structure's due rows earlier when it is earlier than the one they count from.
 	reminders AS (
-		INSERT INTO reminders (event_id, kind, supplier_id, due_at)
-		SELECT $12, r.kind, $2, r.due_at FROM claim, unnest(` + next() + `::text[], ` + next() + `::timestamptz[]) AS r(kind, due_at)
-		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO NOTHING
+		INSERT INTO reminders (event_id, kind, supplier_id, due_at, day)
+		SELECT $12, r.kind, $2, r.due_at, ` + dayParam + `::date
+		FROM claim, unnest(` + kindsParam + `::text[], ` + duesParam + `::timestamptz[]) AS r(kind, due_at)
+		ON CONFLICT (event_id, kind, coalesce(supplier_id, 0)) DO UPDATE SET due_at = EXCLUDED.due_at, day = EXCLUDED.day
+		WHERE reminders.status = 'due' AND EXCLUDED.due_at < reminders.due_at
 	)`
 	}
 	if parts.amounts {
@@ -364,15 +370,16 @@ type claimView struct {
 	locked        bool
 }
 
-// missingReminders returns the reminder rows the structure gets with an award (reminderRows)
-// and whether it must write them: always when v was read under the lot's lock (the read's
-// snapshot may predate a change by the transaction that held it), else when one of their
-// kinds is not among v.reminderKinds.
+// missingReminders returns the reminder rows the structure gets with an award (reminderRows,
+// counted back from the lot's day) and whether it must write them: always when v was read
+// under the lot's lock (the read's snapshot may predate a change by the transaction that held
+// it) or when the event's lots fall on several days (the rows may have to move earlier), else
+// when one of their kinds is not among v.reminderKinds.
 func (v *claimView) missingReminders() (kinds, dues string, missing bool, err error) {
-	if kinds, dues, err = reminderRows(&v.event); err != nil || kinds == "{}" {
+	if kinds, dues, err = reminderRows(&v.event, v.lot.OnDay(&v.event)); err != nil || kinds == "{}" {
 		return kinds, dues, false, err
 	}
-	if v.locked {
+	if v.locked || v.event.FirstLotDay != nil || v.event.LastLotDay != nil {
 		return kinds, dues, true, nil
 	}
 	for _, k := range strings.Split(strings.Trim(kinds, "{}"), ",") {
@@ -410,8 +417,8 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 	err := read.QueryRowContext(ctx, req.LotID, req.SupplierID, req.Actor.UserID).Scan(
 		&l.ID, &l.EventID, &l.Code, &l.Title, &l.Category, &l.Description, &l.Quantity, &l.Unit, &l.Budget,
 		&l.SlotStart, &l.SlotEnd, &l.Place, &l.Mode, &l.MaxSuppliers, &l.Award, &l.Deadline, &l.Status,
-		&l.CancelReason, &l.CreatedAt,
-		&e.Day, &e.TimeZone, &e.CoordChannelID, &e.Status, &e.Reminders, &e.Locale,
+		&l.CancelReason, &l.CreatedAt, &l.Day,
+		&e.Day, &e.TimeZone, &e.CoordChannelID, &e.Status, &e.Reminders, &e.Locale, &e.FirstLotDay, &e.LastLotDay,
 		&v.lotVersion, &v.eventVersion, &v.member, &v.supplierName, &claims, &kinds, &stale)
 	if err != nil {
 		return nil, notFound(err, "ErrLotNotFound", "Code", req.LotID)

@@ -10,7 +10,8 @@ import (
 )
 
 const eventColumns = `id, slug, name, day, time_zone, venue, client, coord_channel_id,
-	recap_channel_id, status, reminders, locale, cancel_reason, cancelled_at, created_by, created_at`
+	recap_channel_id, status, reminders, locale, cancel_reason, cancelled_at, first_lot_day, last_lot_day,
+	created_by, created_at`
 
 // CreateEvent implements guichet.EventStore. The actor, when a person, becomes the event's
 // first coordinator in the same transaction.

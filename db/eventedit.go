@@ -33,6 +33,13 @@ func (d *DB) EditEvent(ctx context.Context, actor guichet.Actor, eventID int64, 
 			eventID, after.Day, after.TimeZone, after.Venue, after.Client, after.Reminders); err != nil {
 			return fmt.Errorf("edit event: %w", err)
 		}
+		// Lots on their own days move with the event, by as many days.
+		if shift := guichet.DaysBetween(before.Day, after.Day); shift != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE lots SET day = day + $2::int WHERE event_id = $1 AND day IS NOT NULL`,
+				eventID, shift); err != nil {
+				return fmt.Errorf("move lots' days: %w", err)
+			}
+		}
 		out = &guichet.EventEdit{Before: before, After: after}
 		if before.Status != guichet.EventDraft && !before.Day.Equal(after.Day) {
 			if out.Rearmed, err = rearmReminders(ctx, tx, before, after, now); err != nil {

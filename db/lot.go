@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -10,7 +11,7 @@ import (
 )
 
 const lotColumns = `id, event_id, code, title, category, description, quantity, unit, budget_cents,
-	slot_start, slot_end, place, mode, max_suppliers, award, deadline, status, cancel_reason, created_at`
+	day, slot_start, slot_end, place, mode, max_suppliers, award, deadline, status, cancel_reason, created_at`
 
 const claimColumns = `c.id, c.lot_id, c.supplier_id, c.quantity, c.amount_cents, c.clicked_by, c.note,
 	c.status, c.reason, c.created_at, c.updated_at, s.name AS supplier_name`
@@ -28,15 +29,18 @@ func (d *DB) AddLots(ctx context.Context, actor guichet.Actor, eventID int64, lo
 		seen[l.Code] = true
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := checkLotDays(ctx, tx, eventID, lots, d.now()); err != nil {
+			return err
+		}
 		for _, l := range lots {
 			l.EventID = eventID
 			err := tx.GetContext(ctx, l, `
 				INSERT INTO lots (event_id, code, title, category, description, quantity, unit,
-					budget_cents, slot_start, slot_end, place, mode, max_suppliers, award, deadline, status)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+					budget_cents, slot_start, slot_end, place, mode, max_suppliers, award, deadline, status, day)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 				RETURNING `+lotColumns,
 				eventID, l.Code, l.Title, l.Category, l.Description, l.Quantity, l.Unit, l.Budget,
-				l.SlotStart, l.SlotEnd, l.Place, l.Mode, l.MaxSuppliers, l.Award, l.Deadline, l.Status)
+				l.SlotStart, l.SlotEnd, l.Place, l.Mode, l.MaxSuppliers, l.Award, l.Deadline, l.Status, l.Day)
 			if isUniqueViolation(err, "lots_event_id_code_key") {
 				return guichet.Errorf(guichet.ECONFLICT, "ErrLotCodeExists", "Code", l.Code)
 			}
@@ -50,6 +54,29 @@ func (d *DB) AddLots(ctx context.Context, actor guichet.Actor, eventID int64, lo
 		}
 		return d.afterEventChange(ctx, tx, eventID)
 	})
+}
+
+// checkLotDays checks the days of new lots of the event against it at now
+// (guichet.Lot.SetDay): a lot whose day is the event's is stored without one.
+func checkLotDays(ctx context.Context, tx *sqlx.Tx, eventID int64, lots []*guichet.Lot, now time.Time) error {
+	var ev *guichet.Event
+	for _, l := range lots {
+		if l.Day == nil {
+			continue
+		}
+		if ev == nil {
+			ev = &guichet.Event{}
+			if err := tx.GetContext(ctx, ev, `SELECT `+eventColumns+` FROM events WHERE id = $1`, eventID); err != nil {
+				return notFound(err, "ErrEventNotFound", "Slug", eventID)
+			}
+		}
+		day := l.Day
+		l.Day = nil
+		if err := l.SetDay(ev, day, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Lot implements guichet.LotStore.

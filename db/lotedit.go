@@ -48,9 +48,9 @@ func (d *DB) EditLot(ctx context.Context, actor guichet.Actor, lotID int64, edit
 		l := dec.Lot
 		if _, err := tx.ExecContext(ctx, `UPDATE lots SET title = $2, description = $3, quantity = $4, unit = $5,
 			budget_cents = $6, slot_start = $7, slot_end = $8, place = $9, deadline = $10, max_suppliers = $11,
-			award = $12, status = $13 WHERE id = $1`,
+			award = $12, status = $13, day = $14 WHERE id = $1`,
 			l.ID, l.Title, l.Description, l.Quantity, l.Unit, l.Budget, l.SlotStart, l.SlotEnd, l.Place, l.Deadline,
-			l.MaxSuppliers, l.Award, l.Status); err != nil {
+			l.MaxSuppliers, l.Award, l.Status, l.Day); err != nil {
 			return fmt.Errorf("edit lot: %w", err)
 		}
 		kind, err := confirmationKind(&ev)

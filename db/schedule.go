@@ -28,7 +28,7 @@ const (
 )
 
 const reminderColumns = `id, event_id, kind, supplier_id, due_at, status, sent_at, skip_reason,
-	confirmed_at, confirmed_by, problem, previous_day`
+	confirmed_at, confirmed_by, problem, previous_day, day`
 
 // takeDueSQL locks due reminder rows that no other scheduler holds, with what the catch-up
 // rules need: the event's day and zone, whether the recipient still holds an awarded lot that
@@ -37,7 +37,7 @@ const reminderColumns = `id, event_id, kind, supplier_id, due_at, status, sent_a
 // rather than as one hashed pass over every claim.
 const takeDueSQL = `
 	SELECT r.id, r.event_id, r.kind, r.supplier_id, r.due_at,
-		e.day, e.time_zone, e.locale, e.status AS event_status,
+		coalesce(r.day, e.day) AS day, e.time_zone, e.locale, e.status AS event_status,
 		(r.supplier_id IS NULL OR held.yes IS NOT NULL) AS concerned,
 		(later.yes IS NOT NULL) AS superseded
 	FROM reminders r
@@ -427,9 +427,9 @@ func confirmationKind(e *guichet.Event) (guichet.ReminderKind, error) {
 // day that can have ended, whatever the zone): not drafts, not closed yet, done or recapped
 // or on or before that day. guichet.Event.Over decides among them.
 const endedEventsSQL = `
-	SELECT id, day, time_zone, status FROM events
+	SELECT id, day, time_zone, status, last_lot_day FROM events
 	WHERE offers_closed_at IS NULL AND status <> 'draft'
-	  AND (status IN ('done', 'recapped') OR day <= $1::date)
+	  AND (status IN ('done', 'recapped') OR coalesce(last_lot_day, day) <= $1::date)
 	ORDER BY day, id
 	LIMIT 1000`
 
@@ -446,6 +446,7 @@ func (d *DB) CloseEndedOffers(ctx context.Context, now time.Time) (int, error) {
 		Day      time.Time           `db:"day"`
 		TimeZone string              `db:"time_zone"`
 		Status   guichet.EventStatus `db:"status"`
+		LastDay  *time.Time          `db:"last_lot_day"`
 	}
 	if err := d.db.SelectContext(ctx, &cands, endedEventsSQL, now.UTC().Format(time.DateOnly)); err != nil {
 		return 0, fmt.Errorf("ended events: %w", err)
@@ -453,7 +454,7 @@ func (d *DB) CloseEndedOffers(ctx context.Context, now time.Time) (int, error) {
 	byID := make(map[int64]*guichet.Event, len(cands))
 	var over []int64
 	for _, c := range cands {
-		e := &guichet.Event{ID: c.ID, Day: c.Day, TimeZone: c.TimeZone, Status: c.Status}
+		e := &guichet.Event{ID: c.ID, Day: c.Day, TimeZone: c.TimeZone, Status: c.Status, LastLotDay: c.LastDay}
 		if e.Over(now) {
 			byID[e.ID] = e
 			over = append(over, e.ID)
