@@ -75,6 +75,9 @@ type OutboxPayload struct {
 	// ReleaseSupplierID, on an OutboxNotice with LotID, gives the notice a « Libérer » button
 	// with which a member of that supplier gives back its claim on the lot.
 	ReleaseSupplierID int64 `json:"release_supplier_id,omitempty"`
+	// DeliverySupplierID, on an OutboxNotice with LotID, gives the notice the « Oui » and « Un
+	// écart » buttons with which a member of that supplier says what it delivered of its share.
+	DeliverySupplierID int64 `json:"delivery_supplier_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that
