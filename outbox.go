@@ -80,6 +80,9 @@ type OutboxPayload struct {
 	ReleaseSupplierID int64 `json:"release_supplier_id,omitempty"`
 	// PreviousPostID, on an OutboxRelaunchOffer, is the copy the new post replaces.
 	PreviousPostID string `json:"previous_post_id,omitempty"`
+	// DeliverySupplierID, on an OutboxNotice with LotID, gives the notice the « Oui » and « Un
+	// écart » buttons with which a member of that supplier says what it delivered of its share.
+	DeliverySupplierID int64 `json:"delivery_supplier_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

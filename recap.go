@@ -19,7 +19,7 @@ type Payment struct {
 }
 
 // Balance is what an event owes one structure: the agreed amount (its awarded claims on lots
-// that are not cancelled), what was paid, and what remains due (negative when more was paid
+// that are not cancelled, each at its adjusted amount when a coordinator adjusted it), what was paid, and what remains due (negative when more was paid
 // than agreed, e.g. after a withdrawal).
 type Balance struct {
 	EventID      int64
@@ -39,6 +39,9 @@ type RecapData struct {
 	Board *Board
 	// Payments are the payments recorded for the event, oldest first.
 	Payments []*Payment
+	// Deliveries are what structures reported delivered and what coordinators adjusted, by
+	// lot then structure.
+	Deliveries []*Delivery
 	// Confirmations are the rows of the event's last reminder before the event (J-1 by
 	// default) to structures (SupplierID set): their ConfirmedAt and Problem say whether each
 	// structure confirmed.

@@ -72,6 +72,9 @@ type Store interface {
 	// Withdraw gives back a supplier's claim, with the contract of guichet.ClaimStore.Withdraw
 	// (the « Libérer » button, release.go).
 	Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, reason string) (*guichet.Claim, error)
+	// ReportDelivery records a structure's answer to « Livré comme prévu ? », with the
+	// contract of guichet.DeliveryStore.ReportDelivery (delivered.go).
+	ReportDelivery(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, r guichet.DeliveryReport, now time.Time) (*guichet.Delivery, *guichet.Claim, error)
 
 	// Outbox (dispatcher.go, lease.go). TakeOutbox, RenewOutbox and what records an outcome
 	// are fenced by the take's token: see lease.go.

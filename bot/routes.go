@@ -10,13 +10,15 @@ import "guichet.dev/guichet"
 // actionRoutes maps the action of each button the bot renders (ActionButton) to its handler.
 func (b *Bot) actionRoutes() map[string]ActionHandler {
 	return map[string]ActionHandler{
-		actionClaim:    b.claimClicked,    // offer: "Je prends" (action.go)
-		actionShare:    b.shareClicked,    // offer: "Je prends une part" (action.go)
-		actionPass:     b.passClicked,     // offer: "Pas pour nous" (declines.go)
-		actionConfirm:  b.confirmClicked,  // reminder: "Je confirme" (reminder.go)
-		actionProblem:  b.problemClicked,  // reminder: "Un souci" (reminder.go)
-		actionRelaunch: b.relaunchClicked, // coordinator's reminder digest: "Relancer" (reminder.go)
-		actionRelease:  b.releaseClicked,  // a claim's notice and mylots: "Libérer" (release.go)
+		actionClaim:        b.claimClicked,        // offer: "Je prends" (action.go)
+		actionShare:        b.shareClicked,        // offer: "Je prends une part" (action.go)
+		actionPass:         b.passClicked,         // offer: "Pas pour nous" (declines.go)
+		actionConfirm:      b.confirmClicked,      // reminder: "Je confirme" (reminder.go)
+		actionProblem:      b.problemClicked,      // reminder: "Un souci" (reminder.go)
+		actionRelaunch:     b.relaunchClicked,     // coordinator's reminder digest: "Relancer" (reminder.go)
+		actionRelease:      b.releaseClicked,      // a claim's notice and mylots: "Libérer" (release.go)
+		actionDeliveredYes: b.deliveredYesClicked, // « Livré comme prévu ? »: "Oui" (delivered.go)
+		actionDeliveredGap: b.deliveredGapClicked, // « Livré comme prévu ? »: "Un écart" (delivered.go)
 	}
 }
 
@@ -24,8 +26,9 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 // Callback ids beginning with "cmd." go to the CommandHandler (see dialogHandler).
 func (b *Bot) dialogRoutes() map[string]DialogHandler {
 	return map[string]DialogHandler{
-		claimDialog:   b.claimSubmitted,   // quantity and note of a claim (action.go)
-		problemDialog: b.problemSubmitted, // "Un souci" on a reminder (reminder.go)
+		claimDialog:     b.claimSubmitted,     // quantity and note of a claim (action.go)
+		problemDialog:   b.problemSubmitted,   // "Un souci" on a reminder (reminder.go)
+		deliveredDialog: b.deliveredSubmitted, // "Un écart": quantity delivered and a comment (delivered.go)
 	}
 }
 

@@ -55,6 +55,9 @@ func (d *DB) RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, 
 		WHERE p.event_id = $1 ORDER BY p.id`, eventID); err != nil {
 		return nil, fmt.Errorf("recap payments: %w", err)
 	}
+	if err := tx.SelectContext(ctx, &out.Deliveries, deliveriesOfEvent, eventID); err != nil {
+		return nil, fmt.Errorf("recap deliveries: %w", err)
+	}
 	// Structures confirm the last reminder before the event (J-1 by default).
 	kind, err := confirmationKind(&e)
 	if err != nil {
@@ -129,7 +132,7 @@ func (d *DB) Balance(ctx context.Context, eventID, supplierID int64) (*guichet.B
 }
 
 // balance computes what the event owes the structure: its awarded claims on lots that are not
-// cancelled, and its payments.
+// cancelled (each at its adjusted amount when a coordinator adjusted it), and its payments.
 func balance(ctx context.Context, tx *sqlx.Tx, eventID, supplierID int64) (*guichet.Balance, error) {
 	b := &guichet.Balance{EventID: eventID, SupplierID: supplierID}
 	if err := tx.GetContext(ctx, &b.EventSlug, `SELECT slug FROM events WHERE id = $1`, eventID); err != nil {
@@ -139,7 +142,8 @@ func balance(ctx context.Context, tx *sqlx.Tx, eventID, supplierID int64) (*guic
 		return nil, notFound(err, "ErrSupplierNotFound", "Name", supplierID)
 	}
 	if err := tx.GetContext(ctx, &b.Agreed, `
-		SELECT coalesce(sum(c.amount_cents), 0) FROM claims c JOIN lots l ON l.id = c.lot_id
+		SELECT coalesce(sum(coalesce(d.adjusted_cents, c.amount_cents)), 0) FROM claims c JOIN lots l ON l.id = c.lot_id
+		LEFT JOIN deliveries d ON d.lot_id = c.lot_id AND d.supplier_id = c.supplier_id
 		WHERE l.event_id = $1 AND c.supplier_id = $2 AND c.status = 'awarded' AND l.status <> 'cancelled'`,
 		eventID, supplierID); err != nil {
 		return nil, fmt.Errorf("agreed amount: %w", err)

@@ -359,7 +359,8 @@ func (d *DB) AlertUnconfirmed(ctx context.Context, now time.Time, spec guichet.R
 
 // TriggerRecaps queues, once per published event, at spec's time after it (DaysBefore
 // negative: J+1@09:00 is DaysBefore -1 by configuration), an OutboxRecap message and marks the
-// event done; the board is refreshed. Events caught up after downtime are recapped late.
+// event done; the board is refreshed, and each structure holding an awarded share is asked
+// « Livré comme prévu ? » for it (askDeliveries). Events caught up after downtime are recapped late.
 // Several schedulers queue each recap once (oncePerEvent). It returns how many recaps it
 // queued.
 func (d *DB) TriggerRecaps(ctx context.Context, now time.Time, spec guichet.ReminderSpec) (int, error) {
@@ -374,6 +375,9 @@ func (d *DB) TriggerRecaps(ctx context.Context, now time.Time, spec guichet.Remi
 			return false, err
 		}
 		if err := audit(ctx, tx, guichet.System, "event.done", e.ID, 0, 0, map[string]any{"recap": true}); err != nil {
+			return false, err
+		}
+		if err := askDeliveries(ctx, tx, e); err != nil {
 			return false, err
 		}
 		return true, d.afterEventChange(ctx, tx, e.ID)

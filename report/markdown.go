@@ -122,6 +122,9 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 			line("RecapLotsInCSV", nil)
 		}
 	}
+	if r.Deliveries+r.Adjustments > 0 {
+		writeDeliveries(&b, cat, r, locale)
+	}
 	var unfilled, cancelled []string
 	for _, l := range r.Lots {
 		switch l.Outcome {
@@ -141,6 +144,27 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 		b.WriteString("- " + s + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeDeliveries writes, for each awarded share, what was agreed, what the structure reported
+// delivered and what a coordinator adjusted, then what is due after the adjustments.
+func writeDeliveries(b *strings.Builder, cat *l10n.Catalog, r *Recap, locale string) {
+	b.WriteString("\n" + cat.T(locale, "RecapDeliveredTitle", nil) + "\n")
+	for _, s := range r.Suppliers {
+		for _, it := range s.Items {
+			args := map[string]any{"Supplier": s.Name, "Code": it.LotCode, "Title": it.LotTitle, "Agreed": it.Quantity,
+				"Unit": it.Unit, "AgreedAmount": l10n.Money(it.Amount, locale), "Reported": it.Delivered != nil,
+				"Comment": it.Comment, "Adjusted": it.Adjusted != nil, "Reason": it.Reason}
+			if it.Delivered != nil {
+				args["Delivered"] = *it.Delivered
+			}
+			if it.Adjusted != nil {
+				args["AdjustedAmount"] = l10n.Money(*it.Adjusted, locale)
+			}
+			b.WriteString(cat.T(locale, "RecapDeliveredLine", args) + "\n")
+		}
+	}
+	b.WriteString(cat.T(locale, "RecapDeliveredDue", map[string]any{"Due": l10n.Money(r.Due, locale), "Agreed": l10n.Money(r.Agreed, locale)}) + "\n")
 }
 
 // cell makes text safe inside a Markdown table cell.

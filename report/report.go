@@ -42,6 +42,11 @@ type Recap struct {
 	Lots []*LotLine
 	// Agreed is the money to the network: the sum of the awarded claims on lots not cancelled.
 	Agreed guichet.Cents
+	// Due is Agreed with the coordinators' adjustments: each adjusted share counts at its
+	// adjusted amount. Equal to Agreed when nothing was adjusted.
+	Due guichet.Cents
+	// Deliveries counts the shares whose delivery was reported; Adjustments those adjusted.
+	Deliveries, Adjustments int
 	// Paid is what was recorded as paid to the structures.
 	Paid guichet.Cents
 	// LotsFilled, LotsUnfilled and LotsCancelled count the lots by outcome.
@@ -54,8 +59,8 @@ type Recap struct {
 	ConfirmAsked, Confirmed, Problems int
 }
 
-// Remaining returns what is still due to the network: Agreed minus Paid.
-func (r *Recap) Remaining() guichet.Cents { return r.Agreed - r.Paid }
+// Remaining returns what is still due to the network: Due minus Paid.
+func (r *Recap) Remaining() guichet.Cents { return r.Due - r.Paid }
 
 // SupplierCount returns how many suppliers took part: those with an awarded claim.
 func (r *Recap) SupplierCount() int {
@@ -92,12 +97,15 @@ type SupplierPart struct {
 	// Items are its awarded claims, in the order of the event's lots.
 	Items  []Item
 	Agreed guichet.Cents
-	Paid   guichet.Cents
-	J1     Confirmation
+	// Due is Agreed with the coordinators' adjustments.
+	Due  guichet.Cents
+	Paid guichet.Cents
+	J1   Confirmation
 }
 
-// Remaining returns what is still due to the structure (negative when it was paid more).
-func (s *SupplierPart) Remaining() guichet.Cents { return s.Agreed - s.Paid }
+// Remaining returns what is still due to the structure, after adjustments (negative when it
+// was paid more).
+func (s *SupplierPart) Remaining() guichet.Cents { return s.Due - s.Paid }
 
 // Item is one awarded claim.
 type Item struct {
@@ -108,6 +116,23 @@ type Item struct {
 	Unit     string
 	Amount   guichet.Cents
 	Status   guichet.ClaimStatus
+	// Delivered is the quantity the structure reported delivered, nil when not reported;
+	// Comment what it said.
+	Delivered *int64
+	Comment   string
+	// Adjusted is the amount a coordinator set for the share, nil when not adjusted; Reason
+	// why.
+	Adjusted *guichet.Cents
+	Reason   string
+}
+
+// Due returns what the share is owed: its adjusted amount when adjusted, its agreed one
+// otherwise.
+func (it Item) Due() guichet.Cents {
+	if it.Adjusted != nil {
+		return *it.Adjusted
+	}
+	return it.Amount
 }
 
 // LotOutcome says how a lot ended.
@@ -164,6 +189,11 @@ func FromData(d *guichet.RecapData) *Recap {
 	if specs, err := guichet.ParseReminders(r.Event.Reminders); err == nil && len(specs) > 0 {
 		r.ConfirmReminder = "J-" + strconv.Itoa(specs[len(specs)-1].DaysBefore)
 	}
+	type share struct{ lot, supplier int64 }
+	deliveries := map[share]*guichet.Delivery{}
+	for _, dl := range d.Deliveries {
+		deliveries[share{dl.LotID, dl.SupplierID}] = dl
+	}
 	bySupplier := map[int64]*SupplierPart{}
 	structure := func(id int64, name string) *SupplierPart {
 		s := bySupplier[id]
@@ -181,10 +211,22 @@ func FromData(d *guichet.RecapData) *Recap {
 			for _, c := range st.Awarded() {
 				line.Suppliers++
 				s := structure(c.SupplierID, c.SupplierName)
-				s.Items = append(s.Items, Item{LotID: l.ID, LotCode: l.Code, LotTitle: l.Title,
-					Quantity: c.Quantity, Unit: l.Unit, Amount: c.Amount, Status: c.Status})
+				it := Item{LotID: l.ID, LotCode: l.Code, LotTitle: l.Title,
+					Quantity: c.Quantity, Unit: l.Unit, Amount: c.Amount, Status: c.Status}
+				if dl := deliveries[share{l.ID, c.SupplierID}]; dl != nil {
+					it.Delivered, it.Comment, it.Adjusted, it.Reason = dl.Quantity, dl.Comment, dl.Adjusted, dl.AdjustReason
+					if dl.Quantity != nil {
+						r.Deliveries++
+					}
+					if dl.Adjusted != nil {
+						r.Adjustments++
+					}
+				}
+				s.Items = append(s.Items, it)
 				s.Agreed += c.Amount
 				r.Agreed += c.Amount
+				s.Due += it.Due()
+				r.Due += it.Due()
 			}
 		}
 		switch {
@@ -250,18 +292,20 @@ func (r *Recap) ForLot(code string) *Recap {
 	}
 	for _, s := range r.Suppliers {
 		var items []Item
-		var agreed guichet.Cents
+		var agreed, due guichet.Cents
 		for _, it := range s.Items {
 			if it.LotCode == code {
 				items = append(items, it)
 				agreed += it.Amount
+				due += it.Due()
 			}
 		}
 		if len(items) == 0 {
 			continue
 		}
-		out.Suppliers = append(out.Suppliers, &SupplierPart{SupplierID: s.SupplierID, Name: s.Name, Items: items, Agreed: agreed, J1: s.J1})
+		out.Suppliers = append(out.Suppliers, &SupplierPart{SupplierID: s.SupplierID, Name: s.Name, Items: items, Agreed: agreed, Due: due, J1: s.J1})
 		out.Agreed += agreed
+		out.Due += due
 	}
 	return out
 }
