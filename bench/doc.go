@@ -9,6 +9,9 @@
 //     throughput ratio, with the bot posting one offer at a time and two at once;
 //   - BenchmarkPublishRateLimited: the same publication with Mattermost's rate limiting on,
 //     every post delivered;
+//   - BenchmarkLotEdit: a lot edit after publication reaching every copy of its offer (one
+//     lot offered to GUICHET_BENCH_STRUCTURES structures) against raw UpdatePost of the same
+//     posts with the same token, one after the other, throughput ratio;
 //   - BenchmarkServe: start-up time of `guichet serve` to /readyz on a migrated database, and
 //     its resident memory while serving.
 //
@@ -23,8 +26,9 @@
 //
 // Sizes come from the environment (defaults in brackets): GUICHET_BENCH_ROUNDS, the rounds of
 // 16 clicks per side [30]; GUICHET_BENCH_LOTS and GUICHET_BENCH_STRUCTURES, the larger
-// publication [200 lots, 100 structures]; GUICHET_BENCH_CATEGORIES, the categories its lots
-// spread over [20]; GUICHET_BENCH_RUNS, the runs of each side of a publication [3];
+// publication [200 lots, 100 structures] (GUICHET_BENCH_STRUCTURES is also the copies of the
+// edited lot's offer); GUICHET_BENCH_CATEGORIES, the categories its lots
+// spread over [20]; GUICHET_BENCH_RUNS, the runs of each side of a publication or a lot edit [3];
 // GUICHET_BENCH_INFLIGHT, the bot's outbox_in_flight settings to publish with [1,2];
 // GUICHET_BENCH_CLICKERS, the people clicking at once [16].
 package bench
