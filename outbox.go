@@ -44,6 +44,9 @@ const (
 	OutboxReminder OutboxKind = "reminder"
 	// OutboxRecap posts EventID's recap.
 	OutboxRecap OutboxKind = "recap"
+	// OutboxRecapDraft shows EventID's recap as a draft in ChannelID (its coordination
+	// channel), with the « Publier le bilan » button that publishes it (RecapStore.QueueRecap).
+	OutboxRecapDraft OutboxKind = "recap_draft"
 	// OutboxClaimed is what a new claim asks for, in one message: every copy of LotID's offer
 	// refreshed, EventID's board refreshed, then, when ChannelID (the event's coordination
 	// channel) is set, the notice MessageID with Args in Locale posted there.

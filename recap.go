@@ -83,8 +83,11 @@ type RecapStore interface {
 	// AuditTrail returns the audit entries of the event, or of one of its lots when lotID is
 	// not 0, oldest first.
 	AuditTrail(ctx context.Context, eventID, lotID int64) ([]*AuditLine, error)
-	// QueueRecap asks for the event's recap to be posted (coordination channel, and the recap
-	// channel if set), with its audit entry.
+	// QueueRecap publishes the event's recap, once: it queues the final recap (coordination
+	// channel, and the recap channel if set) and marks the event's recap published, with its
+	// audit entry, in one transaction. ECONFLICT "ErrDraftrecapPublishedAlready" when it was
+	// published already (nothing queued), "ErrEventCancelled" for a cancelled event; ENOTFOUND
+	// for an unknown event.
 	QueueRecap(ctx context.Context, actor Actor, eventID int64) error
 	// RecapPostOf returns the post already made for (outboxID, channelID), or "" when none.
 	RecapPostOf(ctx context.Context, outboxID int64, channelID string) (string, error)

@@ -162,6 +162,8 @@ type Store interface {
 	// RecordRecapPost records a posted recap, its audit entry, and the event recapped, in one
 	// transaction; the same (outbox, channel) twice changes nothing.
 	RecordRecapPost(ctx context.Context, p guichet.RecapPost) error
+	// QueueRecap publishes the event's recap, once (guichet.RecapStore.QueueRecap).
+	QueueRecap(ctx context.Context, actor guichet.Actor, eventID int64) error
 
 	// Ping checks that the database answers (the readiness probe).
 	Ping(ctx context.Context) error

@@ -490,7 +490,7 @@ func (b *Bot) reportUndelivered(ctx context.Context, m *guichet.OutboxMessage, p
 		what = b.t(loc, "MsgWhatOffer", "Code", lot.Code)
 	case m.Kind == guichet.OutboxReminder:
 		what = b.t(loc, "MsgWhatReminder")
-	case m.Kind == guichet.OutboxRecap:
+	case m.Kind == guichet.OutboxRecap || m.Kind == guichet.OutboxRecapDraft:
 		what = b.t(loc, "MsgWhatRecap")
 	}
 	where := p.ChannelID

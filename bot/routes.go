@@ -19,6 +19,7 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionRelease:      b.releaseClicked,      // a claim's notice and mylots: "Libérer" (release.go)
 		actionDeliveredYes: b.deliveredYesClicked, // « Livré comme prévu ? »: "Oui" (delivered.go)
 		actionDeliveredGap: b.deliveredGapClicked, // « Livré comme prévu ? »: "Un écart" (delivered.go)
+		actionPublishRecap: b.publishRecapClicked, // the recap's draft: "Publier le bilan" (draftrecap.go)
 	}
 }
 
@@ -35,14 +36,15 @@ func (b *Bot) dialogRoutes() map[string]DialogHandler {
 // outboxRoutes maps each outbox kind the domain queues to the handler that delivers it.
 func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 	return map[guichet.OutboxKind]OutboxHandler{
-		guichet.OutboxPublishOffer:  b.publishOffer,    // post an offer in a channel (delivery.go)
-		guichet.OutboxRefreshOffer:  b.refreshOffer,    // edit every post of an offer (delivery.go)
-		guichet.OutboxClaimed:       b.claimed,         // a claim: refresh its offer, tell coordination (delivery.go)
-		guichet.OutboxNotice:        b.notice,          // a catalogue message in a channel or DM (delivery.go)
-		guichet.OutboxRefreshBoard:  b.refreshBoard,    // the event's status board (delivery.go)
-		guichet.OutboxReminder:      b.deliverReminder, // J-7/J-1 reminder or digest (reminder.go)
-		guichet.OutboxRecap:         b.deliverRecap,    // the event's recap (recap.go)
-		guichet.OutboxRelaunchOffer: b.relaunchOffer,   // an offer posted anew, its older copy pointing to it (declines.go)
+		guichet.OutboxPublishOffer:  b.publishOffer,      // post an offer in a channel (delivery.go)
+		guichet.OutboxRefreshOffer:  b.refreshOffer,      // edit every post of an offer (delivery.go)
+		guichet.OutboxClaimed:       b.claimed,           // a claim: refresh its offer, tell coordination (delivery.go)
+		guichet.OutboxNotice:        b.notice,            // a catalogue message in a channel or DM (delivery.go)
+		guichet.OutboxRefreshBoard:  b.refreshBoard,      // the event's status board (delivery.go)
+		guichet.OutboxReminder:      b.deliverReminder,   // J-7/J-1 reminder or digest (reminder.go)
+		guichet.OutboxRecap:         b.deliverRecap,      // the event's recap (recap.go)
+		guichet.OutboxRecapDraft:    b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
+		guichet.OutboxRelaunchOffer: b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
 	}
 }
 

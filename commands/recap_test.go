@@ -87,9 +87,16 @@ func TestRecapPreviewChangesNothingThenBilanQueuesIt(t *testing.T) {
 	out = b.run(t, coord, "c-elsewhere", "bilan assises-2011")
 	require.Equal(t, "Le bilan de **Assises métropolitaines de la Politique de la Ville** est en route\u202f: il sera publié dans quelques instants dans le canal de coordination, avec le graphique et le fichier CSV.", out)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.request' AND actor_name = 'coord'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.publish' AND actor_name = 'coord'`))
 	require.Contains(t, b.run(t, coord, coordChannel, "recap nulle-part"), "Aucun événement `nulle-part`")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
+
+	// The recap is published once: `bilan` again says so and posts nothing.
+	require.Equal(t, "Le bilan de «\u202fAssises métropolitaines de la Politique de la Ville\u202f» est déjà publié\u202f: il ne l'est qu'une fois. "+
+		"Rien n'a été posté de nouveau. Pour le relire sans rien publier\u202f: `/guichet bilan assises-2011 aperçu`.",
+		b.run(t, coord, coordChannel, "bilan"))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.publish'`))
 }
 
 func TestPaidRecordsAndShowsWhatRemains(t *testing.T) {

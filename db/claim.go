@@ -193,9 +193,10 @@ func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView,
 	}
 	if req.Confirm && req.Actor.UserID != "" {
 		res := &guichet.ClaimResult{Claim: c, Lot: lot}
+		// The confirmation carries « Libérer », with which the structure gives the claim back.
 		messages = append(messages, outboxRow{Kind: guichet.OutboxNotice, Payload: guichet.OutboxPayload{
-			UserID: req.Actor.UserID, EventID: lot.EventID, Locale: v.event.Locale,
-			MessageID: res.MessageID(), Args: res.MessageArgs()}})
+			UserID: req.Actor.UserID, EventID: lot.EventID, LotID: lot.ID, ReleaseSupplierID: req.SupplierID,
+			Locale: v.event.Locale, MessageID: res.MessageID(), Args: res.MessageArgs()}})
 	}
 	outbox, err := jsonArg(messages)
 	if err != nil {

@@ -193,7 +193,8 @@ func TestClaimQueuesItsConfirmationWhenAsked(t *testing.T) {
 		"claimed " + b.jsonb(t, guichet.OutboxPayload{LotID: lot.ID, ChannelID: "coord-channel", EventID: ev, MessageID: "NoticeClaimed",
 			Args:   map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises", "Note": ""},
 			Locale: "fr"}),
-		"notice " + b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, MessageID: "MsgClaimed", Locale: "fr",
+		"notice " + b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, LotID: lot.ID, ReleaseSupplierID: sups[0].ID,
+			MessageID: "MsgClaimed", Locale: "fr",
 			Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises",
 				"Amount": guichet.Cents(46667).String()}}),
 	}, b.since(t, m).Outbox)
@@ -203,7 +204,8 @@ func TestClaimQueuesItsConfirmationWhenAsked(t *testing.T) {
 	require.NoError(t, err)
 	got := b.since(t, m).Outbox
 	require.Len(t, got, 2)
-	require.Equal(t, "notice "+b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, MessageID: "MsgCandidacy", Locale: "fr",
+	require.Equal(t, "notice "+b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, LotID: review.ID, ReleaseSupplierID: sups[0].ID,
+		MessageID: "MsgCandidacy", Locale: "fr",
 		Args: res.MessageArgs()}), got[1], "a candidacy is confirmed as a candidacy")
 
 	m = b.mark(t)

@@ -185,26 +185,38 @@ func (d *DB) AuditTrail(ctx context.Context, eventID, lotID int64) ([]*guichet.A
 	return out, nil
 }
 
-// QueueRecap implements guichet.RecapStore.
+// QueueRecap implements guichet.RecapStore: it publishes the recap, once. The event's row is
+// locked and marked published (recap_published_at) in the transaction that queues the final
+// recap, so two coordinators clicking « Publier le bilan » at once, or a click and `bilan`,
+// post it once; the second is told it was published already.
 func (d *DB) QueueRecap(ctx context.Context, actor guichet.Actor, eventID int64) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ev struct {
-			Name   string `db:"name"`
-			Locale string `db:"locale"`
-			Status string `db:"status"`
+			Name      string `db:"name"`
+			Slug      string `db:"slug"`
+			Locale    string `db:"locale"`
+			Status    string `db:"status"`
+			Published bool   `db:"published"`
 		}
-		if err := tx.GetContext(ctx, &ev, `SELECT name, locale, status FROM events WHERE id = $1 FOR SHARE`, eventID); err != nil {
+		if err := tx.GetContext(ctx, &ev, `SELECT name, slug, locale, status, recap_published_at IS NOT NULL AS published
+			FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
 			return notFound(err, "ErrEventNotFound", "Slug", eventID)
 		}
 		// A cancelled event has no recap: there is nothing to pay for.
 		if ev.Status == string(guichet.EventCancelled) {
 			return guichet.Errorf(guichet.ECONFLICT, "ErrEventCancelled", "Event", ev.Name)
 		}
-		locale := ev.Locale
-		if err := enqueue(ctx, tx, guichet.OutboxRecap, guichet.OutboxPayload{EventID: eventID, Locale: locale}); err != nil {
+		if ev.Published {
+			return guichet.Errorf(guichet.ECONFLICT, "ErrDraftrecapPublishedAlready", "Event", ev.Name, "Slug", ev.Slug)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET recap_published_at = now(), recap_published_by = $2 WHERE id = $1`,
+			eventID, actor.UserID); err != nil {
+			return fmt.Errorf("mark recap published: %w", err)
+		}
+		if err := enqueue(ctx, tx, guichet.OutboxRecap, guichet.OutboxPayload{EventID: eventID, Locale: ev.Locale}); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, "recap.request", eventID, 0, 0, nil)
+		return audit(ctx, tx, actor, "recap.publish", eventID, 0, 0, nil)
 	})
 }
 

@@ -81,7 +81,7 @@ func TestRecapPostsAreRecordedOnce(t *testing.T) {
 	var payload string
 	require.NoError(t, b.db.SQL().GetContext(b.ctx, &payload, `SELECT payload::text FROM outbox WHERE kind = 'recap'`))
 	require.JSONEq(t, `{"event_id": `+strconv.FormatInt(b.event.ID, 10)+`, "locale": "fr"}`, payload)
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.request'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_trail WHERE action = 'recap.publish'`))
 	err := b.db.QueueRecap(b.ctx, coordinator, b.event.ID+100)
 	require.Equal(t, "ErrEventNotFound", guichet.AsError(err).MessageID)
 

@@ -358,8 +358,9 @@ func (d *DB) AlertUnconfirmed(ctx context.Context, now time.Time, spec guichet.R
 }
 
 // TriggerRecaps queues, once per published event, at spec's time after it (DaysBefore
-// negative: J+1@09:00 is DaysBefore -1 by configuration), an OutboxRecap message and marks the
-// event done; the board is refreshed, and each structure holding an awarded share is asked
+// negative: J+1@09:00 is DaysBefore -1 by configuration), an OutboxRecapDraft message (the
+// recap as a draft in the coordination channel, with « Publier le bilan »; none when the recap
+// was published already or the event has no coordination channel) and marks the event done; the board is refreshed, and each structure holding an awarded share is asked
 // « Livré comme prévu ? » for it (askDeliveries). Events caught up after downtime are recapped late.
 // Several schedulers queue each recap once (oncePerEvent). It returns how many recaps it
 // queued.
@@ -371,10 +372,18 @@ func (d *DB) TriggerRecaps(ctx context.Context, now time.Time, spec guichet.Remi
 	return d.oncePerEvent(ctx, "recap", due, now, `UPDATE events SET status = 'done', recap_queued_at = $2
 		WHERE id = $1 AND status = 'published' AND recap_queued_at IS NULL
 		RETURNING `+eventColumns, func(tx *sqlx.Tx, e *guichet.Event) (bool, error) {
-		if err := enqueue(ctx, tx, guichet.OutboxRecap, guichet.OutboxPayload{EventID: e.ID, Locale: e.Locale}); err != nil {
-			return false, err
+		// The recap is a draft for the coordinators until one of them publishes it
+		// (QueueRecap); none when it was published already, ahead of the day.
+		var published bool
+		if err := tx.GetContext(ctx, &published, `SELECT recap_published_at IS NOT NULL FROM events WHERE id = $1`, e.ID); err != nil {
+			return false, fmt.Errorf("recap published: %w", err)
 		}
-		if err := audit(ctx, tx, guichet.System, "event.done", e.ID, 0, 0, map[string]any{"recap": true}); err != nil {
+		if !published && e.CoordChannelID != "" {
+			if err := enqueue(ctx, tx, guichet.OutboxRecapDraft, guichet.OutboxPayload{EventID: e.ID, ChannelID: e.CoordChannelID, Locale: e.Locale}); err != nil {
+				return false, err
+			}
+		}
+		if err := audit(ctx, tx, guichet.System, "event.done", e.ID, 0, 0, map[string]any{"recap_draft": !published}); err != nil {
 			return false, err
 		}
 		if err := askDeliveries(ctx, tx, e); err != nil {

@@ -155,7 +155,7 @@ func TestRemindersAtLocalHourAcrossClockChanges(t *testing.T) {
 			require.Equal(t, 2*recipients, b.count(t, `SELECT count(DISTINCT payload->>'reminder_id') FROM outbox WHERE kind = 'reminder'`))
 			require.Equal(t, map[time.Time]int{tc.alert: 1}, alerts)
 			require.Equal(t, map[time.Time]int{tc.recap: 1}, recaps)
-			require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
+			require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap_draft'`))
 			e, err := b.db.Event(b.ctx, b.event.ID)
 			require.NoError(t, err)
 			require.Equal(t, guichet.EventDone, e.Status)
@@ -375,7 +375,7 @@ func TestAlertAndRecapCaughtUpAfterDowntime(t *testing.T) {
 	n, err = b.db.TriggerRecaps(b.ctx, late.Add(time.Hour), recapSpec)
 	require.NoError(t, err)
 	require.Zero(t, n)
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'recap_draft'`))
 	_, skipped := b.take(t, late)
 	require.Equal(t, 4, skipped, "reminders of a past event are skipped")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -42,8 +43,8 @@ func fail(format string, args ...any) result {
 
 // check verifies, from the bot's database and from what people read in Mattermost, that the
 // replay did the event's whole job: every lot filled by the 2011 structures, each reminder
-// sent once to each structure, every structure confirmed, and the recap posted once with
-// its chart and CSV adding up to the lots' budgets. The recap's files are saved into out.
+// sent once to each structure, every structure confirmed, and the recap shown as a draft to the
+// coordination, then published once with its chart and CSV adding up to the lots' budgets. The recap's files are saved into out.
 func (s *session) check(ctx context.Context, out string) []result {
 	return []result{
 		s.checkLots(ctx),
@@ -151,8 +152,10 @@ func (s *session) checkConfirmations(ctx context.Context) result {
 	return pass("%s", r)
 }
 
-// checkRecap finds the recap in the coordination channel (the bot's post with files), checks
-// that it is there once and names the total of the lots' budgets, downloads its files into
+// checkRecap finds the recap's draft (the bot's post with the recap's title and no files,
+// without its « Publier le bilan » button once published) and the recap (the bot's post with
+// files) in the coordination channel, checks that each is there once, the draft first, that
+// the recap and names the total of the lots' budgets, downloads its files into
 // out as the coordinator, and checks that the chart is a PNG and that the CSV adds up to the
 // same total over every structure.
 func (s *session) checkRecap(ctx context.Context, out string) result {
@@ -162,17 +165,31 @@ func (s *session) checkRecap(ctx context.Context, out string) result {
 	if err != nil {
 		return fail("recap: %v", err)
 	}
-	var recaps []*model.Post
+	title := s.cat.T(s.locale, "RecapTitle", map[string]any{"Event": s.event.Name})
+	publish := s.cat.T(s.locale, "BtnDraftrecapPublish", nil)
+	var recaps, drafts []*model.Post
 	for _, p := range posts {
-		if len(p.FileIds) > 0 {
+		switch {
+		case len(p.FileIds) > 0:
 			recaps = append(recaps, p)
+		case strings.Contains(p.Message, title):
+			drafts = append(drafts, p)
 		}
+	}
+	if len(drafts) != 1 {
+		return fail("recap: %d drafts in the coordination channel, want 1", len(drafts))
 	}
 	if len(recaps) != 1 {
 		return fail("recap: %d posts with files in the coordination channel, want 1", len(recaps))
 	}
 	p := recaps[0]
 	var problems []string
+	if mmrig.Button(drafts[0], publish) != nil {
+		problems = append(problems, "the draft still shows its button once published")
+	}
+	if drafts[0].CreateAt > p.CreateAt {
+		problems = append(problems, "the draft came after the recap")
+	}
 	if !strings.Contains(p.Message, l10n.Money(want, s.locale)) {
 		problems = append(problems, "its text does not say "+l10n.Money(want, s.locale))
 	}
@@ -207,7 +224,7 @@ func (s *session) checkRecap(ctx context.Context, out string) result {
 	} else if total != want || structures != len(s.fx.suppliers) {
 		problems = append(problems, fmt.Sprintf("the CSV gives %s over %d structures", l10n.Money(total, s.locale), structures))
 	}
-	r := fmt.Sprintf("recap posted once, total %s (the lots' budgets), chart and CSV saved: %s", l10n.Money(want, s.locale), strings.Join(names, ", "))
+	r := fmt.Sprintf("recap draft shown to the coordination, then published once, total %s (the lots' budgets), chart and CSV saved: %s", l10n.Money(want, s.locale), strings.Join(names, ", "))
 	if len(problems) > 0 {
 		return fail("%s; but %s", r, strings.Join(problems, "; "))
 	}

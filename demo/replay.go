@@ -323,7 +323,8 @@ func (s *session) eventDay(ctx context.Context) error {
 	return s.endPhase(ctx)
 }
 
-// recap: the day after, the bot posts the recap with its chart and CSV.
+// recap: the day after, the bot shows the coordinators a draft of the recap; the coordinator
+// clicks « Publier le bilan » and the bot posts the recap with its chart and CSV.
 func (s *session) recap(ctx context.Context) error {
 	spec, err := scheduler.ParseOffset(recapAt)
 	if err != nil {
@@ -338,6 +339,18 @@ func (s *session) recap(ctx context.Context) error {
 		return err
 	}
 	s.tr.beginPhase(phaseRecap, at)
+	// The bot shows the coordinators a draft; the coordinator reads it and publishes it.
+	label := s.cat.T(s.locale, "BtnDraftrecapPublish", nil)
+	coord := s.coordinator()
+	draft, err := s.waitPost(ctx, coord, s.rig.CoordChannel().Id, "the recap's draft", func(p *model.Post) bool {
+		return mmrig.Button(p, label) != nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.click(ctx, coord, draft, label, s.t("CmdDraftrecapDemoDraft")); err != nil {
+		return err
+	}
 	if err := s.until(ctx, waitMessages, "the recap posted", func(ctx context.Context) error {
 		e, err := s.rig.DB().Event(ctx, s.event.ID)
 		if err != nil {

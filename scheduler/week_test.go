@@ -218,8 +218,8 @@ func TestThreeSchedulersThroughASimulatedWeek(t *testing.T) {
 	sent := len(want) - wantSkipped
 	require.Equal(t, sent, count(`SELECT count(*) FROM outbox WHERE kind = 'reminder'`), "one outbox message per reminder sent")
 	require.Equal(t, sent, count(`SELECT count(DISTINCT payload->>'reminder_id') FROM outbox WHERE kind = 'reminder'`))
-	require.Equal(t, wantRecaps, count(`SELECT count(*) FROM outbox WHERE kind = 'recap'`))
-	require.Equal(t, wantRecaps, count(`SELECT count(DISTINCT payload->>'event_id') FROM outbox WHERE kind = 'recap'`))
+	require.Equal(t, wantRecaps, count(`SELECT count(*) FROM outbox WHERE kind = 'recap_draft'`))
+	require.Equal(t, wantRecaps, count(`SELECT count(DISTINCT payload->>'event_id') FROM outbox WHERE kind = 'recap_draft'`))
 	require.Equal(t, wantAlerts, count(`SELECT count(*) FROM outbox
 		WHERE payload->>'message_id' IN ('ReminderUnconfirmedAlert', 'ReminderAllConfirmed')`))
 	require.Zero(t, count(`SELECT count(*) FROM lots WHERE status = 'open' AND deadline <= $1`, end))

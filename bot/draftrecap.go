@@ -1,0 +1,96 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"guichet.dev/guichet"
+	"guichet.dev/guichet/l10n"
+	"guichet.dev/guichet/report"
+)
+
+// actionPublishRecap is « Publier le bilan », on the recap's draft in the coordination channel.
+const actionPublishRecap = "recappublish"
+
+// deliverRecapDraft shows the event's recap as a draft in p.ChannelID (the coordination
+// channel): a head line saying it is a draft, with its figures (agreed, deliveries reported,
+// amounts adjusted, due), the recap as it would be published, and the « Publier le bilan »
+// button. Nothing is posted to the client's channel: only the publication does that.
+func (b *Bot) deliverRecapDraft(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	if p.EventID == 0 || p.ChannelID == "" {
+		return "", fmt.Errorf("%w: recap draft without an event or a channel", errBadMessage)
+	}
+	r, err := report.Build(ctx, b.store, p.EventID)
+	if err != nil {
+		return "", err
+	}
+	loc := b.eventLocale(r.Event)
+	post := &model.Post{ChannelId: p.ChannelID, Message: b.recapDraftText(r, loc, "")}
+	post.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{{Actions: []*model.PostAction{
+		b.ActionButton(b.t(loc, "BtnDraftrecapPublish"), actionPublishRecap, "primary",
+			map[string]string{"event": strconv.FormatInt(r.Event.ID, 10)}, ""),
+	}}})
+	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, p.ChannelID))
+	if err != nil {
+		return "", err
+	}
+	return created.Id, nil
+}
+
+// recapDraftText writes the draft: its head line, then the recap's Markdown. publishedBy,
+// when set, is the username of the coordinator who published it, and the head says so.
+func (b *Bot) recapDraftText(r *report.Recap, loc, publishedBy string) string {
+	shares := len(r.Claims())
+	args := map[string]any{"Event": r.Event.Name, "Slug": r.Event.Slug, "Shares": shares,
+		"Reported": r.Deliveries, "Adjusted": r.Adjustments,
+		"Agreed": l10n.Money(r.Agreed, loc), "Due": l10n.Money(r.Due, loc),
+		"ClientChannel": r.Event.RecapChannelID != "" && r.Event.RecapChannelID != r.Event.CoordChannelID,
+		"Actor":         publishedBy}
+	head := "MsgDraftrecapDraftHead"
+	if publishedBy != "" {
+		head = "MsgDraftrecapPublishedHead"
+	}
+	text := b.catalog.T(loc, head, args) + "\n\n" + report.Markdown(b.catalog, r, loc)
+	if len([]rune(text)) > model.PostMessageMaxRunesV2 {
+		text = string([]rune(text)[:model.PostMessageMaxRunesV2])
+	}
+	return text
+}
+
+// publishRecapClicked handles « Publier le bilan »: a coordinator of the event (or an
+// administrator) publishes the recap (Store.QueueRecap, once: a second click, or a click after
+// `bilan`, is told it was published already). The draft then says who published it and loses
+// its button.
+func (b *Bot) publishRecapClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
+	eventID, err := strconv.ParseInt(req.Fields["event"], 10, 64)
+	if err != nil || eventID <= 0 {
+		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
+	}
+	ev, err := b.store.Event(ctx, eventID)
+	if err != nil {
+		return ActionReply{}, err
+	}
+	loc := b.eventLocale(ev)
+	if err := b.access.RequireEventCoordinator(ctx, req.Actor, ev); err != nil {
+		return ActionReply{Ephemeral: b.personError(loc, err)}, nil
+	}
+	if err := b.store.QueueRecap(ctx, req.Actor, ev.ID); err != nil {
+		return ActionReply{Ephemeral: b.personError(loc, err)}, nil
+	}
+	reply := ActionReply{Ephemeral: b.t(loc, "MsgDraftrecapPublished", "Event", ev.Name,
+		"ClientChannel", ev.RecapChannelID != "" && ev.RecapChannelID != ev.CoordChannelID)}
+	r, err := report.Build(ctx, b.store, ev.ID)
+	if err != nil {
+		// Published; only the redraw of the draft failed.
+		b.logger.Warn("redrawing a recap draft", "event", ev.Slug, "error", err)
+		return reply, nil
+	}
+	update := &model.Post{Id: req.PostID, ChannelId: req.ChannelID, Message: b.recapDraftText(r, loc, req.Actor.Username)}
+	// Props left nil would keep the post's old ones, the button with them.
+	update.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{})
+	reply.Update = update
+	return reply, nil
+}
