@@ -19,6 +19,8 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionRelease:      b.releaseClicked,      // a claim's notice and mylots: "Libérer" (release.go)
 		actionDeliveredYes: b.deliveredYesClicked, // « Livré comme prévu ? »: "Oui" (delivered.go)
 		actionDeliveredGap: b.deliveredGapClicked, // « Livré comme prévu ? »: "Un écart" (delivered.go)
+		actionWaitJoin:     b.waitJoinClicked,     // full first-come offer: "Me mettre en liste d'attente" (waitlist.go)
+		actionWaitAccept:   b.waitAcceptClicked,   // waitlist offer by DM: "J'accepte" (waitlist.go)
 	}
 }
 
