@@ -9,6 +9,9 @@ var (
 	ErrNotMember = &Error{Code: EFORBIDDEN, MessageID: "ErrNotMember"}
 	// ErrNoSupplier: the actor is a member of no structure.
 	ErrNoSupplier = &Error{Code: EFORBIDDEN, MessageID: "ErrNoSupplier"}
+	// ErrLotFull, ErrLotTaken: nothing left to take on the lot (LotState.Grant).
+	ErrLotFull  = &Error{Code: ECONFLICT, MessageID: "ErrLotFull"}
+	ErrLotTaken = &Error{Code: ECONFLICT, MessageID: "ErrLotTaken"}
 	// ErrClaimNoteTooLong: a claim's note is longer than MaxNoteLength (ClaimNote.Check).
 	ErrClaimNoteTooLong = &Error{Code: EINVALID, MessageID: string(ClaimNote)}
 

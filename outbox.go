@@ -81,6 +81,9 @@ type OutboxPayload struct {
 	// ReleaseSupplierID, on an OutboxNotice with LotID, gives the notice a « Libérer » button
 	// with which a member of that supplier gives back its claim on the lot.
 	ReleaseSupplierID int64 `json:"release_supplier_id,omitempty"`
+	// WaitlistSupplierID, on an OutboxNotice with LotID, gives the notice a « J'accepte »
+	// button with which a member of that supplier accepts the lot offered to it from the line.
+	WaitlistSupplierID int64 `json:"waitlist_supplier_id,omitempty"`
 	// PreviousPostID, on an OutboxRelaunchOffer, is the copy the new post replaces.
 	PreviousPostID string `json:"previous_post_id,omitempty"`
 	// DeliverySupplierID, on an OutboxNotice with LotID, gives the notice the « Oui » and « Un

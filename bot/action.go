@@ -134,6 +134,9 @@ func (b *Bot) lotView(ctx context.Context, lotID int64) (*guichet.LotState, *gui
 // taken and the rest only answer (the claim's own refresh of every copy follows anyway).
 func (b *Bot) refusal(st *guichet.LotState, ev *guichet.Event, channelID, loc string, err error) ActionReply {
 	r := ActionReply{Ephemeral: b.personError(loc, err)}
+	if b.waitlistOpen(st, ev) {
+		r.Ephemeral += " " + b.t(loc, "MsgWaitlistHint")
+	}
 	if !b.claimable(st, ev) && b.edits.allow(refusalKey(st.Lot.ID, channelID), b.outboxNow(), b.editGap) {
 		r.Update = b.OfferPost(st, ev, channelID)
 	}

@@ -134,14 +134,15 @@ func TestClaimFromAClick(t *testing.T) {
 	cb.bot.editGap = time.Minute
 	before := cb.snapshot(t)
 	resp = cb.click(t, member(b), b.ChannelID, postB, claimB)
-	require.Equal(t, "Le lot SCE est déjà attribué à resto 0. Rien n'a changé pour vous.", resp.EphemeralText)
+	require.Equal(t, "Le lot SCE est déjà attribué à resto 0. Rien n'a changé pour vous. Il est complet\u202f: cliquez sur "+
+		"«\u202fMe mettre en liste d'attente\u202f» sur l'offre pour être prévenu si une place se libère.", resp.EphemeralText)
 	require.Equal(t, before, cb.snapshot(t), "nothing changed in the database")
 	require.NotNil(t, resp.Update, "its stale copy is shown as it is")
-	require.Empty(t, attachmentOf(t, resp.Update).Actions)
+	require.Equal(t, []string{"waitjoin"}, actionIDs(attachmentOf(t, resp.Update)), "only the waitlist's button is left")
 	// Clicked again at once, as hundreds would: Mattermost applied the first re-rendering to
 	// the post for everyone; the next refusals only answer.
 	resp = cb.click(t, member(b), b.ChannelID, postB, claimB)
-	require.Equal(t, "Le lot SCE est déjà attribué à resto 0. Rien n'a changé pour vous.", resp.EphemeralText)
+	require.Contains(t, resp.EphemeralText, "Le lot SCE est déjà attribué à resto 0. Rien n'a changé pour vous. Il est complet")
 	require.Nil(t, resp.Update, "the copy was re-rendered by the first refusal")
 	require.Equal(t, before, cb.snapshot(t))
 

@@ -42,6 +42,10 @@ type Store interface {
 	// DeclineLot records « Pas pour nous » for the structures supplierIDs the actor is a
 	// member of, and returns how many were newly recorded (guichet.DeclineStore).
 	DeclineLot(ctx context.Context, actor guichet.Actor, lotID int64, supplierIDs []int64, now time.Time) (int, error)
+	// JoinWaitlist and AcceptWaitlistOffer: a structure waits in a full first-come lot's line,
+	// and takes the lot offered to it from there (guichet.WaitlistStore; waitlist.go).
+	JoinWaitlist(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, now time.Time) (int, error)
+	AcceptWaitlistOffer(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, now time.Time) (*guichet.WaitlistAnswer, error)
 	// OfferPosts lists the posted copies of a lot's offer, each with the version of the lot's
 	// state it was last rendered from; copies queued but not yet posted are left out.
 	OfferPosts(ctx context.Context, lotID int64) ([]guichet.OfferPost, error)

@@ -222,6 +222,7 @@ func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.Ou
 	}
 	post := &model.Post{ChannelId: channelID, Message: b.catalog.T(loc, p.MessageID, p.Args)}
 	b.withReleaseButton(post, p, loc)
+	b.withWaitlistButton(post, p, loc)
 	b.withDeliveryButtons(post, p, loc)
 	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, channelID))
 	if err != nil {

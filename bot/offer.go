@@ -125,6 +125,9 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 			att.Actions = append(att.Actions, b.ActionButton(b.t(loc, "BtnClaim"), actionClaim, "primary", fields, ""))
 		}
 		att.Actions = append(att.Actions, b.ActionButton(b.t(loc, "BtnPass"), actionPass, "default", fields, ""))
+	} else if b.waitlistOpen(st, ev) {
+		fields := map[string]string{"lot": strconv.FormatInt(lot.ID, 10)}
+		att.Actions = append(att.Actions, b.ActionButton(b.t(loc, "BtnWaitlistJoin"), actionWaitJoin, "default", fields, ""))
 	}
 	return att
 }

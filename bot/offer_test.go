@@ -117,7 +117,7 @@ func TestOfferAfterAward(t *testing.T) {
 	st := &guichet.LotState{Lot: lot, Claims: []*guichet.Claim{
 		{SupplierID: 1, SupplierName: "Métisse Cité", Quantity: 1, Amount: 350000, Status: guichet.ClaimAwarded}}}
 	a := attachmentOf(t, b.OfferPost(st, assisesEvent(), "c"))
-	require.Empty(t, a.Actions, "no buttons once the lot is awarded")
+	require.Equal(t, []string{"waitjoin"}, actionIDs(a), "once the lot is awarded, only the waitlist's button")
 	require.Equal(t, "good", a.Color)
 	f := fieldsOf(a)
 	require.Equal(t, "Métisse Cité — 1 forfait, 3\u202f500,00\u00a0€", f["Attribué à"])
@@ -164,7 +164,7 @@ func TestOfferWithoutButtons(t *testing.T) {
 		}, claims: []*guichet.Claim{
 			{SupplierName: "A", Quantity: 100, Status: guichet.ClaimAwarded},
 			{SupplierName: "B", Quantity: 100, Status: guichet.ClaimAwarded},
-		}},
+		}, buttons: []string{"waitjoin"}},
 		"review lot with candidacies": {lot: func() *guichet.Lot {
 			l := sceLot()
 			l.Award = guichet.Review

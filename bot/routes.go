@@ -20,6 +20,8 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionDeliveredYes: b.deliveredYesClicked, // « Livré comme prévu ? »: "Oui" (delivered.go)
 		actionDeliveredGap: b.deliveredGapClicked, // « Livré comme prévu ? »: "Un écart" (delivered.go)
 		actionPublishRecap: b.publishRecapClicked, // the recap's draft: "Publier le bilan" (draftrecap.go)
+		actionWaitJoin:     b.waitJoinClicked,     // full first-come offer: "Me mettre en liste d'attente" (waitlist.go)
+		actionWaitAccept:   b.waitAcceptClicked,   // waitlist offer by DM: "J'accepte" (waitlist.go)
 	}
 }
 

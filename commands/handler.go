@@ -22,6 +22,7 @@ type Store interface {
 	guichet.Store
 	guichet.CoordinatorStore
 	guichet.DeliveryStore
+	guichet.WaitlistStore
 	// Enqueue writes one outbox message, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
 	// SupplierLots returns the lots on which the suppliers hold active claims, with those
@@ -224,6 +225,8 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.paid(ctx, c, cmd)
 	case Adjust:
 		return h.adjust(ctx, c, cmd)
+	case Promote:
+		return h.promote(ctx, c, cmd)
 	case MyLots:
 		return h.myLots(ctx, c)
 	case History:

@@ -83,6 +83,10 @@ type Config struct {
 	// message about to be posted is held for its whole delivery whatever this says).
 	// Default 2m; 1s to 1h.
 	OutboxLease time.Duration `toml:"outbox_lease" env:"OUTBOX_LEASE"`
+	// WaitlistOffer is how long the first structure in a full lot's line has to accept a
+	// freed place before it goes to the next (shorter inside J-1: never past the start of the
+	// event's day; see guichet.WaitlistOfferUntil). Default 24h; 1h to 168h.
+	WaitlistOffer time.Duration `toml:"waitlist_offer" env:"WAITLIST_OFFER"`
 }
 
 // Defaults returns the configuration with every default filled.
@@ -100,6 +104,7 @@ func Defaults() Config {
 		OutboxInFlight:   2,
 		OfferEditGap:     3 * time.Second,
 		OutboxLease:      2 * time.Minute,
+		WaitlistOffer:    guichet.DefaultWaitlistOffer,
 	}
 }
 
@@ -213,6 +218,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OfferEditGap < 0 || c.OfferEditGap > time.Minute {
 		return &Error{Key: "offer_edit_gap", Env: "OFFER_EDIT_GAP", Problem: "must be from 0s to 1m"}
+	}
+	if c.WaitlistOffer < guichet.MinWaitlistOffer || c.WaitlistOffer > 7*24*time.Hour {
+		return &Error{Key: "waitlist_offer", Env: "WAITLIST_OFFER", Problem: "must be from 1h to 168h"}
 	}
 	for _, list := range []struct {
 		key, env string

@@ -593,6 +593,10 @@ func (d *DB) Withdraw(ctx context.Context, actor guichet.Actor, lotID, supplierI
 			"quantity": c.Quantity, "reason": reason, "late": late}); err != nil {
 			return err
 		}
+		// What was freed goes to the first structure in the lot's line, if any.
+		if err := d.offerNext(ctx, tx, lot.ID, d.now()); err != nil {
+			return err
+		}
 		out = c
 		return d.afterEventChange(ctx, tx, lot.EventID)
 	})

@@ -36,6 +36,9 @@ type DB struct {
 	// process that made it wakes its own dispatcher with this; the others find the message when
 	// they next poll. Set it before the DB is used.
 	Claimed func(wake string)
+	// WaitlistOffer is how long an offer to the first in a lot's line lasts
+	// (guichet.WaitlistOfferUntil; guichet.DefaultWaitlistOffer when zero).
+	WaitlistOffer time.Duration
 	// stmts are the hot statements, prepared once for the pool (see prepared).
 	stmts stmtCache
 }

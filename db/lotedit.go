@@ -100,6 +100,10 @@ func (d *DB) EditLot(ctx context.Context, actor guichet.Actor, lotID int64, edit
 			"changes": changes, "shares": shares, "status": l.Status}); err != nil {
 			return err
 		}
+		// A quantity raised or a share reduced frees room for the first structure in line.
+		if err := d.offerNext(ctx, tx, l.ID, d.now()); err != nil {
+			return err
+		}
 		return d.afterEventChange(ctx, tx, l.EventID)
 	})
 	if err != nil {

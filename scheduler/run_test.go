@@ -25,6 +25,7 @@ type fakeStore struct {
 	alerts    []guichet.ReminderSpec
 	recaps    []guichet.ReminderSpec
 	ended     int
+	waitlist  int
 	nows      []time.Time
 	block     chan struct{} // when set, TakeDueReminders waits for it to close
 	entered   chan struct{}
@@ -148,4 +149,11 @@ func TestRunTicks(t *testing.T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	require.GreaterOrEqual(t, st.takes, 3, "a pass at start, then one a second")
+}
+
+func (f *fakeStore) ExpireWaitlistOffers(ctx context.Context, now time.Time) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.waitlist++
+	return 0, nil
 }

@@ -36,6 +36,9 @@ type Store interface {
 	// CloseEndedOffers queues, once per event that is over at now, the refresh of its
 	// offers, which then lose their buttons.
 	CloseEndedOffers(ctx context.Context, now time.Time) (int, error)
+	// ExpireWaitlistOffers ends each waitlist offer expired at now, once, and offers its lot
+	// to the next in line (guichet.WaitlistStore).
+	ExpireWaitlistOffers(ctx context.Context, now time.Time) (int, error)
 }
 
 // Deps is what New needs. Zero fields take their defaults.
@@ -157,6 +160,13 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 			n, err := s.store.CloseEndedOffers(work, now)
 			if n > 0 {
 				s.log.Info("offers of events that are over closed", "events", n)
+			}
+			return err
+		}},
+		{"waitlist", func() error {
+			n, err := s.store.ExpireWaitlistOffers(work, now)
+			if n > 0 {
+				s.log.Info("waitlist offers expired, next in line offered", "offers", n)
 			}
 			return err
 		}},

@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	}
 	// A claim wakes this process's dispatcher (claims do not notify through PostgreSQL).
 	d.Claimed = b.Wake
+	d.WaitlistOffer = cfg.WaitlistOffer
 	// The command handler uses the Bot as its Chat (dialogs are signed by the Bot).
 	b.SetCommands(commands.New(commands.Deps{
 		Store: d, Chat: b, Access: access, Catalog: catalog, Locale: cfg.Locale, Now: now, Logger: logger,
