@@ -191,10 +191,10 @@ func TestAssisesChangesReplayedFromChat(t *testing.T) {
 	require.Contains(t, out, "**Emoqui** libère le lot `PCA`", out)
 	posted(t, coordWatch, coordDM, "Libération tardive", "**Emoqui** libère le lot **PCA**")
 
-	// WAITLIST (issue 19 item 5, not on main yet): here the first structure on the lot's
-	// waitlist is offered the freed 150 people by direct message and accepts with « J'accepte »
-	// (its member's WebSocket, the claim recorded once, the coordination told). Until then the
-	// coordinator places the share by phone, as the late-release notice says.
+	// WAITLIST: the issue's replay has the first structure on the lot's waitlist accept the freed
+	// share here; this replay does not yet (waitlists are replayed on their own in
+	// TestWaitlistOfferedAndAcceptedFromChat), and the coordinator places the share by phone, as
+	// the late-release notice says.
 
 	// The coordinator records, by phone, a caterer taking the freed share.
 	out = say(t, coord, ch.Id, `/guichet prendre PCA 150 structure="Le Goût des Autres" force note="au téléphone"`)
