@@ -28,18 +28,8 @@ func parseAdjust(a *args) (Command, error) {
 		return nil, err
 	}
 	c := Adjust{Lot: ref}
-	named, hasNamed, err := a.opt("structure", "supplier", "fournisseur")
-	if err != nil {
+	if c.Supplier, err = a.supplierArg(); err != nil {
 		return nil, err
-	}
-	if hasNamed {
-		c.Supplier = strings.TrimSpace(named)
-	} else {
-		c.Supplier = strings.TrimSpace(strings.Join(a.pos, " "))
-		a.pos = nil
-	}
-	if c.Supplier == "" {
-		return nil, a.missing("CmdArgSupplier")
 	}
 	amount, ok, err := a.opt("montant", "amount", "somme")
 	if err != nil {

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"strings"
 )
 
 // Promote gives a lot to a structure in its waitlist, whatever its place
@@ -23,18 +22,8 @@ func parsePromote(a *args) (Command, error) {
 		return nil, err
 	}
 	c := Promote{Lot: ref}
-	named, hasNamed, err := a.opt("structure", "supplier", "fournisseur")
-	if err != nil {
+	if c.Supplier, err = a.supplierArg(); err != nil {
 		return nil, err
-	}
-	if hasNamed {
-		c.Supplier = strings.TrimSpace(named)
-	} else {
-		c.Supplier = strings.TrimSpace(strings.Join(a.pos, " "))
-		a.pos = nil
-	}
-	if c.Supplier == "" {
-		return nil, a.missing("CmdArgSupplier")
 	}
 	return c, a.finish()
 }
