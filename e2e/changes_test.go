@@ -62,7 +62,8 @@ func posted(t *testing.T, w *mmrig.Watch, channelID string, parts ...string) *mo
 // The event's calendar is driven by moving the event days earlier (travel), not the clock: the
 // bot's commands and scheduler keep real time.
 func TestAssisesChangesReplayedFromChat(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it uses the rig's Assises structures, which TestAssisesReplayedFromChat
+	// imports again into the one directory.
 	ctx := context.Background()
 	coord := rig.Coordinator()
 	ch, err := rig.NewChannel(ctx, "chg-assises", coord.Username)

@@ -32,10 +32,11 @@ func TestDeclineAndRelaunchFromChat(t *testing.T) {
 	require.NoError(t, w.members[0].Click(t, offers[0].Id, btnPass))
 	watch.Ephemeral(t, func(p *model.Post) bool { return strings.Contains(p.Message, "n'est pas pour **Fleurs Nord**") })
 	require.Equal(t, 1, count(t, `SELECT count(*) FROM lot_declines WHERE lot_id = $1 AND supplier_id = $2`, lot.ID, w.suppliers[0].ID))
-	say(t, w.members[1], w.channels[1].Id, "/guichet prendre FLE 10")
+	out := say(t, w.members[1], w.channels[1].Id, "/guichet prendre "+w.event.Slug+"/FLE 10")
+	require.Contains(t, out, "**Fleurs Sud** prend", out)
 
 	relaunchedAt := model.GetMillis()
-	out := say(t, w.coord, w.coordChannel.Id, "/guichet relancer FLE")
+	out = say(t, w.coord, w.coordChannel.Id, "/guichet relancer FLE")
 	require.Contains(t, out, "FLE")
 	fresh := rig.WaitPost(t, w.channels[2].Id, func(p *model.Post) bool {
 		return p.UserId == rig.BotUserID() && p.Id != offers[2].Id && mmrig.Button(p, btnShare) != nil

@@ -19,10 +19,12 @@ import (
 // publish it; the coordinator's click on « Publier le bilan » posts the final recap once, in
 // the coordination and client channels, and the draft loses its button; `bilan` afterwards
 // says it is published already and posts nothing.
+//
+// Not parallel: the scheduler's recap pass, run here with a clock in 2031, takes every event
+// whose recap is due by then, and the parallel tests' events are in 2031 too.
 func TestRecapDraftPublishedByTheCoordinator(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
-	w := newWorld(t, "brouil", "Traiteur Nord", "Traiteur Sud")
+	w := newWorld(t, "brouill", "Traiteur Nord", "Traiteur Sud")
 	client, err := rig.NewChannel(ctx, "brouil-client", w.observer.Username)
 	require.NoError(t, err)
 	_, err = rig.DB().SQL().ExecContext(ctx, `UPDATE events SET recap_channel_id = $2 WHERE id = $1`, w.event.ID, client.Id)
@@ -39,7 +41,8 @@ func TestRecapDraftPublishedByTheCoordinator(t *testing.T) {
 	require.NoError(t, err)
 	n, err := rig.DB().TriggerRecaps(ctx, dayAfter, guichet.ReminderSpec{DaysBefore: -1, Hour: 9})
 	require.NoError(t, err)
-	require.Equal(t, 1, n)
+	require.GreaterOrEqual(t, n, 1, "this event's recap at least (the serial tests before may have left events)")
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM events WHERE id = $1 AND status = 'done'`, w.event.ID))
 
 	title := "### Bilan — " + w.event.Name
 	draft := w.coord.WaitPost(t, w.coordChannel.Id, func(p *model.Post) bool {

@@ -33,7 +33,8 @@ func TestWaitlistOfferedAndAcceptedFromChat(t *testing.T) {
 	watch.Ephemeral(t, func(p *model.Post) bool { return strings.Contains(p.Message, "en liste d'attente") })
 	require.Equal(t, 1, count(t, `SELECT count(*) FROM waitlist WHERE lot_id = $1 AND supplier_id = $2`, lot.ID, w.suppliers[1].ID))
 
-	say(t, w.members[0], w.channels[0].Id, "/guichet libérer SON")
+	out := say(t, w.members[0], w.channels[0].Id, "/guichet libérer "+w.event.Slug+"/SON")
+	require.Contains(t, out, "libère", out)
 	dm := directChannel(t, w.members[1])
 	offer := w.members[1].WaitPost(t, dm, func(p *model.Post) bool {
 		return p.UserId == rig.BotUserID() && strings.Contains(p.Message, "Une place se libère") && mmrig.Button(p, btnAccept) != nil
