@@ -10,11 +10,7 @@ import (
 )
 
 func (h *Handler) award(ctx context.Context, c *call, cmd Award) (string, error) {
-	l, _, err := h.lot(ctx, c, cmd.Lot)
-	if err != nil {
-		return "", err
-	}
-	s, err := h.store.SupplierByRef(ctx, cmd.Supplier)
+	l, s, err := h.lotAndSupplier(ctx, c, cmd.Lot, cmd.Supplier)
 	if err != nil {
 		return "", err
 	}
@@ -28,11 +24,7 @@ func (h *Handler) award(ctx context.Context, c *call, cmd Award) (string, error)
 }
 
 func (h *Handler) decline(ctx context.Context, c *call, cmd Decline) (string, error) {
-	l, _, err := h.lot(ctx, c, cmd.Lot)
-	if err != nil {
-		return "", err
-	}
-	s, err := h.store.SupplierByRef(ctx, cmd.Supplier)
+	l, s, err := h.lotAndSupplier(ctx, c, cmd.Lot, cmd.Supplier)
 	if err != nil {
 		return "", err
 	}

@@ -55,11 +55,7 @@ func parseAdjust(a *args) (Command, error) {
 
 // adjust sets a structure's amount for a lot and answers with the amounts before and after.
 func (h *Handler) adjust(ctx context.Context, c *call, cmd Adjust) (string, error) {
-	l, _, err := h.lot(ctx, c, cmd.Lot)
-	if err != nil {
-		return "", err
-	}
-	s, err := h.store.SupplierByRef(ctx, cmd.Supplier)
+	l, s, err := h.lotAndSupplier(ctx, c, cmd.Lot, cmd.Supplier)
 	if err != nil {
 		return "", err
 	}

@@ -283,6 +283,21 @@ func (h *Handler) lot(ctx context.Context, c *call, ref LotRef) (*guichet.Lot, *
 	return h.findLot(ctx, c, ref, false)
 }
 
+// lotAndSupplier finds the lot a coordinator's command names (lot) and the structure it names
+// (by slug or name, as SupplierByRef does), for the commands that act on one structure's part
+// of a lot.
+func (h *Handler) lotAndSupplier(ctx context.Context, c *call, ref LotRef, supplier string) (*guichet.Lot, *guichet.Supplier, error) {
+	l, _, err := h.lot(ctx, c, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := h.store.SupplierByRef(ctx, supplier)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, s, nil
+}
+
 // findLot is lot; with hideDrafts, lots of draft events the actor does not coordinate are not
 // found: a reference to one (its event named, bound to the channel, or the only events with
 // that code being such drafts) gets ECONFLICT "ErrEventNotPublished", which names no event nor

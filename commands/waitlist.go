@@ -31,11 +31,7 @@ func parsePromote(a *args) (Command, error) {
 // promote gives the lot to the structure from its line (Store.PromoteWaitlist, decided by the
 // claim's one rule) and answers with its share, or says that nothing is free.
 func (h *Handler) promote(ctx context.Context, c *call, cmd Promote) (string, error) {
-	l, _, err := h.lot(ctx, c, cmd.Lot)
-	if err != nil {
-		return "", err
-	}
-	s, err := h.store.SupplierByRef(ctx, cmd.Supplier)
+	l, s, err := h.lotAndSupplier(ctx, c, cmd.Lot, cmd.Supplier)
 	if err != nil {
 		return "", err
 	}
