@@ -149,6 +149,47 @@ func refusalKey(lotID int64, channelID string) string {
 	return "refusal:" + strconv.FormatInt(lotID, 10) + ":" + channelID
 }
 
+// offerClick is what a click on an offer's button reads (readOfferClick): the lot with its
+// claims, its event, their language, and the clicker's structures serving the lot's category.
+type offerClick struct {
+	lotID int64
+	st    *guichet.LotState
+	ev    *guichet.Event
+	loc   string
+	cands []*guichet.Supplier
+}
+
+// readOfferClick reads what a click on an offer needs. A button whose lot cannot be read from
+// its fields, or a clicker who is a member of no structure, gets a non-nil reply to answer
+// with privately; an error reading the lot is returned with an empty reply.
+func (b *Bot) readOfferClick(ctx context.Context, req ActionRequest) (*offerClick, *ActionReply, error) {
+	lotID, err := lotOf(req.Fields)
+	if err != nil {
+		return nil, &ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
+	}
+	st, ev, loc, err := b.lotView(ctx, lotID)
+	if err != nil {
+		return nil, &ActionReply{}, err
+	}
+	sups, err := b.access.SuppliersOf(ctx, req.Actor)
+	if err != nil {
+		return nil, &ActionReply{Ephemeral: b.personError(loc, err)}, nil
+	}
+	return &offerClick{lotID: lotID, st: st, ev: ev, loc: loc, cands: candidates(sups, st.Lot)}, nil, nil
+}
+
+// inChannel returns the structures among sups whose channel is channelID (the one a button
+// was clicked in), none when no such structure.
+func inChannel(sups []*guichet.Supplier, channelID string) []*guichet.Supplier {
+	var out []*guichet.Supplier
+	for _, s := range sups {
+		if s.ChannelID != "" && s.ChannelID == channelID {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // candidates returns the clicker's structures that may take the lot: those serving its
 // category, or all of them when none does (the coordination may have offered it more widely).
 func candidates(sups []*guichet.Supplier, lot *guichet.Lot) []*guichet.Supplier {

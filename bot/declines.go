@@ -20,26 +20,12 @@ const propRelaunchedTo = "guichet_relaunched_to"
 // structure holding a claim on the lot is not marked as declining it; the clicker is told how
 // to give the claim back instead. The answer is private.
 func (b *Bot) passClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
-	lotID, err := lotOf(req.Fields)
-	if err != nil {
-		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
+	click, reply, err := b.readOfferClick(ctx, req)
+	if reply != nil || err != nil {
+		return *reply, err
 	}
-	st, ev, loc, err := b.lotView(ctx, lotID)
-	if err != nil {
-		return ActionReply{}, err
-	}
-	sups, err := b.access.SuppliersOf(ctx, req.Actor)
-	if err != nil {
-		return ActionReply{Ephemeral: b.personError(loc, err)}, nil
-	}
-	cands := candidates(sups, st.Lot)
-	var here []*guichet.Supplier
-	for _, s := range cands {
-		if s.ChannelID != "" && s.ChannelID == req.ChannelID {
-			here = append(here, s)
-		}
-	}
-	if len(here) > 0 {
+	lotID, st, ev, loc, cands := click.lotID, click.st, click.ev, click.loc, click.cands
+	if here := inChannel(cands, req.ChannelID); len(here) > 0 {
 		cands = here
 	}
 	ids := make([]int64, len(cands))

@@ -34,27 +34,17 @@ func (b *Bot) waitlistOpen(st *guichet.LotState, ev *guichet.Event) bool {
 // such is asked to use the channel of the one concerned) joins the lot's line, and is told its
 // place privately.
 func (b *Bot) waitJoinClicked(ctx context.Context, req ActionRequest) (ActionReply, error) {
-	lotID, err := lotOf(req.Fields)
-	if err != nil {
-		return ActionReply{Ephemeral: b.t(b.locale, "MsgButtonGone")}, nil
+	click, reply, err := b.readOfferClick(ctx, req)
+	if reply != nil || err != nil {
+		return *reply, err
 	}
-	st, _, loc, err := b.lotView(ctx, lotID)
-	if err != nil {
-		return ActionReply{}, err
-	}
-	sups, err := b.access.SuppliersOf(ctx, req.Actor)
-	if err != nil {
-		return ActionReply{Ephemeral: b.personError(loc, err)}, nil
-	}
-	cands := candidates(sups, st.Lot)
+	lotID, st, loc, cands := click.lotID, click.st, click.loc, click.cands
 	if len(cands) == 0 {
 		return ActionReply{Ephemeral: b.personError(loc, guichet.Errorf(guichet.EFORBIDDEN, "ErrNoSupplier"))}, nil
 	}
 	sup := cands[0]
-	for _, s := range cands {
-		if s.ChannelID != "" && s.ChannelID == req.ChannelID {
-			sup = s
-		}
+	if here := inChannel(cands, req.ChannelID); len(here) > 0 {
+		sup = here[len(here)-1]
 	}
 	place, err := b.store.JoinWaitlist(ctx, req.Actor, lotID, sup.ID, b.now())
 	if err != nil {
