@@ -537,7 +537,7 @@ func (b *Bot) tellCoordinatorsDirectly(ctx context.Context, m *guichet.OutboxMes
 	}
 	text := ""
 	if p.MessageID != "" && b.catalog.Has(loc, p.MessageID) { // a notice, or a claim's (guichet.OutboxClaimed)
-		text = harmlessText(clipRunes(b.catalog.T(loc, p.MessageID, p.Args), coordFallbackText))
+		text = clipRunes(b.catalog.T(loc, p.MessageID, p.Args), coordFallbackText) // made harmless when posted (Client.CreatePost)
 	}
 	channel := b.client.channelName(ctx, ev.CoordChannelID)
 	bot := b.client.BotUsername()
