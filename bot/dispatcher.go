@@ -506,10 +506,7 @@ func (b *Bot) reportUndelivered(ctx context.Context, m *guichet.OutboxMessage, p
 	case http.StatusNotFound, http.StatusBadRequest:
 		msgID = "MsgUndeliveredGone"
 	}
-	bot := b.client.BotUsername()
-	if bot == "" {
-		bot = "guichet"
-	}
+	bot := b.botUsername()
 	err = b.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{
 		ChannelID: ev.CoordChannelID, EventID: ev.ID, Locale: loc, MessageID: msgID,
 		Args: map[string]any{"What": what, "Channel": where, "Status": status, "Bot": bot},
@@ -540,10 +537,7 @@ func (b *Bot) tellCoordinatorsDirectly(ctx context.Context, m *guichet.OutboxMes
 		text = clipRunes(b.catalog.T(loc, p.MessageID, p.Args), coordFallbackText) // made harmless when posted (Client.CreatePost)
 	}
 	channel := b.client.channelName(ctx, ev.CoordChannelID)
-	bot := b.client.BotUsername()
-	if bot == "" {
-		bot = "guichet"
-	}
+	bot := b.botUsername()
 	for _, id := range ids {
 		err := b.store.Enqueue(ctx, guichet.OutboxNotice, guichet.OutboxPayload{
 			UserID: id, EventID: ev.ID, Locale: loc, MessageID: "MsgUndeliveredCoordination",
@@ -556,6 +550,15 @@ func (b *Bot) tellCoordinatorsDirectly(ctx context.Context, m *guichet.OutboxMes
 	if len(ids) == 0 {
 		b.logger.Warn("outbox: the coordination channel refused a message and the event has no coordinator to tell", "outbox_id", m.ID, "event_id", ev.ID)
 	}
+}
+
+// botUsername is the bot's username for the messages that tell people to invite it: the one
+// Mattermost gave, or DefaultBotUsername before the first call to Mattermost answered.
+func (b *Bot) botUsername() string {
+	if name := b.client.BotUsername(); name != "" {
+		return name
+	}
+	return DefaultBotUsername
 }
 
 // clipRunes cuts s to at most n characters, ending with "…" when it cut.
