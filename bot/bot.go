@@ -269,6 +269,8 @@ type Bot struct {
 	actions map[string]ActionHandler
 	dialogs map[string]DialogHandler
 	outbox  map[guichet.OutboxKind]OutboxHandler
+	// observers are told of the posts people write (observe.go).
+	observers []PostObserver
 }
 
 type commandHandlerBox struct{ h guichet.CommandHandler }
