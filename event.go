@@ -61,6 +61,12 @@ type Event struct {
 	LastLotDay  *time.Time `db:"last_lot_day"`
 	CreatedBy   string     `db:"created_by"`
 	CreatedAt   time.Time  `db:"created_at"`
+	// FeeBP and FeeCents are the network's coordination fee on the client's documents: a
+	// share of the structures' net amounts in basis points (500 = 5 %), or a fixed amount; both
+	// 0 for none. PaymentDays is the client's payment term in days (0: the issuer's).
+	FeeBP       int   `db:"fee_bp"`
+	FeeCents    int64 `db:"fee_cents"`
+	PaymentDays int   `db:"payment_days"`
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

@@ -21,6 +21,9 @@ type Supplier struct {
 	ChannelID   string   `db:"channel_id"`
 	ChannelName string   `db:"channel_name"`
 	Members     []Member `db:"-"`
+	// LegalProfile is what the client's documents need of it (legal.go); the directory's
+	// import and `supplier edit` fill it.
+	LegalProfile
 }
 
 // Member is a Mattermost user acting for a supplier.

@@ -87,6 +87,14 @@ type Config struct {
 	// freed place before it goes to the next (shorter inside J-1: never past the start of the
 	// event's day; see guichet.WaitlistOfferUntil). Default 24h; 1h to 168h.
 	WaitlistOffer time.Duration `toml:"waitlist_offer" env:"WAITLIST_OFFER"`
+
+	// Issuer is the network that coordinates and issues the client's documents (the [issuer]
+	// section): its name, SIRET, address, VAT regime and rate, logo, and the client's payment
+	// term (default 30 days). Documents are refused while what they need of it is missing.
+	Issuer guichet.Issuer `toml:"issuer"`
+	// Legal holds the legal mentions the documents print (the [legal] section); each left
+	// empty takes its default, guichet.DefaultLegalMentions, which cites its source.
+	Legal guichet.LegalMentions `toml:"legal"`
 }
 
 // Defaults returns the configuration with every default filled.
@@ -105,6 +113,8 @@ func Defaults() Config {
 		OfferEditGap:     3 * time.Second,
 		OutboxLease:      2 * time.Minute,
 		WaitlistOffer:    guichet.DefaultWaitlistOffer,
+		Issuer:           guichet.Issuer{PaymentDays: 30},
+		Legal:            guichet.DefaultLegalMentions(),
 	}
 }
 
@@ -188,8 +198,12 @@ func (c *Config) readSecretFiles() error {
 	return nil
 }
 
-// Validate checks what every command needs: a database URL, a known locale and log settings.
+// Validate checks what every command needs: a database URL, a known locale and log settings;
+// and that the issuer, when set, has a valid SIRET, VAT regime and rate, and payment term.
 func (c *Config) Validate() error {
+	if err := c.validateIssuer(); err != nil {
+		return err
+	}
 	if c.DatabaseURL == "" {
 		return &Error{Key: "database_url", Env: "DATABASE_URL", Problem: "missing: the PostgreSQL URL, e.g. postgres://guichet@localhost/guichet?sslmode=disable"}
 	}
@@ -299,4 +313,44 @@ func (c *Config) DatabaseDSN() string {
 	}
 	u.User = url.UserPassword(u.User.Username(), c.DatabasePassword)
 	return u.String()
+}
+
+// validateIssuer checks the [issuer] section and fills the legal mentions left empty.
+func (c *Config) validateIssuer() error {
+	def := guichet.DefaultLegalMentions()
+	for _, m := range []struct {
+		v *string
+		d string
+	}{
+		{&c.Legal.ExemptAssociation, def.ExemptAssociation}, {&c.Legal.Franchise, def.Franchise}, {&c.Legal.LatePayment, def.LatePayment},
+	} {
+		if strings.TrimSpace(*m.v) == "" {
+			*m.v = m.d
+		}
+	}
+	is := &c.Issuer
+	if is.SIRET != "" {
+		siret, err := guichet.CheckSIRET(is.SIRET)
+		if err != nil {
+			return &Error{Key: "issuer.siret", Env: "-", Problem: "not a valid SIRET (14 digits whose check digit matches): " + is.SIRET}
+		}
+		is.SIRET = siret
+	}
+	if is.VATRegime != guichet.VATUnset {
+		r, ok := guichet.ParseVATRegime(string(is.VATRegime))
+		if !ok {
+			return &Error{Key: "issuer.vat_regime", Env: "-", Problem: `must be "liable", "association" or "franchise"`}
+		}
+		is.VATRegime = r
+	}
+	if is.VATRateBP < 0 || is.VATRateBP > 10000 || (is.VATRegime != guichet.VATLiable && is.VATRateBP != 0) {
+		return &Error{Key: "issuer.vat_rate_bp", Env: "-", Problem: "the VAT rate in basis points (2000 = 20 %), from 0 to 10000, only with vat_regime = \"liable\""}
+	}
+	if is.PaymentDays == 0 {
+		is.PaymentDays = 30
+	}
+	if is.PaymentDays < 0 || is.PaymentDays > 365 {
+		return &Error{Key: "issuer.payment_days", Env: "-", Problem: "the client's payment term, from 1 to 365 days"}
+	}
+	return nil
 }

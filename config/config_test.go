@@ -51,16 +51,20 @@ func TestCoordinatorsIsADeprecatedAliasOfAdministrators(t *testing.T) {
 
 func TestBadConfigNamesTheKey(t *testing.T) {
 	tests := map[string]struct{ body, key string }{
-		"secret in file":  {"database_url = \"postgres://a@b/c\"\nbot_token = \"x\"\n", "bot_token"},
-		"unknown key":     {"database_url = \"postgres://a@b/c\"\nlisen = \"x\"\n", "lisen"},
-		"bad locale":      {"database_url = \"postgres://a@b/c\"\nlocale = \"de\"\n", "locale"},
-		"no database":     {"listen = \"x:1\"\n", "database_url"},
-		"mysql url":       {"database_url = \"mysql://a@b/c\"\n", "database_url"},
-		"bad admin":       {"database_url = \"postgres://a@b/c\"\nadministrators = [\"Marie Dupont\"]\n", "administrators"},
-		"bad coordinator": {"database_url = \"postgres://a@b/c\"\ncoordinators = [\"@\"]\n", "coordinators"},
-		"bad delivery":    {"database_url = \"postgres://a@b/c\"\nreminder_delivery = \"fax\"\n", "reminder_delivery"},
-		"short lease":     {"database_url = \"postgres://a@b/c\"\noutbox_lease = \"500ms\"\n", "outbox_lease"},
-		"missing secrets": {"database_url = \"postgres://a@b/c\"\nmattermost_url = \"http://mm\"\npublic_url = \"http://bot\"\n", "bot_token"},
+		"secret in file":   {"database_url = \"postgres://a@b/c\"\nbot_token = \"x\"\n", "bot_token"},
+		"unknown key":      {"database_url = \"postgres://a@b/c\"\nlisen = \"x\"\n", "lisen"},
+		"bad locale":       {"database_url = \"postgres://a@b/c\"\nlocale = \"de\"\n", "locale"},
+		"no database":      {"listen = \"x:1\"\n", "database_url"},
+		"mysql url":        {"database_url = \"mysql://a@b/c\"\n", "database_url"},
+		"bad admin":        {"database_url = \"postgres://a@b/c\"\nadministrators = [\"Marie Dupont\"]\n", "administrators"},
+		"bad coordinator":  {"database_url = \"postgres://a@b/c\"\ncoordinators = [\"@\"]\n", "coordinators"},
+		"bad delivery":     {"database_url = \"postgres://a@b/c\"\nreminder_delivery = \"fax\"\n", "reminder_delivery"},
+		"short lease":      {"database_url = \"postgres://a@b/c\"\noutbox_lease = \"500ms\"\n", "outbox_lease"},
+		"bad issuer siret": {"database_url = \"postgres://a@b/c\"\n[issuer]\nsiret = \"73282932000075\"\n", "issuer.siret"},
+		"bad issuer vat":   {"database_url = \"postgres://a@b/c\"\n[issuer]\nvat_regime = \"peut-être\"\n", "issuer.vat_regime"},
+		"rate, not liable": {"database_url = \"postgres://a@b/c\"\n[issuer]\nvat_regime = \"franchise\"\nvat_rate_bp = 2000\n", "issuer.vat_rate_bp"},
+		"rate above 100 %": {"database_url = \"postgres://a@b/c\"\n[issuer]\nvat_regime = \"liable\"\nvat_rate_bp = 10001\n", "issuer.vat_rate_bp"},
+		"missing secrets":  {"database_url = \"postgres://a@b/c\"\nmattermost_url = \"http://mm\"\npublic_url = \"http://bot\"\n", "bot_token"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -113,4 +117,15 @@ func TestOpsListen(t *testing.T) {
 	require.Equal(t, "ops_listen", ce.Key)
 	require.ErrorContains(t, err, "GUICHET_OPS_LISTEN")
 	require.ErrorContains(t, err, "must differ from listen")
+}
+
+func TestIssuerAndLegalMentions(t *testing.T) {
+	cfg, err := config.Load(write(t, "database_url = \"postgres://a@b/c\"\n[issuer]\nname = \"Réseau\"\nsiret = \"732 829 320 00074\"\nvat_regime = \"assujetti\"\nvat_rate_bp = 2000\n[legal]\nfranchise = \"TVA non applicable, art. 293 B du CGI (nouvelle rédaction)\"\n"))
+	require.NoError(t, err)
+	require.Equal(t, "73282932000074", cfg.Issuer.SIRET)
+	require.Equal(t, "liable", string(cfg.Issuer.VATRegime))
+	require.Equal(t, 2000, cfg.Issuer.VATRateBP)
+	require.Equal(t, 30, cfg.Issuer.PaymentDays)
+	require.Equal(t, "TVA non applicable, art. 293 B du CGI (nouvelle rédaction)", cfg.Legal.Franchise)
+	require.Contains(t, cfg.Legal.ExemptAssociation, "261") // the default, kept
 }

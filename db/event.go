@@ -11,7 +11,7 @@ import (
 
 const eventColumns = `id, slug, name, day, time_zone, venue, client, coord_channel_id,
 	recap_channel_id, status, reminders, locale, cancel_reason, cancelled_at, first_lot_day, last_lot_day,
-	created_by, created_at`
+	created_by, created_at, fee_bp, fee_cents, payment_days`
 
 // CreateEvent implements guichet.EventStore. The actor, when a person, becomes the event's
 // first coordinator in the same transaction.

@@ -16,7 +16,8 @@ type supplierRow struct {
 	Categories pq.StringArray `db:"categories"`
 }
 
-const supplierColumns = `id, slug, name, categories, channel_id, channel_name`
+const supplierColumns = `id, slug, name, categories, channel_id, channel_name,
+	siret, legal_form, kind, vat_regime, vat_rate_bp, address, billing_email`
 
 // UpsertSuppliers implements guichet.SupplierStore.
 func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers []*guichet.Supplier) error {

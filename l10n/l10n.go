@@ -28,7 +28,7 @@ var catalogFS embed.FS
 var Locales = []string{"fr", "en"}
 
 // Prefixes are the beginnings of every message id, so that tests can find ids in code.
-var Prefixes = []string{"Err", "Notice", "Msg", "Help", "Board", "Offer", "Reminder", "Recap", "Dialog", "Btn", "Cmd", "Report"}
+var Prefixes = []string{"Err", "Notice", "Msg", "Help", "Board", "Offer", "Reminder", "Recap", "Dialog", "Btn", "Cmd", "Report", "Legal", "Doc"}
 
 // Catalog renders messages from the embedded catalogues. It is safe for concurrent use.
 //
