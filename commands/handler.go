@@ -189,6 +189,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.eventEdit(ctx, c, cmd)
 	case EventCancel:
 		return h.eventCancel(ctx, c, cmd)
+	case EventEditDialog:
+		return h.openEventEditDialog(ctx, c, cmd)
+	case LotEditDialog:
+		return h.openLotEditDialog(ctx, c, cmd)
 	case SupplierAdd:
 		return h.supplierAdd(ctx, c, cmd)
 	case SupplierList:
