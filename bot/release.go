@@ -22,9 +22,11 @@ func (b *Bot) releaseAttachment(loc string, lotID, supplierID int64) *model.Mess
 	}}
 }
 
-// fromReply marks the « Libérer » buttons of a command's private answer (mylots): Mattermost
-// keeps such an answer in the clicker's window only, so it cannot be edited; the click is
-// answered privately and the answer stays as it was.
+// fromReply marks the « Libérer » buttons of a command's private answer (mylots). Mattermost
+// (6.7.2, app/post.go SendEphemeralPost) gives the buttons of such an ephemeral answer a
+// cookie holding their integration, which the click sends back (DoPostActionWithCookie), so
+// they reach the bot like any other; but the answer is not stored and cannot be edited (an
+// Update would fail the click), so the click is answered privately and the answer stays.
 const fromReply = "reply"
 
 // releaseButtons renders a command answer's « Libérer » buttons, one attachment per share,
