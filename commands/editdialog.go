@@ -167,11 +167,19 @@ func (h *Handler) lotEditFields(c *call, l *guichet.Lot, e *guichet.Event) []edi
 	}
 }
 
-// openLotEditDialog opens the lot edit dialog, for a coordinator of the lot's event.
+// openLotEditDialog opens the lot edit dialog, for a coordinator of the lot's event, unless
+// the lot can no longer be edited (the event over or cancelled, the lot cancelled).
 func (h *Handler) openLotEditDialog(ctx context.Context, c *call, cmd LotEditDialog) (string, error) {
 	l, e, err := h.lot(ctx, c, cmd.Lot)
 	if err != nil {
 		return "", err
+	}
+	// A form that could only be refused is not opened: the reason is answered at once.
+	if err := e.ClaimChangesOpen(h.now()); err != nil {
+		return "", err
+	}
+	if l.Status == guichet.LotCancelled {
+		return "", guichet.Errorf(guichet.ECONFLICT, "ErrLotEditCancelled", "Code", l.Code)
 	}
 	fields := h.lotEditFields(c, l, e)
 	d := guichet.Dialog{

@@ -100,6 +100,12 @@ func TestLotEditDialogGoesThroughTheCommand(t *testing.T) {
 	reply = b.submit(t, member("romsi.ana"), "c-romsi", d, submittedAsShown(d, map[string]any{"quantity": "300", "shrink": "prorata"}))
 	require.NotEmpty(t, reply.Errors)
 	require.Equal(t, 380, b.count(t, `SELECT quantity FROM lots WHERE code = 'DEJ'`))
+
+	// After the day, the form is not opened: the reason is answered at once.
+	b.now = time.Date(2011, 4, 16, 10, 0, 0, 0, time.UTC)
+	opened := len(b.chat.dialogs)
+	require.Contains(t, b.run(t, coord, coordChannel, "lot modifier DEJ"), "ni de modification des lots")
+	require.Len(t, b.chat.dialogs, opened)
 }
 
 // `événement modifier` alone opens a form holding the event's date, time zone, venue, client
