@@ -66,6 +66,16 @@ type CommandRequest struct {
 type CommandReply struct {
 	Text      string
 	InChannel bool
+	// Releases are « Libérer » buttons shown under the text, one per share a structure holds
+	// (mylots); a click releases that share as `release` does.
+	Releases []ReleaseButton
+}
+
+// ReleaseButton is a « Libérer » button for the share SupplierID holds of LotID: Text says
+// which share, Label is the button's.
+type ReleaseButton struct {
+	LotID, SupplierID int64
+	Text, Label       string
 }
 
 // DialogSubmission is a submitted dialog, once its signed state is verified.

@@ -143,6 +143,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) string {
 	if reply.InChannel {
 		resp.ResponseType = model.CommandResponseTypeInChannel
 	}
+	resp.Attachments = b.releaseButtons(reply.Releases, userID)
 	writeJSONResponse(w, resp)
 	return "ok"
 }

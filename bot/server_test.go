@@ -35,6 +35,11 @@ func (f *fakeCommands) HandleCommand(_ context.Context, req guichet.CommandReque
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.commands = append(f.commands, req)
+	if req.Text == "mes-lots" {
+		return guichet.CommandReply{Text: "Vos lots", Releases: []guichet.ReleaseButton{
+			{LotID: 7, SupplierID: 3, Text: "`DEJ` — Déjeuner : 100 couverts", Label: "Libérer"},
+			{LotID: 9, SupplierID: 3, Text: "`CAF` — Café : 150 tasses", Label: "Libérer"}}}
+	}
 	return guichet.CommandReply{Text: "aide\u202f: " + req.Text, InChannel: req.Text == "public"}
 }
 

@@ -91,6 +91,12 @@ func (h *Handler) HandleDialog(ctx context.Context, sub guichet.DialogSubmission
 		err = h.submitSupplierImport(ctx, c, sub)
 	case callbackLotImport:
 		err = h.submitLotImport(ctx, c, sub)
+	case callbackLotEdit:
+		c.role = roleEventCoordinator
+		at, err = h.submitLotEdit(ctx, c, sub)
+	case callbackEventEdit:
+		c.role = roleEventCoordinator
+		at, err = h.submitEventEdit(ctx, c, sub)
 	default:
 		h.log.Warn("unknown dialog", "callback_id", sub.CallbackID, "user", sub.Actor.Username)
 		return guichet.DialogReply{}

@@ -27,7 +27,7 @@ func (EventEdit) CommandName() string { return "event edit" }
 func (EventCancel) CommandName() string { return "event cancel" }
 
 // parseEventEdit reads "[<event>] date=… tz=… venue=… client=… reminders=…" (French keys:
-// lieu, fuseau, rappels); at least one field.
+// lieu, fuseau, rappels); with no field, it opens the dialog (EventEditDialog).
 func parseEventEdit(a *args) (Command, error) {
 	c := EventEdit{}
 	if e, ok := a.next(); ok {
@@ -76,7 +76,8 @@ func parseEventEdit(a *args) (Command, error) {
 		return nil, err
 	}
 	if c.Change.Empty() {
-		return nil, a.bad(guichet.Errorf(guichet.EINVALID, "ErrEventEditNothing"))
+		// No field written: the dialog, prefilled with the event's, asks for them.
+		return EventEditDialog{Event: c.Event}, nil
 	}
 	return c, nil
 }

@@ -58,14 +58,12 @@ func TestEventEditAndCancelCommands(t *testing.T) {
 		"unknown field": `event edit couleur=rouge`,
 		"past date":     `event edit date=01/02/2011`,
 		"bad date":      `event edit date=31/02/2011`,
-		"nothing":       `event edit`,
 		"bad zone":      `event edit tz=Mars/Olympus`,
 	}
 	want := map[string]string{
 		"unknown field": "couleur",
 		"past date":     "est déjà passée",
 		"bad date":      "2011-02-31",
-		"nothing":       "Rien à modifier",
 		"bad zone":      "Mars/Olympus",
 	}
 	for name, text := range bad {

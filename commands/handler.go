@@ -109,6 +109,8 @@ type call struct {
 	// actor's right on the event it acts on has been checked (Handler.entered).
 	role    role
 	checked bool
+	// releases are the « Libérer » buttons the answer carries (mylots).
+	releases []guichet.ReleaseButton
 }
 
 // t renders a catalogue message in the call's language.
@@ -137,7 +139,10 @@ func (h *Handler) HandleCommand(ctx context.Context, req guichet.CommandRequest)
 		}
 		text = Message(h.cat, c.locale, err)
 	}
-	return guichet.CommandReply{Text: clip(text, h.t(c, "CmdTruncated", nil))}
+	if err != nil {
+		c.releases = nil
+	}
+	return guichet.CommandReply{Text: clip(text, h.t(c, "CmdTruncated", nil)), Releases: c.releases}
 }
 
 // clip cuts text to maxReply bytes at a line break, ending with more.
@@ -189,6 +194,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.eventEdit(ctx, c, cmd)
 	case EventCancel:
 		return h.eventCancel(ctx, c, cmd)
+	case EventEditDialog:
+		return h.openEventEditDialog(ctx, c, cmd)
+	case LotEditDialog:
+		return h.openLotEditDialog(ctx, c, cmd)
 	case SupplierAdd:
 		return h.supplierAdd(ctx, c, cmd)
 	case SupplierList:

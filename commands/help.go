@@ -42,18 +42,19 @@ func (h *Handler) help(c *call, topic string) (string, error) {
 	return strings.Join(out, "\n"), nil
 }
 
-// aliasesOf returns the other ways of writing a command, e.g. "prendre" for claim and
-// "lot ajouter" for lot add.
+// aliasesOf returns every way of writing a command, in French and in English, e.g. "claim"
+// and "prendre" for claim, "lot add" and "lot ajouter" for lot add: whichever language the
+// usage line is written in, the other one's words are there.
 func aliasesOf(name string) []string {
 	group, sub, isGroup := strings.Cut(name, " ")
 	var out []string
 	for verb, target := range verbs {
 		switch {
-		case target == name && verb != name:
+		case target == name:
 			out = append(out, "`"+verb+"`")
 		case isGroup && target == group:
 			for w, s := range groups[group] {
-				if s == sub && (verb != group || w != sub) {
+				if s == sub {
 					out = append(out, "`"+verb+" "+w+"`")
 				}
 			}

@@ -15,7 +15,8 @@ var noDeadline = map[string]bool{"none": true, "aucune": true, "aucun": true, "s
 var proportional = map[string]bool{"prorata": true, "proportional": true, "proportionnel": true, "proportionnelle": true,
 	"proportion": true}
 
-// parseLotEdit reads `lot edit <lot> field=value… [shrink=…]`: at least one field.
+// parseLotEdit reads `lot edit <lot> field=value… [shrink=…]`; with no field, it opens the
+// dialog (LotEditDialog).
 func parseLotEdit(a *args) (Command, error) {
 	ref, err := a.lotRef()
 	if err != nil {
@@ -128,7 +129,8 @@ func parseLotEdit(a *args) (Command, error) {
 		return nil, err
 	}
 	if !given {
-		return nil, a.missing("CmdArgLotEditField")
+		// No field written: the dialog, prefilled with the lot's terms, asks for them.
+		return LotEditDialog{Lot: ref}, nil
 	}
 	return c, nil
 }

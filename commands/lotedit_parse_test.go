@@ -39,7 +39,6 @@ func TestParseLotEdit(t *testing.T) {
 		})
 	}
 	errors := map[string]struct{ text, id, problem string }{
-		"nothing to change":     {`lot edit DEJ`, "CmdMissing", ""},
 		"unknown field":         {`lot edit DEJ couleur=bleu`, "CmdUnknownOption", ""},
 		"quantity not a number": {`lot edit DEJ qty=beaucoup`, "CmdBadValue", "ErrQuantity"},
 		"bad slot":              {`lot edit DEJ slot=14:00-12:00`, "CmdBadValue", "ErrSlot"},

@@ -56,7 +56,8 @@ func (h *Handler) status(ctx context.Context, c *call, cmd Status) (string, erro
 	return head + "\n" + strings.Join(out, "\n"), nil
 }
 
-// myLots lists what the person's structures hold or applied for, by event.
+// myLots lists what the person's structures hold or applied for, by event, with a « Libérer »
+// button for each share whose event still takes changes.
 func (h *Handler) myLots(ctx context.Context, c *call) (string, error) {
 	mine, err := h.access.SuppliersOf(ctx, c.actor)
 	if err != nil {
@@ -94,6 +95,14 @@ func (h *Handler) myLots(ctx context.Context, c *call) (string, error) {
 				"Unit": st.Lot.Unit, "Amount": l10n.Money(cl.Amount, c.locale), "Status": h.claimStatus(c, cl.Status),
 				"Pending": cl.Status == guichet.ClaimPending, "Slot": st.Lot.Slot(), "Event": e.Slug,
 			}))
+			if e.ClaimChangesOpen(h.now()) != nil {
+				// Over or cancelled: a release would be refused, no button offers one.
+				continue
+			}
+			c.releases = append(c.releases, guichet.ReleaseButton{LotID: st.Lot.ID, SupplierID: cl.SupplierID,
+				Text: h.t(c, "MsgI19bReleaseLine", map[string]any{"Code": st.Lot.Code, "Title": st.Lot.Title, "Supplier": cl.SupplierName,
+					"Quantity": cl.Quantity, "Unit": st.Lot.Unit, "Event": e.Name}),
+				Label: h.t(c, "BtnI19bRelease", nil)})
 		}
 	}
 	return strings.Join(out, "\n"), nil

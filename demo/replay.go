@@ -46,7 +46,7 @@ func (f *fixture) prepareAt() (time.Time, error) {
 // replay plays the event from chat, phase by phase, on the bot's simulated clock.
 func (s *session) replay(ctx context.Context) error {
 	for _, step := range []func(context.Context) error{
-		s.prepare, s.claims, s.reminders, s.alert, s.eventDay, s.recap,
+		s.prepare, s.claims, s.firstReminder, s.secondAct, s.reminders, s.alert, s.eventDay, s.recap,
 	} {
 		if err := step(ctx); err != nil {
 			return err
@@ -183,34 +183,39 @@ func (s *session) reminders(ctx context.Context) error {
 		return err
 	}
 	for i, spec := range specs {
-		last := i == len(specs)-1
-		due, err := s.event.LocalTime(-spec.DaysBefore, spec.Hour, spec.Minute)
-		if err != nil {
-			return err
-		}
-		title := phaseFirst
-		if last {
-			title = phaseLast
-		}
-		s.progress.step("%s reminder", spec)
-		if err := s.travel(ctx, due); err != nil {
-			return err
-		}
-		s.tr.beginPhase(title, due)
-		s.phaseOf[title], s.kindOf[title] = s.tr.phase, spec.Kind()
-		if err := s.awaitReminder(ctx, spec.Kind()); err != nil {
-			return err
-		}
-		if last {
-			if err := s.confirmAll(ctx); err != nil {
-				return err
-			}
-		}
-		if err := s.endPhase(ctx); err != nil {
+		if err := s.reminder(ctx, spec, i == len(specs)-1); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// reminder plays one reminder of the schedule at the event's current date: the clock moves to
+// it, every member reads it, and at the last one each structure confirms.
+func (s *session) reminder(ctx context.Context, spec guichet.ReminderSpec, last bool) error {
+	due, err := s.event.LocalTime(-spec.DaysBefore, spec.Hour, spec.Minute)
+	if err != nil {
+		return err
+	}
+	title := phaseFirst
+	if last {
+		title = phaseLast
+	}
+	s.progress.step("%s reminder", spec)
+	if err := s.travel(ctx, due); err != nil {
+		return err
+	}
+	s.tr.beginPhase(title, due)
+	s.phaseOf[title], s.kindOf[title] = s.tr.phase, spec.Kind()
+	if err := s.awaitReminder(ctx, spec.Kind()); err != nil {
+		return err
+	}
+	if last {
+		if err := s.confirmAll(ctx); err != nil {
+			return err
+		}
+	}
+	return s.endPhase(ctx)
 }
 
 // awaitReminder waits until the scheduler has taken every reminder of that kind and every

@@ -36,6 +36,8 @@ type session struct {
 	// first and last reminders' phases.
 	phaseOf map[string]int
 	kindOf  map[string]guichet.ReminderKind
+	// second is what the second act (act2.go) changed, once it has begun.
+	second *secondActState
 }
 
 // The bot's dialog callback ids the demo submits (as the web app would, from the open_dialog
