@@ -21,7 +21,7 @@ func TestLotEditShrinksTheLunchAndTellsTheCaterers(t *testing.T) {
 
 	out := b.run(t, coord, coordChannel, "lot modifier DEJ quantité=380")
 	require.Equal(t, "450 couverts du lot DEJ sont déjà pris, plus que les 380 demandés\u202f: TAK-APRES (150), Méli-Mélo d'Oser Forêt Vivante (120), Romsi (100), Le Goût des Autres (80). "+
-		"Rien n'a changé\u202f; dites comment les parts diminuent, au prorata avec `shrink=prorata` ou une à une avec `shrink=\"Structure\u202f:quantité; …\"`.", out)
+		"Rien n'a changé\u202f; dites comment les parts diminuent, au prorata avec `réduire=prorata` ou une à une avec `réduire=\"Structure\u202f:quantité; …\"`.", out)
 	require.Equal(t, 450, b.count(t, `SELECT quantity FROM lots WHERE code = 'DEJ'`))
 
 	out = b.run(t, coord, coordChannel, `lot modifier DEJ quantité=380 shrink="TAK-APRES: 110; Méli-Mélo d'Oser Forêt Vivante: 90"`)
