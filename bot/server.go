@@ -188,8 +188,8 @@ func (b *Bot) serveAction(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (b *Bot) serveDialog(w http.ResponseWriter, r *http.Request) string {
-	var req model.SubmitDialogRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	req, err := decodeDialogRequest(r.Body)
+	if err != nil {
 		return badRequest(w)
 	}
 	state, err := b.signer.VerifyDialog(req.State, req.CallbackId, req.UserId, b.now())
