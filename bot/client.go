@@ -34,6 +34,8 @@ type Client struct {
 	botUserID   string
 	botUsername string
 	usernames   map[string]cachedName
+	// refused is set while Mattermost answers 401 to the bot's token (see token.go).
+	refused *tokenRefusal
 }
 
 // cachedName is a username looked up by id, kept for usernameTTL.
@@ -103,6 +105,9 @@ func (e *APIError) Unwrap() error { return e.Err }
 
 // opCreatePost names CreatePost's call in its errors.
 const opCreatePost = "create post"
+
+// opPing names Ping's call, the one call Mattermost answers without looking at the token.
+const opPing = "ping"
 
 // MayHavePosted reports whether err is a CreatePost whose answer did not come in time (the
 // call timed out): the request may have reached Mattermost, which finishes it even when its
@@ -175,12 +180,18 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		actx, cancel := context.WithTimeout(ctx, c.timeout)
 		resp, err := fn(actx)
 		cancel()
-		if err == nil {
-			return nil
-		}
 		status := 0
 		if resp != nil {
 			status = resp.StatusCode
+		}
+		var appErr *model.AppError
+		errID := ""
+		if errors.As(err, &appErr) {
+			errID = appErr.Id
+		}
+		c.noteAnswer(op, status, errID)
+		if err == nil {
+			return nil
 		}
 		if status == http.StatusTooManyRequests && attempt < c.retries {
 			wait := rateLimitWait(resp.Header, c.maxWait)
@@ -190,12 +201,7 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 			}
 			continue
 		}
-		ae := &APIError{Op: op, Status: status, Err: err}
-		var appErr *model.AppError
-		if errors.As(err, &appErr) {
-			ae.ID = appErr.Id
-		}
-		return ae
+		return &APIError{Op: op, Status: status, ID: errID, Err: err}
 	}
 }
 
@@ -300,7 +306,7 @@ func (c *Client) userMention(ctx context.Context, userID string) string {
 
 // Ping checks that Mattermost answers.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.call(ctx, "ping", func(ctx context.Context) (r *model.Response, err error) {
+	return c.call(ctx, opPing, func(ctx context.Context) (r *model.Response, err error) {
 		_, r, err = c.api.GetPing(ctx)
 		return r, err
 	})

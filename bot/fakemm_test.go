@@ -44,6 +44,9 @@ type fakeMM struct {
 	refuseReads map[string]int
 	// down makes every request fail without an answer (connection closed).
 	down bool
+	// revoked makes Mattermost refuse the bot's token (401) on every call but ping, as it
+	// does once the token is revoked or has expired.
+	revoked bool
 	// limited is how many next requests get 429.
 	limited int
 	// delay holds every request this long.
@@ -246,13 +249,13 @@ func newFakeMM(t *testing.T) *fakeMM {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-		down, delay := f.down, f.delay
+		down, delay, revoked := f.down, f.delay, f.revoked
 		limited := f.limited > 0
 		if limited {
 			f.limited--
 		}
 		f.mu.Unlock()
-		if !strings.EqualFold(r.Header.Get("Authorization"), "Bearer bot-token") {
+		if revoked && r.URL.Path != "/api/v4/system/ping" || !strings.EqualFold(r.Header.Get("Authorization"), "Bearer bot-token") {
 			appError(w, http.StatusUnauthorized, "api.context.session_expired.app_error")
 			return
 		}
