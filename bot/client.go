@@ -154,6 +154,19 @@ func Permanent(err error) bool {
 	return false
 }
 
+// errIDEditTimeLimit is Mattermost's answer (HTTP 400) to an edit of a post older than
+// ServiceSettings.PostEditTimeLimit that changes its message (6.7.2 app/post.go UpdatePost;
+// current servers the same, and api4 for patches).
+const errIDEditTimeLimit = "api.post.update_post.permissions_time_limit.app_error"
+
+// EditTooLate reports whether err is Mattermost refusing to edit a post because it is older
+// than the server's edit time limit. Only a change of the post's message is refused: props
+// (attachments, buttons) can still be replaced.
+func EditTooLate(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.ID == errIDEditTimeLimit
+}
+
 // StatusOf returns the HTTP status of a Mattermost error, 0 if err is not one or got no answer.
 func StatusOf(err error) int {
 	var ae *APIError

@@ -42,6 +42,9 @@ type fakeMM struct {
 	refuse      map[string]int // channel id → status answered to posts there
 	// refuseReads: channel id → status answered to reads of its posts.
 	refuseReads map[string]int
+	// editLimit, when set, refuses a change of a post's message once the post is older than
+	// that, as ServiceSettings.PostEditTimeLimit does.
+	editLimit time.Duration
 	// down makes every request fail without an answer (connection closed).
 	down bool
 	// revoked makes Mattermost refuse the bot's token (401) on every call but ping, as it
@@ -165,6 +168,10 @@ func newFakeMM(t *testing.T) *fakeMM {
 		}
 		if st := f.refuse[old.ChannelId]; st != 0 {
 			appError(w, st, "api.context.permissions.app_error")
+			return
+		}
+		if f.editLimit > 0 && p.Message != old.Message && time.Since(time.UnixMilli(old.CreateAt)) > f.editLimit {
+			appError(w, http.StatusBadRequest, "api.post.update_post.permissions_time_limit.app_error")
 			return
 		}
 		upd := old.Clone()
