@@ -94,7 +94,7 @@ func (r *ClaimResult) MessageID() string {
 // MessageArgs are the arguments of the message MessageID names.
 func (r *ClaimResult) MessageArgs() map[string]any {
 	return map[string]any{"Supplier": r.Claim.SupplierName, "Code": r.Lot.Code, "Title": r.Lot.Title,
-		"Quantity": r.Claim.Quantity, "Unit": r.Lot.Unit, "Amount": r.Claim.Amount.String()}
+		"Quantity": r.Claim.Quantity, "Unit": r.Lot.Unit, "Amount": r.Claim.Amount}
 }
 
 // LotAmounts splits a lot's budget over its awarded claims in proportion to their quantities,

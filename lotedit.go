@@ -53,6 +53,9 @@ const (
 // (amounts in euros, the deadline in the event's time zone, "—" for nothing).
 type LotChange struct {
 	Field, Before, After string
+	// Amounts holds the amounts before and after for the budget, which ChangeArgs hands on as
+	// Cents so that each reader's language writes them; nil for the other fields.
+	Amounts *[2]Cents
 }
 
 // HolderChange is what an edit changes for one structure holding a share of the lot.
@@ -80,12 +83,15 @@ type LotEditDecision struct {
 
 // ChangeArgs writes the changed fields as a message's arguments: "QuantityBefore" and
 // "QuantityAfter" for the quantity, and so on for each field (the Field… constants,
-// capitalised).
+// capitalised); the budget's as Cents.
 func (d *LotEditDecision) ChangeArgs() map[string]any {
 	out := map[string]any{}
 	for _, c := range d.Changes {
 		key := strings.ToUpper(c.Field[:1]) + c.Field[1:]
 		out[key+"Before"], out[key+"After"] = c.Before, c.After
+		if c.Amounts != nil {
+			out[key+"Before"], out[key+"After"] = c.Amounts[0], c.Amounts[1]
+		}
 	}
 	return out
 }
@@ -307,7 +313,10 @@ func lotChanges(before, after *Lot, ev *Event) []LotChange {
 	add(FieldDescription, before.Description, after.Description)
 	add(FieldQuantity, strconv.FormatInt(before.Quantity, 10), strconv.FormatInt(after.Quantity, 10))
 	add(FieldUnit, before.Unit, after.Unit)
-	add(FieldBudget, before.Budget.String(), after.Budget.String())
+	if before.Budget != after.Budget {
+		out = append(out, LotChange{Field: FieldBudget, Before: before.Budget.String(), After: after.Budget.String(),
+			Amounts: &[2]Cents{before.Budget, after.Budget}})
+	}
 	add(FieldSlot, slotText(before, ev), slotText(after, ev))
 	add(FieldPlace, before.Place, after.Place)
 	add(FieldDeadline, deadlineText(before.Deadline, ev), deadlineText(after.Deadline, ev))

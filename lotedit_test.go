@@ -64,7 +64,8 @@ func TestLotEditShrinksProportionallyAndSplitsToTheCent(t *testing.T) {
 	require.Equal(t, guichet.LotFilled, d.Lot.Status)
 	require.Equal(t, []guichet.LotChange{
 		{Field: guichet.FieldQuantity, Before: "450", After: "380"},
-		{Field: guichet.FieldBudget, Before: guichet.Cents(9000_00).String(), After: guichet.Cents(7600_01).String()},
+		{Field: guichet.FieldBudget, Before: guichet.Cents(9000_00).String(), After: guichet.Cents(7600_01).String(),
+			Amounts: &[2]guichet.Cents{9000_00, 7600_01}},
 	}, d.Changes)
 	require.Equal(t, int64(450), st.Lot.Quantity, "the state read is not changed")
 	require.Equal(t, int64(150), st.Claims[0].Quantity)

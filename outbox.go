@@ -89,6 +89,9 @@ type OutboxPayload struct {
 	// DeliverySupplierID, on an OutboxNotice with LotID, gives the notice the « Oui » and « Un
 	// écart » buttons with which a member of that supplier says what it delivered of its share.
 	DeliverySupplierID int64 `json:"delivery_supplier_id,omitempty"`
+	// PublicationID, on an OutboxPublishOffer, is the publication the copy belongs to: when
+	// the last copy of a publication is delivered or refused, the one who published is told.
+	PublicationID int64 `json:"publication_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

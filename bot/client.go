@@ -34,6 +34,8 @@ type Client struct {
 	botUserID   string
 	botUsername string
 	usernames   map[string]cachedName
+	// refused is set while Mattermost answers 401 to the bot's token (see token.go).
+	refused *tokenRefusal
 }
 
 // cachedName is a username looked up by id, kept for usernameTTL.
@@ -104,6 +106,9 @@ func (e *APIError) Unwrap() error { return e.Err }
 // opCreatePost names CreatePost's call in its errors.
 const opCreatePost = "create post"
 
+// opPing names Ping's call, the one call Mattermost answers without looking at the token.
+const opPing = "ping"
+
 // MayHavePosted reports whether err is a CreatePost whose answer did not come in time (the
 // call timed out): the request may have reached Mattermost, which finishes it even when its
 // caller has given up, and may create the post later, after the 30 s during which it drops a
@@ -149,6 +154,19 @@ func Permanent(err error) bool {
 	return false
 }
 
+// errIDEditTimeLimit is Mattermost's answer (HTTP 400) to an edit of a post older than
+// ServiceSettings.PostEditTimeLimit that changes its message (6.7.2 app/post.go UpdatePost;
+// current servers the same, and api4 for patches).
+const errIDEditTimeLimit = "api.post.update_post.permissions_time_limit.app_error"
+
+// EditTooLate reports whether err is Mattermost refusing to edit a post because it is older
+// than the server's edit time limit. Only a change of the post's message is refused: props
+// (attachments, buttons) can still be replaced.
+func EditTooLate(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.ID == errIDEditTimeLimit
+}
+
 // StatusOf returns the HTTP status of a Mattermost error, 0 if err is not one or got no answer.
 func StatusOf(err error) int {
 	var ae *APIError
@@ -175,12 +193,18 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		actx, cancel := context.WithTimeout(ctx, c.timeout)
 		resp, err := fn(actx)
 		cancel()
-		if err == nil {
-			return nil
-		}
 		status := 0
 		if resp != nil {
 			status = resp.StatusCode
+		}
+		var appErr *model.AppError
+		errID := ""
+		if errors.As(err, &appErr) {
+			errID = appErr.Id
+		}
+		c.noteAnswer(op, status, errID)
+		if err == nil {
+			return nil
 		}
 		if status == http.StatusTooManyRequests && attempt < c.retries {
 			wait := rateLimitWait(resp.Header, c.maxWait)
@@ -190,12 +214,7 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 			}
 			continue
 		}
-		ae := &APIError{Op: op, Status: status, Err: err}
-		var appErr *model.AppError
-		if errors.As(err, &appErr) {
-			ae.ID = appErr.Id
-		}
-		return ae
+		return &APIError{Op: op, Status: status, ID: errID, Err: err}
 	}
 }
 
@@ -300,7 +319,7 @@ func (c *Client) userMention(ctx context.Context, userID string) string {
 
 // Ping checks that Mattermost answers.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.call(ctx, "ping", func(ctx context.Context) (r *model.Response, err error) {
+	return c.call(ctx, opPing, func(ctx context.Context) (r *model.Response, err error) {
 		_, r, err = c.api.GetPing(ctx)
 		return r, err
 	})

@@ -232,8 +232,11 @@ func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.Ou
 }
 
 // refreshBoard updates the event's status board in its coordination channel, or posts it the
-// first time (or again if its post was deleted). When two dispatchers post a first board at
-// once, the one recorded first stays and the other post is deleted.
+// first time (or again if its post was deleted). When Mattermost refuses the edit because the
+// board is older than its edit time limit (ServiceSettings.PostEditTimeLimit), a fresh board
+// is posted, recorded, and the old one deleted (kept if the deletion is refused). When two
+// dispatchers post a board at once, the one recorded first stays and the other post is
+// deleted.
 func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	board, err := b.store.Board(ctx, p.EventID)
 	if err != nil {
@@ -262,16 +265,23 @@ func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guic
 		return "", err
 	}
 	b.edits.edited(coalesceKey(guichet.OutboxRefreshBoard, p), b.outboxNow())
+	// replaced is the board post Mattermost no longer lets the bot edit (its edit time
+	// limit), deleted once the fresh board is recorded.
+	var replaced string
 	if current != "" {
 		post.Id = current
 		_, err := b.client.UpdatePost(ctx, post)
-		if err == nil {
+		switch {
+		case err == nil:
 			return current, nil
-		}
-		if StatusOf(err) != http.StatusNotFound {
+		case StatusOf(err) == http.StatusNotFound:
+			b.logger.Info("status board post gone, posting it again", "event_id", ev.ID, "post_id", current)
+		case EditTooLate(err):
+			b.logger.Info("status board past Mattermost's edit time limit, posting a fresh one", "event_id", ev.ID, "post_id", current)
+			replaced = current
+		default:
 			return "", err
 		}
-		b.logger.Info("status board post gone, posting it again", "event_id", ev.ID, "post_id", current)
 		post.Id = ""
 	}
 	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, ev.CoordChannelID))
@@ -283,6 +293,13 @@ func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guic
 		return "", err
 	}
 	if ok {
+		if replaced != "" {
+			// Not allowed (a server that forbids deleting) or already gone: the old board
+			// stays as it was, the fresh one below it is the one kept up to date.
+			if err := b.client.DeletePost(ctx, replaced); err != nil {
+				b.logger.Warn("the replaced status board cannot be deleted", "event_id", ev.ID, "post_id", replaced, "error", err)
+			}
+		}
 		return created.Id, nil
 	}
 	if err := b.client.DeletePost(ctx, created.Id); err != nil {

@@ -42,8 +42,14 @@ type fakeMM struct {
 	refuse      map[string]int // channel id → status answered to posts there
 	// refuseReads: channel id → status answered to reads of its posts.
 	refuseReads map[string]int
+	// editLimit, when set, refuses a change of a post's message once the post is older than
+	// that, as ServiceSettings.PostEditTimeLimit does.
+	editLimit time.Duration
 	// down makes every request fail without an answer (connection closed).
 	down bool
+	// revoked makes Mattermost refuse the bot's token (401) on every call but ping, as it
+	// does once the token is revoked or has expired.
+	revoked bool
 	// limited is how many next requests get 429.
 	limited int
 	// delay holds every request this long.
@@ -164,6 +170,10 @@ func newFakeMM(t *testing.T) *fakeMM {
 			appError(w, st, "api.context.permissions.app_error")
 			return
 		}
+		if f.editLimit > 0 && p.Message != old.Message && time.Since(time.UnixMilli(old.CreateAt)) > f.editLimit {
+			appError(w, http.StatusBadRequest, "api.post.update_post.permissions_time_limit.app_error")
+			return
+		}
 		upd := old.Clone()
 		upd.Message = p.Message
 		upd.SetProps(p.GetProps())
@@ -246,13 +256,13 @@ func newFakeMM(t *testing.T) *fakeMM {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-		down, delay := f.down, f.delay
+		down, delay, revoked := f.down, f.delay, f.revoked
 		limited := f.limited > 0
 		if limited {
 			f.limited--
 		}
 		f.mu.Unlock()
-		if !strings.EqualFold(r.Header.Get("Authorization"), "Bearer bot-token") {
+		if revoked && r.URL.Path != "/api/v4/system/ping" || !strings.EqualFold(r.Header.Get("Authorization"), "Bearer bot-token") {
 			appError(w, http.StatusUnauthorized, "api.context.session_expired.app_error")
 			return
 		}

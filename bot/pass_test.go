@@ -110,7 +110,9 @@ func TestDispatcherReadsABatchOfOffersOnce(t *testing.T) {
 	taken, err := b.DeliverDue(bd.ctx)
 	require.NoError(t, err)
 	require.Equal(t, 13, taken, "the 12 offers and the board, in one batch")
-	require.Zero(t, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`))
+	require.Equal(t, 1, bd.count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL
+		AND payload->>'message_id' = 'NoticeTodayPublicationEnded'`), "left: the publication's end, queued by its last copy")
 	require.Equal(t, 12, bd.count(t, `SELECT count(*) FROM offer_posts WHERE post_id <> ''`))
 	for _, s := range []string{"resto-0", "resto-1", "resto-2", "resto-3"} {
 		require.Len(t, bd.mm.postsIn(s+"-channel"), 3, "each lot once in %s", s)

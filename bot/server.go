@@ -189,8 +189,8 @@ func (b *Bot) serveAction(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (b *Bot) serveDialog(w http.ResponseWriter, r *http.Request) string {
-	var req model.SubmitDialogRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	req, err := decodeDialogRequest(r.Body)
+	if err != nil {
 		return badRequest(w)
 	}
 	state, err := b.signer.VerifyDialog(req.State, req.CallbackId, req.UserId, b.now())
@@ -255,8 +255,9 @@ func (b *Bot) readyWarningList() []string {
 	return out
 }
 
-// serveReady answers 200 when the database and Mattermost both answer, 503 otherwise, with
-// what failed (causes are logged, not shown), and the warnings set by SetReadyWarnings (an
+// serveReady answers 200 when the database and Mattermost both answer and Mattermost accepts
+// the bot's token, 503 otherwise, with what failed (causes are logged, not shown; a refused
+// token is named, with what to do, under "reason"), and the warnings set by SetReadyWarnings (an
 // administrator's name that matches no user…), which do not make it unready.
 func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) string {
 	status := map[string]any{"database": "ok", "mattermost": "ok"}
@@ -270,6 +271,20 @@ func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) string {
 	}
 	check("database", b.store.Ping)
 	check("mattermost", b.client.Ping)
+	if status["mattermost"] == "ok" {
+		// Ping needs no token: ask who the bot is, so that a revoked or expired token shows
+		// here even while the bot has nothing to send.
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := b.client.CheckToken(ctx)
+		cancel()
+		if refused, _ := b.client.TokenRefused(); refused && StatusOf(err) == http.StatusUnauthorized {
+			status["mattermost"] = "token refused"
+			status["reason"] = TokenRefusedReason
+		} else if err != nil {
+			b.logger.Warn("not ready", "dependency", "mattermost", "error", err)
+			status["mattermost"] = "unreachable"
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	outcome := "ok"
 	if status["database"] != "ok" || status["mattermost"] != "ok" {

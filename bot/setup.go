@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,8 +43,10 @@ type SetupOptions struct {
 	BotURL string
 	// BotUsername is the bot account's username. Default DefaultBotUsername.
 	BotUsername string
-	// NewToken asks for a new access token for an existing bot. A bot created by this run, or
-	// one that has no active token, always gets one.
+	// NewToken asks for a new access token for an existing bot, and revokes the bot's other
+	// tokens once the new one is made (a bot running with an old token is refused until it is
+	// given the new one and restarted). A bot created by this run, or one that has no active
+	// token, always gets one.
 	NewToken bool
 	// Locale is the language of the command's autocomplete text and of the bot's description:
 	// "fr" (default) or "en".
@@ -64,7 +68,17 @@ type SetupResult struct {
 	// BotToken is the access token created by this run; empty when an existing token was kept
 	// (Mattermost never shows a token again, so the one already configured stays in use).
 	BotToken string
-	Teams    []SetupTeam
+	// TokenExpiresAt is when the token created by this run expires, or, when the existing
+	// token was kept, when the first of the bot's active tokens expires; zero when it does not
+	// expire.
+	TokenExpiresAt time.Time
+	// TokenLifetimeDays is the server's ServiceSettings.MaximumPersonalAccessTokenLifetimeDays
+	// (Mattermost 11 and later): 0 when the server sets no limit, or is older and has no such
+	// setting.
+	TokenLifetimeDays int
+	// RevokedTokens is how many of the bot's older tokens a --new-token run revoked.
+	RevokedTokens int
+	Teams         []SetupTeam
 }
 
 // SetupTeam is the /guichet command of one team.
@@ -110,7 +124,20 @@ func (r *SetupResult) EnvText() string {
 	if r.BotToken == "" {
 		b.WriteString("# GUICHET_BOT_TOKEN is unchanged: the bot's existing token stays valid (setup --new-token creates another).\n")
 	}
+	if line := r.TokenExpiry(); line != "" {
+		b.WriteString("# " + line + "\n")
+	}
 	return b.String()
+}
+
+// TokenExpiry says in one line when the bot's token expires and what to do before then, or
+// "" when it does not expire.
+func (r *SetupResult) TokenExpiry() string {
+	if r.TokenExpiresAt.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("the bot's token expires on %s (the server keeps tokens at most %d days): run `guichet setup --new-token` before then",
+		r.TokenExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), r.TokenLifetimeDays)
 }
 
 // WriteEnvFile merges Env into the environment file at path, created with mode 0600 when
@@ -216,18 +243,32 @@ func Setup(ctx context.Context, opts SetupOptions) (*SetupResult, error) {
 	}
 	res.BotUserID, res.BotCreated = botUser, created
 
-	if created || opts.NewToken {
-		if res.BotToken, err = setupCreateToken(ctx, mm, botUser); err != nil {
-			return nil, err
-		}
-	} else {
-		active, err := setupHasActiveToken(ctx, mm, botUser)
+	if res.TokenLifetimeDays, err = setupTokenLifetime(ctx, mm); err != nil {
+		return nil, err
+	}
+	tokens, err := setupActiveTokens(ctx, mm, botUser)
+	if err != nil {
+		return nil, err
+	}
+	if created || opts.NewToken || len(tokens) == 0 {
+		made, err := setupCreateToken(ctx, mm, botUser, res.TokenLifetimeDays)
 		if err != nil {
 			return nil, err
 		}
-		if !active {
-			if res.BotToken, err = setupCreateToken(ctx, mm, botUser); err != nil {
-				return nil, err
+		res.BotToken = made.Token
+		res.TokenExpiresAt = millisTime(made.ExpiresAt)
+		if opts.NewToken {
+			for _, old := range tokens {
+				if resp, err := mm.RevokeUserAccessToken(ctx, old.Id); err != nil {
+					return nil, setupErr("revoke the bot's older token "+old.Id+" (the new one is made; run setup --new-token again)", resp, err)
+				}
+				res.RevokedTokens++
+			}
+		}
+	} else {
+		for _, t := range tokens {
+			if at := millisTime(t.ExpiresAt); !at.IsZero() && (res.TokenExpiresAt.IsZero() || at.Before(res.TokenExpiresAt)) {
+				res.TokenExpiresAt = at
 			}
 		}
 	}
@@ -318,26 +359,73 @@ func setupBotAccount(ctx context.Context, mm *model.Client4, username, descripti
 	return b.UserId, true, nil
 }
 
-func setupHasActiveToken(ctx context.Context, mm *model.Client4, botUserID string) (bool, error) {
+// setupActiveTokens returns the bot's tokens that Mattermost still accepts: active and not
+// expired.
+func setupActiveTokens(ctx context.Context, mm *model.Client4, botUserID string) ([]*model.UserAccessToken, error) {
 	tokens, resp, err := mm.GetUserAccessTokensForUser(ctx, botUserID, 0, 200)
 	if err != nil {
-		return false, setupErr("list the bot's tokens", resp, err)
+		return nil, setupErr("list the bot's tokens", resp, err)
 	}
+	var out []*model.UserAccessToken
 	for _, t := range tokens {
-		if t.IsActive {
-			return true, nil
+		if t.IsActive && !t.IsExpired() {
+			out = append(out, t)
 		}
 	}
-	return false, nil
+	return out, nil
 }
 
-func setupCreateToken(ctx context.Context, mm *model.Client4, botUserID string) (string, error) {
-	desc := "guichet setup " + time.Now().UTC().Format("2006-01-02 15:04")
-	tok, resp, err := mm.CreateUserAccessToken(ctx, botUserID, desc, 0)
+// setupTokenLifetime reads the server's longest token lifetime in days
+// (ServiceSettings.MaximumPersonalAccessTokenLifetimeDays, in the client configuration since
+// Mattermost 11); 0 when there is none (older servers do not have the setting).
+func setupTokenLifetime(ctx context.Context, mm *model.Client4) (int, error) {
+	// GetClientConfig's newer form answers 501 on Mattermost 6; the old format is on every
+	// version.
+	r, err := mm.DoAPIGet(ctx, "/config/client?format=old", "")
 	if err != nil {
-		return "", setupErr("create the bot's access token (is ServiceSettings.EnableUserAccessTokens on?)", resp, err)
+		return 0, setupErr("read the server's configuration", model.BuildResponse(r), err)
 	}
-	return tok.Token, nil
+	defer r.Body.Close()
+	var cfg map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil {
+		return 0, fmt.Errorf("setup: read the server's configuration: %w", err)
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(cfg["MaximumPersonalAccessTokenLifetimeDays"]))
+	if err != nil || days < 0 {
+		return 0, nil
+	}
+	return days, nil
+}
+
+// tokenExpiryMargin keeps a new token's expiry a little inside the server's limit, which the
+// server computes from its own clock a moment later.
+const tokenExpiryMargin = time.Hour
+
+// setupTokenExpiry returns the expires_at (Unix milliseconds) to ask for a token made at now
+// under a lifetime limit of days: 0 (never) without a limit.
+func setupTokenExpiry(now time.Time, days int) int64 {
+	if days <= 0 {
+		return 0
+	}
+	return now.Add(time.Duration(days)*24*time.Hour - tokenExpiryMargin).UnixMilli()
+}
+
+func setupCreateToken(ctx context.Context, mm *model.Client4, botUserID string, lifetimeDays int) (*model.UserAccessToken, error) {
+	now := time.Now()
+	desc := "guichet setup " + now.UTC().Format("2006-01-02 15:04")
+	tok, resp, err := mm.CreateUserAccessToken(ctx, botUserID, desc, setupTokenExpiry(now, lifetimeDays))
+	if err != nil {
+		return nil, setupErr("create the bot's access token (is ServiceSettings.EnableUserAccessTokens on?)", resp, err)
+	}
+	return tok, nil
+}
+
+// millisTime returns the time of Unix milliseconds ms, zero for 0.
+func millisTime(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
 }
 
 // setupCommand creates or updates the team's /guichet command so that it matches want.

@@ -79,7 +79,7 @@ func (b *Bot) waitAcceptClicked(ctx context.Context, req ActionRequest) (ActionR
 		return ActionReply{Ephemeral: b.t(loc, "MsgWaitlistFullAgain", "Code", st.Lot.Code, "Supplier", s.Name)}, nil
 	}
 	msg := b.t(loc, "MsgWaitlistAcceptedPost", "Actor", req.Actor.Username, "Supplier", s.Name, "Code", st.Lot.Code,
-		"Title", st.Lot.Title, "Quantity", ans.Claim.Quantity, "Unit", st.Lot.Unit, "Amount", ans.Claim.Amount.String())
+		"Title", st.Lot.Title, "Quantity", ans.Claim.Quantity, "Unit", st.Lot.Unit, "Amount", ans.Claim.Amount)
 	update := &model.Post{Id: req.PostID, ChannelId: req.ChannelID, Message: msg}
 	// Props left nil would keep the post's old ones, the button with them.
 	update.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{})

@@ -43,6 +43,6 @@ func (h *Handler) promote(ctx context.Context, c *call, cmd Promote) (string, er
 	if ans.Full {
 		return h.t(c, "CmdWaitlistFull", args), nil
 	}
-	args["Quantity"], args["Unit"], args["Amount"] = ans.Claim.Quantity, l.Unit, ans.Claim.Amount.String()
+	args["Quantity"], args["Unit"], args["Amount"] = ans.Claim.Quantity, l.Unit, ans.Claim.Amount
 	return h.t(c, "CmdWaitlistPromoted", args), nil
 }

@@ -631,7 +631,7 @@ func (d *DB) Award(ctx context.Context, actor guichet.Actor, lotID, supplierID i
 			return err
 		}
 		if err := noticeSupplier(ctx, tx, supplierID, "NoticeAwarded", map[string]any{
-			"Code": lot.Code, "Title": lot.Title, "Quantity": c.Quantity, "Unit": lot.Unit, "Amount": c.Amount.String()}); err != nil {
+			"Code": lot.Code, "Title": lot.Title, "Quantity": c.Quantity, "Unit": lot.Unit, "Amount": c.Amount}); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, actor, "claim.award", lot.EventID, lot.ID, supplierID, map[string]any{"quantity": c.Quantity}); err != nil {

@@ -196,7 +196,7 @@ func TestClaimQueuesItsConfirmationWhenAsked(t *testing.T) {
 		"notice " + b.jsonb(t, guichet.OutboxPayload{UserID: userID, EventID: ev, LotID: lot.ID, ReleaseSupplierID: sups[0].ID,
 			MessageID: "MsgClaimed", Locale: "fr",
 			Args: map[string]any{"Code": "LOC", "Title": "Location", "Supplier": "loc 0", "Quantity": 40, "Unit": "chaises",
-				"Amount": guichet.Cents(46667).String()}}),
+				"Amount": guichet.Cents(46667)}}),
 	}, b.since(t, m).Outbox)
 
 	m = b.mark(t)

@@ -128,7 +128,7 @@ func (d *DB) ReportDelivery(ctx context.Context, actor guichet.Actor, lotID, sup
 // AdjustAmount implements guichet.DeliveryStore.
 func (d *DB) AdjustAmount(ctx context.Context, actor guichet.Actor, lotID, supplierID int64, amount guichet.Cents, reason string, now time.Time) (*guichet.Adjustment, error) {
 	if amount < 0 {
-		return nil, guichet.Errorf(guichet.EINVALID, "ErrDeliveredAmount", "Value", amount.String())
+		return nil, guichet.Errorf(guichet.EINVALID, "ErrDeliveredAmount", "Value", amount)
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
@@ -170,7 +170,7 @@ func (d *DB) AdjustAmount(ctx context.Context, actor guichet.Actor, lotID, suppl
 			return err
 		}
 		args := map[string]any{"Actor": actor.Username, "Supplier": sh.claim.SupplierName, "Code": sh.lot.Code,
-			"Title": sh.lot.Title, "Before": before.String(), "After": amount.String(), "Reason": reason}
+			"Title": sh.lot.Title, "Before": before, "After": amount, "Reason": reason}
 		for _, p := range contacts.payloads(guichet.OutboxPayload{EventID: sh.lot.EventID, LotID: lotID,
 			Locale: sh.event.Locale, MessageID: "NoticeDeliveredAdjusted", Args: args}) {
 			if err := enqueue(ctx, tx, guichet.OutboxNotice, p); err != nil {

@@ -283,10 +283,16 @@ func (d *DB) Publish(ctx context.Context, actor guichet.Actor, eventID int64) (i
 		if err := tx.GetContext(ctx, &status, `SELECT status FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
 			return notFound(err, "ErrEventNotFound", "Slug", eventID)
 		}
+		// The publication the messages belong to, so that the one who published is told once
+		// when the last of them is delivered or refused (migration 00025).
+		publication, err := startPublication(ctx, tx, eventID, actor)
+		if err != nil {
+			return err
+		}
 		// One post per distinct channel and lot, for open lots and the suppliers serving them,
 		// queued lot by lot (a dispatcher's batch then reads each lot once for its copies). The
 		// board refresh queued below wakes the dispatchers.
-		err := tx.GetContext(ctx, &queued, `
+		err = tx.GetContext(ctx, &queued, `
 			WITH pairs AS (
 				SELECT DISTINCT l.id AS lot_id, s.channel_id
 				FROM lots l JOIN suppliers s ON l.category = ANY(s.categories)
@@ -296,13 +302,18 @@ func (d *DB) Publish(ctx context.Context, actor guichet.Actor, eventID int64) (i
 				INSERT INTO offer_posts (lot_id, channel_id) SELECT lot_id, channel_id FROM pairs
 			), messages AS (
 				INSERT INTO outbox (kind, payload)
-				SELECT $2, jsonb_build_object('lot_id', lot_id, 'channel_id', channel_id) FROM pairs
+				SELECT $2, jsonb_build_object('lot_id', lot_id, 'channel_id', channel_id) ||
+					CASE WHEN $3::bigint > 0 THEN jsonb_build_object('publication_id', $3::bigint) ELSE '{}' END
+				FROM pairs
 				ORDER BY lot_id, channel_id
 				RETURNING id
 			)
-			SELECT count(*) FROM messages`, eventID, string(guichet.OutboxPublishOffer))
+			SELECT count(*) FROM messages`, eventID, string(guichet.OutboxPublishOffer), publication)
 		if err != nil {
 			return fmt.Errorf("queue offers: %w", err)
+		}
+		if err := settlePublication(ctx, tx, publication, queued); err != nil {
+			return err
 		}
 		if status == string(guichet.EventDraft) {
 			if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'published' WHERE id = $1`, eventID); err != nil {

@@ -78,7 +78,7 @@ func (d *DB) EditLot(ctx context.Context, actor guichet.Actor, lotID int64, edit
 				args["ShareBefore"], args["ShareAfter"] = h.BeforeQuantity, h.Quantity
 			}
 			if h.Amount != h.BeforeAmount {
-				args["AmountBefore"], args["AmountAfter"] = h.BeforeAmount.String(), h.Amount.String()
+				args["AmountBefore"], args["AmountAfter"] = h.BeforeAmount, h.Amount
 			}
 			if h.Reconfirm {
 				if err := askConfirmationAgain(ctx, tx, &ev, kind, c.SupplierID); err != nil {

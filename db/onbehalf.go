@@ -48,7 +48,7 @@ func (t *structureContacts) notices(lot *guichet.Lot, c *guichet.Claim, actor gu
 		return guichet.OutboxPayload{LotID: lot.ID, EventID: lot.EventID, Locale: locale, MessageID: "NoticeOnbehalfToStructure",
 			ReleaseSupplierID: c.SupplierID, Args: map[string]any{
 				"Actor": actor.Username, "Supplier": c.SupplierName, "Code": lot.Code, "Title": lot.Title,
-				"Quantity": c.Quantity, "Unit": lot.Unit, "Amount": c.Amount.String(),
+				"Quantity": c.Quantity, "Unit": lot.Unit, "Amount": c.Amount,
 				"Pending": c.Status == guichet.ClaimPending}}
 	}
 	if t.channelID != "" {

@@ -250,7 +250,7 @@ func (d *DB) takeFromLine(ctx context.Context, actor guichet.Actor, lotID, suppl
 			return fmt.Errorf("accepted: %w", err)
 		}
 		args := map[string]any{"Event": ev.Name, "Supplier": entry.SupplierName, "Code": lot.Code, "Title": lot.Title,
-			"Quantity": c.Quantity, "Unit": lot.Unit, "Amount": c.Amount.String(), "Actor": actor.Username}
+			"Quantity": c.Quantity, "Unit": lot.Unit, "Amount": c.Amount, "Actor": actor.Username}
 		msg := "NoticeWaitlistAccepted"
 		if promote {
 			msg = "NoticeWaitlistPromoted"

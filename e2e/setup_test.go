@@ -105,6 +105,11 @@ func TestSetupCommandLine(t *testing.T) {
 	require.NotEqual(t, firstToken, newToken)
 	require.Equal(t, botID, tokenUser(t, newToken))
 	require.Equal(t, rig.CommandToken(), envValue(third, "GUICHET_COMMAND_TOKENS"))
+	old := model.NewAPIv4Client(rig.MattermostURL())
+	old.SetToken(firstToken)
+	_, resp, err := old.GetMe(context.Background(), "")
+	require.Error(t, err, "--new-token revokes the bot's older token")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
 
 func envValue(env, key string) string {

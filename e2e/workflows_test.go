@@ -111,6 +111,15 @@ func TestAssisesReplayedFromChat(t *testing.T) {
 
 	e, err := rig.DB().EventBySlug(ctx, slug)
 	require.NoError(t, err)
+	// When the last offer is out, the coordinator who published is told once, by direct
+	// message, how many went where.
+	ended := botPostContaining(t, dm, "Publication de **"+e.Name+"** terminée")
+	posted := count(t, `SELECT count(*) FROM offer_posts o JOIN lots l ON l.id = o.lot_id WHERE l.event_id = $1 AND o.post_id <> ''`, e.ID)
+	channels := count(t, `SELECT count(DISTINCT o.channel_id) FROM offer_posts o JOIN lots l ON l.id = o.lot_id
+		WHERE l.event_id = $1 AND o.post_id <> ''`, e.ID)
+	require.Equal(t, 19, channels, "one channel per structure")
+	require.Contains(t, ended.Message, fmt.Sprintf("%d offres publiées dans 19 canaux.", posted))
+	require.NotContains(t, ended.Message, "refusée")
 	var budgets guichet.Cents
 	lots, err := rig.DB().Lots(ctx, e.ID)
 	require.NoError(t, err)

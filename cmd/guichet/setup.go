@@ -31,7 +31,7 @@ func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	botURL := fs.String("bot-url", "", "the bot's base URL as Mattermost reaches it (default: public_url from --config)")
 	configPath := fs.String("config", "", "the bot's configuration file, read for mattermost_url and public_url")
 	botUsername := fs.String("bot-username", bot.DefaultBotUsername, "the bot account's username")
-	newToken := fs.Bool("new-token", false, "create a new access token even if the bot has one")
+	newToken := fs.Bool("new-token", false, "create a new access token for the bot and revoke its older ones (a revoked or expired token)")
 	writeEnv := fs.String("write-env", "", "write the settings into this environment file (mode 0600, other lines kept) instead of printing them")
 	locale := fs.String("locale", "fr", "language of the command's autocomplete text: fr or en")
 	fs.Usage = func() {
@@ -98,9 +98,17 @@ func printSetupSummary(w io.Writer, res *bot.SetupResult) {
 	}
 	fmt.Fprintf(w, "bot @%s (%s): %s\n", res.BotUsername, res.BotUserID, state)
 	if res.BotToken != "" {
-		fmt.Fprintln(w, "bot access token: created (GUICHET_BOT_TOKEN)")
+		fmt.Fprintln(w, "bot access token: created (GUICHET_BOT_TOKEN): give it to the bot (environment or token file) and restart it")
 	} else {
 		fmt.Fprintln(w, "bot access token: the existing one stays valid (use --new-token to create another)")
+	}
+	if res.RevokedTokens > 0 {
+		fmt.Fprintf(w, "bot access token: older tokens revoked: %d; a bot still running with one is refused until restarted with the new token\n", res.RevokedTokens)
+	}
+	if line := res.TokenExpiry(); line != "" {
+		fmt.Fprintln(w, "bot access token: "+line)
+	} else if res.TokenLifetimeDays == 0 {
+		fmt.Fprintln(w, "bot access token: does not expire (the server sets no token lifetime)")
 	}
 	for _, t := range res.Teams {
 		fmt.Fprintf(w, "team %s: bot is a member, /%s %s\n", t.TeamName, bot.CommandTrigger, t.Action)
