@@ -115,6 +115,27 @@ func TestClientPageInAHeadlessBrowser(t *testing.T) {
 	}
 	require.Greater(t, chartWidth, 0, "the chart is served under the link")
 
+	// Built for every reader: landmarks, one h1 and no heading level skipped, every table with
+	// its caption and every header cell with its scope, no script.
+	structure, err := chromedp.Run(bctx, chromedp.Evaluate[string](`(() => {
+		const problems = [];
+		for (const sel of ["header", "nav", "main", "footer"]) if (!document.querySelector(sel)) problems.push("no " + sel);
+		if (document.querySelectorAll("h1").length !== 1) problems.push("not one h1");
+		let last = 0;
+		for (const h of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+			const level = Number(h.tagName[1]);
+			if (level > last + 1) problems.push("skips to " + h.tagName + ": " + h.textContent);
+			last = level;
+		}
+		for (const table of document.querySelectorAll("table")) if (!table.caption || !table.caption.textContent.trim()) problems.push("a table without caption");
+		for (const th of document.querySelectorAll("th")) if (!["col", "row"].includes(th.getAttribute("scope"))) problems.push("th without scope: " + th.textContent);
+		if (document.querySelectorAll("script").length) problems.push("a script");
+		if (!document.querySelector("figure img").alt) problems.push("the chart has no text alternative");
+		return problems.join("; ");
+	})()`))
+	require.NoError(t, err)
+	require.Empty(t, structure)
+
 	printed, err := chromedp.Run(bctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
 	require.NoError(t, err)
 	pdfText := pdfToText(t, printed)
