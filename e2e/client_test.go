@@ -213,3 +213,61 @@ func TestClientPageInAHeadlessBrowser(t *testing.T) {
 	code, _ = shows(link + "guichet-" + slug + ".pdf")
 	require.Equal(t, http.StatusGone, code)
 }
+
+// Before the day, the client reads what is covered and by which structures (names and
+// kinds), what is still open, who confirmed, and the current quote with its PDF.
+func TestClientPageBeforeTheDayShowsCoverageAndTheQuote(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bctx := browser(t)
+	w := newWorld(t, "clipre", "Coop d'avant", "Asso d'avant")
+	store := rig.DB()
+	_, err := store.SQL().ExecContext(ctx, `UPDATE suppliers SET kind = 'scop' WHERE id = $1`, w.suppliers[0].ID)
+	require.NoError(t, err)
+	_, err = store.SQL().ExecContext(ctx, `UPDATE suppliers SET kind = 'association' WHERE id = $1`, w.suppliers[1].ID)
+	require.NoError(t, err)
+	lunch := w.addLot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner assis", Quantity: 100, Unit: "repas", Budget: 150001,
+		Mode: guichet.Shared, MaxSuppliers: 2})
+	w.addLot(t, &guichet.Lot{Code: "LIB", Title: "Petite librairie", Quantity: 1, Unit: "stand", Budget: 30000, Mode: guichet.Exclusive})
+	_, err = store.SQL().ExecContext(ctx, `UPDATE events SET status = 'published' WHERE id = $1`, w.event.ID)
+	require.NoError(t, err)
+	for i, qty := range []int64{60, 40} {
+		s := w.suppliers[i]
+		_, err := store.Claim(ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: w.members[i].ID, Username: w.members[i].Username},
+			LotID: lunch.ID, SupplierID: s.ID, Quantity: qty}, time.Now())
+		require.NoError(t, err)
+	}
+
+	resp, err := w.coord.Command(ctx, w.coordChannel.Id, "/guichet lien-client")
+	require.NoError(t, err)
+	link := regexp.MustCompile(`https?://\S+/client/\S+/`).FindString(resp.Text)
+	require.NotEmpty(t, link, resp.Text)
+
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(link), chromedp.WaitReady("footer")))
+	text, err := chromedp.Run(bctx, chromedp.Text("body"))
+	require.NoError(t, err)
+	read := plainSpaces(text)
+	for _, want := range []string{"Avant l'événement", "1 sur 2 lots est couvert, par 2 structures.",
+		"Déjeuner assis", "Coop d'avant", "Asso d'avant", "SCOP", "association", "Petite librairie", "pas encore couvert",
+		"900,01 €", "600,00 €", "1 500,01 €", "Pas encore de devis pour cet événement."} {
+		require.Contains(t, read, want)
+	}
+	require.NotContains(t, read, "Bilan")
+
+	// The quote, once made, is shown and downloaded under the same link.
+	_, err = store.SQL().ExecContext(ctx, `
+		INSERT INTO documents (kind, number, revision, event_id, content, net_cents, vat_cents, gross_cents, pdf)
+		VALUES ('quote', 'DEV-2031-0417', 1, $1, 'e2e', 150001, 9000, 159001, '%PDF-1.4 quote')`, w.event.ID)
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(link), chromedp.WaitReady("footer")))
+	text, err = chromedp.Run(bctx, chromedp.Text("body"))
+	require.NoError(t, err)
+	require.Contains(t, plainSpaces(text), "Devis DEV-2031-0417")
+	require.Contains(t, plainSpaces(text), "1 590,01 € TTC.")
+	href, err := chromedp.Run(bctx, chromedp.AttributeValue(`a[href$=".pdf"][download]:not([href^="guichet-"])`, "href"))
+	require.NoError(t, err)
+	require.Equal(t, "DEV-2031-0417.pdf", href.Value)
+	code, body := httpGet(t, link+href.Value)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "%PDF-1.4 quote", string(body))
+}
