@@ -171,6 +171,9 @@ type Store interface {
 
 	// Ping checks that the database answers (the readiness probe).
 	Ping(ctx context.Context) error
+
+	// The client page (clientgate.go, clientpage.go).
+	guichet.ClientPageStore
 }
 
 // Deps is what New needs. Store, Access, Catalog, Client, Signer, CommandTokens and PublicURL

@@ -32,13 +32,15 @@ const (
 //	POST /mattermost/action   button clicks (JSON; signed context checked)
 //	POST /mattermost/dialog   dialog submissions (JSON; signed state checked)
 //
-// Refused requests get 401 or 403 and change nothing; any other path is 404 (health and
+// and the client pages, GET /client/<token>/… (clientpage.go), each behind its signed link.
+// Refused requests get 401, 403 or 410 and change nothing; any other path is 404 (health and
 // metrics are on OpsHandler, served on another address).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+CommandPath, closing(b.endpoint("command", b.serveCommand)))
 	mux.Handle("POST /mattermost/action", closing(b.endpoint("action", b.serveAction)))
 	mux.Handle("POST /mattermost/dialog", closing(b.endpoint("dialog", b.serveDialog)))
+	b.clientRoutes(mux)
 	return mux
 }
 

@@ -23,6 +23,7 @@ type Store interface {
 	guichet.CoordinatorStore
 	guichet.DeliveryStore
 	guichet.WaitlistStore
+	guichet.ClientLinkStore
 	// Enqueue writes one outbox message, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
 	// SupplierLots returns the lots on which the suppliers hold active claims, with those
@@ -64,6 +65,9 @@ type Deps struct {
 	Now func() time.Time
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// ClientLinkURL returns the address of a client link's page (bot.Bot.ClientLinkURL);
+	// without it, client-link answers with an internal error.
+	ClientLinkURL func(*guichet.ClientLink) string
 }
 
 // Handler runs the command language. It is safe for concurrent use.
@@ -75,13 +79,16 @@ type Handler struct {
 	locale string
 	now    func() time.Time
 	log    *slog.Logger
+	// clientLinkURL is Deps.ClientLinkURL.
+	clientLinkURL func(*guichet.ClientLink) string
 }
 
 var _ guichet.CommandHandler = (*Handler)(nil)
 
 // New returns a Handler.
 func New(d Deps) *Handler {
-	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger}
+	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger,
+		clientLinkURL: d.ClientLinkURL}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -240,6 +247,8 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.myLots(ctx, c)
 	case History:
 		return h.history(ctx, c, cmd)
+	case ClientLink:
+		return h.clientLink(ctx, c, cmd)
 	case Relaunch:
 		return h.relaunch(ctx, c, cmd)
 	case CoordinatorAdd:

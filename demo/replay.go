@@ -47,6 +47,7 @@ func (f *fixture) prepareAt() (time.Time, error) {
 func (s *session) replay(ctx context.Context) error {
 	for _, step := range []func(context.Context) error{
 		s.prepare, s.claims, s.firstReminder, s.secondAct, s.reminders, s.alert, s.eventDay, s.recap,
+		s.clientPage,
 	} {
 		if err := step(ctx); err != nil {
 			return err
