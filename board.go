@@ -19,6 +19,10 @@ type LotState struct {
 	// Answers are who declined the lot and who has not answered it; set by the store's Board
 	// only (empty elsewhere).
 	Answers Answers
+	// Waitlist is the lot's line: its active entries (waiting or offered) in order. The offers
+	// in it hold their quantities against other structures' claims (Grant), so every store
+	// method that decides a claim or shows one sets it; nil when the lot has no line.
+	Waitlist []*WaitlistEntry
 }
 
 // AwardedQuantity returns the quantity held by awarded claims.
