@@ -100,7 +100,7 @@ func (d *DB) JoinWaitlist(ctx context.Context, actor guichet.Actor, lotID, suppl
 		case err == nil:
 		case errors.Is(err, sql.ErrNoRows):
 			if st.Claimable(ev, now) == nil {
-				return guichet.Errorf(guichet.ECONFLICT, "ErrWaitlistNotFull", "Code", lot.Code, "Remaining", st.Remaining(), "Unit", lot.Unit)
+				return guichet.Errorf(guichet.ECONFLICT, "ErrWaitlistNotFull", "Code", lot.Code, "Remaining", st.Free(), "Unit", lot.Unit)
 			}
 			if err := tx.GetContext(ctx, &id, `INSERT INTO waitlist (lot_id, supplier_id, joined_by, joined_by_name)
 				VALUES ($1, $2, $3, $4) RETURNING id`, lotID, supplierID, actor.UserID, actor.Username); err != nil {
