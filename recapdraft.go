@@ -17,8 +17,9 @@ const OutboxRefreshRecapDraft OutboxKind = "refresh_recap_draft"
 // RecapDraftStore remembers the post showing an event's recap draft.
 type RecapDraftStore interface {
 	// RecapDraftPost returns the id of the post showing the event's recap draft, "" when none
-	// was posted, and whether the recap is published. ENOTFOUND for an unknown event.
-	RecapDraftPost(ctx context.Context, eventID int64) (postID string, published bool, err error)
+	// was posted, and the user id of who published the recap, "" while it is not published.
+	// ENOTFOUND for an unknown event.
+	RecapDraftPost(ctx context.Context, eventID int64) (postID, publishedBy string, err error)
 	// RecordRecapDraftPost records postID as the post showing the event's recap draft.
 	RecordRecapDraftPost(ctx context.Context, eventID int64, postID string) error
 }

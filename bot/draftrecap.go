@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -56,27 +57,39 @@ func (b *Bot) recapDraftPost(r *report.Recap) *model.Post {
 // button, so that the coordinators see the figures as they are after a delivery report or an
 // adjustment. Once the recap is published it does nothing: the draft then says who published
 // it, and the published recap is never edited (the store tells the coordination channel of a
-// later change instead). Before the draft is posted it does nothing either: the draft is
-// rendered from the database when it is. A draft deleted meanwhile is left alone.
+// later change instead). Should the recap be published while it re-renders, it renders the
+// draft once more as published, so that its button does not come back. Before the draft is
+// posted it does nothing: the draft is rendered from the database when it is. A draft
+// deleted meanwhile is left alone.
 func (b *Bot) refreshRecapDraft(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	if p.EventID == 0 {
 		return "", fmt.Errorf("%w: recap draft refresh without an event", errBadMessage)
 	}
-	postID, published, err := b.store.RecapDraftPost(ctx, p.EventID)
-	if err != nil || postID == "" || published {
+	postID, publishedBy, err := b.store.RecapDraftPost(ctx, p.EventID)
+	if err != nil || postID == "" || publishedBy != "" {
 		return "", err
 	}
 	r, err := report.Build(ctx, b.store, p.EventID)
 	if err != nil {
 		return "", err
 	}
-	ev, err := b.store.Event(ctx, p.EventID)
-	if err != nil {
+	post := b.recapDraftPost(r)
+	post.Id, post.ChannelId = postID, r.Event.CoordChannelID
+	if _, err := b.client.UpdatePost(ctx, post); err != nil {
+		if Permanent(err) {
+			return "", nil
+		}
 		return "", err
 	}
-	post := b.recapDraftPost(r)
-	post.Id, post.ChannelId = postID, ev.CoordChannelID
-	if _, err := b.client.UpdatePost(ctx, post); err != nil && !Permanent(err) {
+	if _, publishedBy, err = b.store.RecapDraftPost(ctx, p.EventID); err != nil || publishedBy == "" {
+		return postID, err
+	}
+	// Published meanwhile: the click's own redraw may have been overwritten.
+	loc := b.eventLocale(r.Event)
+	published := &model.Post{Id: postID, ChannelId: r.Event.CoordChannelID,
+		Message: b.recapDraftText(r, loc, strings.TrimPrefix(b.client.userMention(ctx, publishedBy), "@"))}
+	published.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{})
+	if _, err := b.client.UpdatePost(ctx, published); err != nil && !Permanent(err) {
 		return "", err
 	}
 	return postID, nil

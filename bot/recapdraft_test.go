@@ -1,13 +1,17 @@
 package bot
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/db"
 )
 
 // The recap's draft is re-rendered in place when a delivery report or an adjustment arrives
@@ -66,4 +70,52 @@ func TestRecapDraftReRenderedUntilPublished(t *testing.T) {
 	posts := bd.mm.postsIn("coord-channel")
 	require.Len(t, posts, before+1)
 	require.True(t, strings.HasPrefix(posts[len(posts)-1].Message, "ℹ️ Après la publication du bilan"), posts[len(posts)-1].Message)
+}
+
+// publishingStore publishes the recap (once, as coordActor) right after the first read of the
+// draft's post, as a coordinator's click landing while the draft is re-rendered would.
+type publishingStore struct {
+	*db.DB
+	once sync.Once
+}
+
+func (s *publishingStore) RecapDraftPost(ctx context.Context, eventID int64) (string, string, error) {
+	postID, by, err := s.DB.RecapDraftPost(ctx, eventID)
+	s.once.Do(func() {
+		if qerr := s.DB.QueueRecap(ctx, coordActor, eventID); qerr != nil {
+			panic(qerr)
+		}
+	})
+	return postID, by, err
+}
+
+// A publication landing while the draft is re-rendered does not bring its button back: the
+// draft ends saying who published it.
+func TestRecapDraftRefreshRacingThePublication(t *testing.T) {
+	bd := setupDispatch(t)
+	bd.mm.set(func(f *fakeMM) { f.users["coord"] = &model.User{Id: coordActor.UserID, Username: "coord"} })
+	sups := bd.suppliers(t, 1, "race", "restauration")
+	lot := bd.lot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner", Category: "restauration", Quantity: 100, Unit: "couverts",
+		Budget: 120000})
+	_, err := bd.db.Publish(bd.ctx, coordActor, bd.event.ID)
+	require.NoError(t, err)
+	_, err = bd.db.Claim(bd.ctx, guichet.ClaimRequest{Actor: guichet.Actor{UserID: sups[0].Members[0].UserID}, LotID: lot.ID,
+		SupplierID: sups[0].ID}, time.Date(2011, 3, 1, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	dayAfter := time.Date(2011, 4, 16, 10, 0, 0, 0, time.UTC)
+	_, err = bd.db.TriggerRecaps(bd.ctx, dayAfter, guichet.ReminderSpec{DaysBefore: -1, Hour: 9})
+	require.NoError(t, err)
+	bd.drain(t, bd.bot)
+	draftID, _, err := bd.db.RecapDraftPost(bd.ctx, bd.event.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, draftID)
+
+	_, _, err = bd.db.ReportDelivery(bd.ctx, guichet.Actor{UserID: sups[0].Members[0].UserID, Username: "race0"}, lot.ID, sups[0].ID,
+		guichet.DeliveryReport{Quantity: 90, Comment: "10 de moins"}, dayAfter)
+	require.NoError(t, err)
+	bd.bot.store = &publishingStore{DB: bd.db}
+	bd.drain(t, bd.bot)
+	draft := bd.mm.post(draftID)
+	require.Contains(t, draft.Message, "publié** par @coord")
+	require.Empty(t, draft.Attachments(), "the button does not come back")
 }

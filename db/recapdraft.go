@@ -10,16 +10,17 @@ import (
 )
 
 // RecapDraftPost implements guichet.RecapDraftStore.
-func (d *DB) RecapDraftPost(ctx context.Context, eventID int64) (string, bool, error) {
+func (d *DB) RecapDraftPost(ctx context.Context, eventID int64) (string, string, error) {
 	var row struct {
-		PostID    string `db:"recap_draft_post_id"`
-		Published bool   `db:"published"`
+		PostID      string `db:"recap_draft_post_id"`
+		PublishedBy string `db:"published_by"`
 	}
-	if err := d.db.GetContext(ctx, &row, `SELECT recap_draft_post_id, recap_published_at IS NOT NULL AS published
+	if err := d.db.GetContext(ctx, &row, `SELECT recap_draft_post_id,
+		CASE WHEN recap_published_at IS NULL THEN '' ELSE coalesce(recap_published_by, '') END AS published_by
 		FROM events WHERE id = $1`, eventID); err != nil {
-		return "", false, notFound(err, "ErrEventNotFound", "Slug", eventID)
+		return "", "", notFound(err, "ErrEventNotFound", "Slug", eventID)
 	}
-	return row.PostID, row.Published, nil
+	return row.PostID, row.PublishedBy, nil
 }
 
 // RecordRecapDraftPost implements guichet.RecapDraftStore.
