@@ -19,6 +19,10 @@ type LotState struct {
 	// Answers are who declined the lot and who has not answered it; set by the store's Board
 	// only (empty elsewhere).
 	Answers Answers
+	// Waitlist is the lot's line: its active entries (waiting or offered) in order. The offers
+	// in it hold their quantities against other structures' claims (Grant), so every store
+	// method that decides a claim or shows one sets it; nil when the lot has no line.
+	Waitlist []*WaitlistEntry
 }
 
 // AwardedQuantity returns the quantity held by awarded claims.
@@ -48,7 +52,8 @@ func (s *LotState) withStatus(st ClaimStatus) []*Claim {
 	return out
 }
 
-// Remaining returns the quantity still to be claimed (0 when the lot is filled or closed).
+// Remaining returns the quantity still to be claimed (0 when the lot is filled or closed),
+// counting what is offered to the lot's waitlist and not yet accepted (see Free).
 func (s *LotState) Remaining() int64 {
 	if s.Lot.Status != LotOpen {
 		return 0
@@ -60,6 +65,20 @@ func (s *LotState) Remaining() int64 {
 		return s.Lot.Quantity
 	}
 	return s.Lot.Quantity - s.AwardedQuantity()
+}
+
+// Free returns what a structure outside the lot's waitlist may still take: Remaining less what
+// is offered to structures of the waitlist and held for them (0 for an exclusive lot offered
+// to one).
+func (s *LotState) Free() int64 {
+	left := s.Remaining()
+	for _, w := range s.Offered() {
+		if s.Lot.Mode == Exclusive {
+			return 0
+		}
+		left -= w.OfferQuantity
+	}
+	return max(left, 0)
 }
 
 // Board is an event's status: every lot with its claims.

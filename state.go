@@ -105,8 +105,14 @@ type ClaimDecision struct {
 // (ev.ClaimsOpen; not judged when ev is nil), the supplier's active claim already there
 // (returned with Existing set), the lot's state (Lot.ClaimsOpen) and what is left to take:
 // ECONFLICT "ErrLotTaken" (exclusive, with the holder's name), "ErrLotFull", "ErrShareTooBig"
-// (with what remains); EINVALID "ErrExclusiveQuantity" for a part of an exclusive lot. It
-// does not change s. Membership and the request's own checks are the store's.
+// (with what remains); EINVALID "ErrExclusiveQuantity" for a part of an exclusive lot.
+//
+// What is offered to a structure of the lot's line (s.Waitlist, LotState.Offered) is held for
+// it while the offer is out, expired or not until the store ends it: another structure cannot
+// take it (ECONFLICT "ErrLotHeld" when nothing else is free, "ErrShareTooBig" when a part is),
+// and each offer counts as one of the structures the lot takes. The structure it is offered
+// to may take it: with want 0, it gets what was offered (what is free, if less). It does not
+// change s. Membership and the request's own checks are the store's.
 func (s *LotState) Grant(ev *Event, supplierID, want int64, now time.Time) (*ClaimDecision, error) {
 	if ev != nil {
 		if err := ev.ClaimsOpen(now); err != nil {
@@ -116,7 +122,7 @@ func (s *LotState) Grant(ev *Event, supplierID, want int64, now time.Time) (*Cla
 	if c := s.ActiveClaim(supplierID); c != nil {
 		return &ClaimDecision{Claim: c, Existing: true, LotStatus: s.Lot.Status}, nil
 	}
-	qty, err := s.grantable(want, now)
+	qty, err := s.grantable(supplierID, want, now)
 	if err != nil {
 		return nil, err
 	}
@@ -138,15 +144,15 @@ func (s *LotState) Grant(ev *Event, supplierID, want int64, now time.Time) (*Cla
 }
 
 // Claimable returns nil when a new claim of what remains of the lot would get through at now
-// (Grant, for a supplier with no claim on the lot), or the error that says why not. An offer
-// shows its buttons only while it returns nil.
+// (Grant, for a supplier with no claim on the lot and no offer from its line), or the error
+// that says why not. An offer shows its buttons only while it returns nil.
 func (s *LotState) Claimable(ev *Event, now time.Time) error {
 	if ev != nil {
 		if err := ev.ClaimsOpen(now); err != nil {
 			return err
 		}
 	}
-	_, err := s.grantable(0, now)
+	_, err := s.grantable(0, 0, now)
 	return err
 }
 
@@ -169,7 +175,7 @@ func (s *LotState) Award(supplierID int64) (c *Claim, already bool, err error) {
 	if c == nil || c.Status != ClaimPending {
 		return nil, false, Errorf(ENOTFOUND, "ErrNoCandidacy", "Code", lot.Code)
 	}
-	if _, err := s.capacity(c.Quantity); err != nil {
+	if _, err := s.capacity(supplierID, c.Quantity); err != nil {
 		return nil, false, err
 	}
 	return c, false, nil
@@ -219,32 +225,54 @@ func (s *LotState) Settle() (amounts []Cents, next LotStatus) {
 }
 
 // grantable applies the lot's own state at now (Lot.ClaimsOpen) and then capacity.
-func (s *LotState) grantable(want int64, now time.Time) (int64, error) {
+func (s *LotState) grantable(supplierID, want int64, now time.Time) (int64, error) {
 	if err := s.Lot.ClaimsOpen(now); err != nil {
 		return 0, err
 	}
-	return s.capacity(want)
+	return s.capacity(supplierID, want)
 }
 
-// capacity returns the quantity a claim of want may hold on the lot given its awarded claims
-// (a pending candidacy holds nothing yet), or the error that says why it may not (see Grant).
-func (s *LotState) capacity(want int64) (int64, error) {
+// capacity returns the quantity a claim of want by the supplier may hold on the lot given its
+// awarded claims (a pending candidacy holds nothing yet) and the offers out to its line
+// (held for their structures), or the error that says why it may not (see Grant).
+func (s *LotState) capacity(supplierID, want int64) (int64, error) {
 	lot := s.Lot
 	awarded := s.Awarded()
+	var own *WaitlistEntry
+	var heldQty int64
+	heldBy := 0
+	for _, w := range s.Offered() {
+		if supplierID != 0 && w.SupplierID == supplierID {
+			own = w
+			continue
+		}
+		heldQty += w.OfferQuantity
+		heldBy++
+	}
+	heldErr := func() error { return Errorf(ECONFLICT, "ErrLotHeld", "Code", lot.Code) }
 	if lot.Mode == Exclusive {
 		if len(awarded) > 0 {
 			return 0, Errorf(ECONFLICT, "ErrLotTaken", "Code", lot.Code, "Supplier", awarded[0].SupplierName)
+		}
+		if heldBy > 0 {
+			return 0, heldErr()
 		}
 		if want != 0 && want != lot.Quantity {
 			return 0, Errorf(EINVALID, "ErrExclusiveQuantity", "Code", lot.Code, "Quantity", lot.Quantity)
 		}
 		return lot.Quantity, nil
 	}
-	remaining := lot.Quantity - s.AwardedQuantity()
-	if remaining <= 0 || len(awarded) >= lot.MaxSuppliers || lot.Status == LotFilled {
+	remaining := lot.Quantity - s.AwardedQuantity() - heldQty
+	if remaining <= 0 || len(awarded)+heldBy >= lot.MaxSuppliers || lot.Status == LotFilled {
+		if heldBy > 0 && lot.Status != LotFilled && len(awarded) < lot.MaxSuppliers && s.AwardedQuantity() < lot.Quantity {
+			return 0, heldErr()
+		}
 		return 0, Errorf(ECONFLICT, "ErrLotFull", "Code", lot.Code)
 	}
 	if want == 0 {
+		if own != nil && own.OfferQuantity > 0 && own.OfferQuantity < remaining {
+			return own.OfferQuantity, nil
+		}
 		return remaining, nil
 	}
 	if want > remaining {

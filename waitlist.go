@@ -8,11 +8,13 @@ import (
 // Waitlists on first-come lots. A structure that finds a first-come lot full may wait in line
 // for it (Store.JoinWaitlist). When quantity is freed on the lot (a release, a withdrawn claim,
 // a lot edit raising its quantity), the first structure in line is offered it by direct
-// message with a time-limited « J'accepte » button (WaitlistOfferUntil); one offer is out per
-// lot at a time. Accepting is a claim like any other, decided by LotState.Grant (what remains
-// of a shared lot, the whole of an exclusive one): there is no second claim rule. An offer not
-// accepted in time expires and the next structure in line is offered what is free (a scheduler
-// pass). An acceptance that finds the lot full again puts the structure back in line at its
+// message with a time-limited « J'accepte » button (WaitlistOfferUntil), and what is offered
+// is held for it: while the offer is out, no other structure may take that quantity (the claim
+// rule, LotState.Grant, reads the offers in LotState.Waitlist). Quantity freed while an offer
+// is out goes to the next in line, with its own offer. Accepting is a claim like any other,
+// decided by LotState.Grant (what was offered of a shared lot, the whole of an exclusive one):
+// there is no second claim rule. An offer not accepted in time expires and the next structure
+// in line is offered what is free (a scheduler pass); until then it still holds. An acceptance that finds the lot full again puts the structure back in line at its
 // place. A coordinator may promote any structure in line at once (Store.PromoteWaitlist).
 
 // WaitlistStatus is the state of a structure's place in a lot's line.
@@ -47,7 +49,9 @@ type WaitlistEntry struct {
 	Status       WaitlistStatus `db:"status"`
 	// OfferExpiresAt is when the offer made to it expires, while Status is offered.
 	OfferExpiresAt *time.Time `db:"offer_expires_at"`
-	CreatedAt      time.Time  `db:"created_at"`
+	// OfferQuantity is the quantity offered to it and held for it, while Status is offered.
+	OfferQuantity int64     `db:"offer_quantity"`
+	CreatedAt     time.Time `db:"created_at"`
 }
 
 // Active reports whether the entry is still in line (waiting or offered).
@@ -78,6 +82,42 @@ func WaitlistOfferUntil(ev *Event, now time.Time, d time.Duration) time.Time {
 	return until
 }
 
+// ErrLotHeld is ECONFLICT "ErrLotHeld": what is free on the lot is offered to structures of its
+// waitlist and held for them (LotState.Grant).
+var ErrLotHeld = &Error{Code: ECONFLICT, MessageID: "ErrLotHeld"}
+
+// Offered returns the lot's offers out to its line (Waitlist entries with Status offered).
+func (s *LotState) Offered() []*WaitlistEntry {
+	var out []*WaitlistEntry
+	for _, w := range s.Waitlist {
+		if w.Status == WaitlistOffered {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// OfferOf returns the offer out to the supplier from the lot's line, or nil.
+func (s *LotState) OfferOf(supplierID int64) *WaitlistEntry {
+	for _, w := range s.Offered() {
+		if w.SupplierID == supplierID {
+			return w
+		}
+	}
+	return nil
+}
+
+// NextOffer returns what a new waitlist offer on the lot would hold at now: the quantity a
+// structure neither holding a claim nor in line could take (what is free and not held by
+// another offer; the whole of an exclusive lot), or the error that says why nothing is free
+// (see Claimable).
+func (s *LotState) NextOffer(ev *Event, now time.Time) (int64, error) {
+	if err := s.Claimable(ev, now); err != nil {
+		return 0, err
+	}
+	return s.capacity(0, 0)
+}
+
 // WaitlistAnswer is what an acceptance or a promotion came to.
 type WaitlistAnswer struct {
 	// Claim is the structure's new claim (nil when Full).
@@ -86,7 +126,8 @@ type WaitlistAnswer struct {
 	// Full is true when the lot had nothing left to give: the structure is back in line at
 	// its place (an acceptance), or stays in line (a promotion), and nothing else changed.
 	Full bool
-	// Refusal is, when Full, the claim rule's answer (ECONFLICT "ErrLotFull" or "ErrLotTaken").
+	// Refusal is, when Full, the claim rule's answer (ECONFLICT "ErrLotFull", "ErrLotTaken"
+	// or "ErrLotHeld").
 	Refusal error
 }
 
@@ -110,6 +151,9 @@ type WaitlistStore interface {
 	// PromoteWaitlist, by a coordinator of the lot's event (checked by the caller), gives the
 	// lot to the supplier in its line, whatever its place: ENOTFOUND "ErrWaitlistNotInLine"
 	// when it is not in line. The claim is decided by LotState.Grant; nothing left gives Full.
+	// The coordinator's choice comes before the line's order: what is held for others in line
+	// is withdrawn from them when the promotion needs it (they keep their places and are told
+	// by NoticeWaitlistOfferWithdrawn), and what is left is offered again.
 	PromoteWaitlist(ctx context.Context, actor Actor, lotID, supplierID int64, now time.Time) (*WaitlistAnswer, error)
 	// ExpireWaitlistOffers ends every offer expired at now and offers each of their lots to
 	// the next in line; with many schedulers, each offer is ended once. It returns how many

@@ -240,7 +240,7 @@ func (b *Bot) openClaimDialog(ctx context.Context, req ActionRequest, st *guiche
 			"Quantity", lot.Quantity, "Unit", lot.Unit),
 	}
 	if share {
-		left := st.Remaining()
+		left := st.Free()
 		d.Title = b.t(loc, "DialogShareTitle")
 		d.IntroductionText = b.t(loc, "DialogShareIntro", "Code", lot.Code, "Title", lot.Title,
 			"Remaining", left, "Quantity", lot.Quantity, "Unit", lot.Unit)
@@ -289,7 +289,7 @@ func (b *Bot) claimSubmitted(ctx context.Context, sub guichet.DialogSubmission) 
 	var qty int64
 	if raw, ok := sub.Submission[fieldQuantity]; ok {
 		text := strings.TrimSpace(fmt.Sprint(raw))
-		max := st.Remaining()
+		max := st.Free()
 		if max < 1 {
 			max = st.Lot.Quantity
 		}

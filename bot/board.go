@@ -115,6 +115,12 @@ func (b *Bot) boardRow(st *guichet.LotState, ev *guichet.Event, loc string) stri
 		}
 		holders += answers
 	}
+	if line := b.waitlistCell(st, ev, loc); line != "" {
+		if holders != "" {
+			holders += " · "
+		}
+		holders += line
+	}
 	title := lot.Title
 	if lot.OwnDay(ev) {
 		title = b.t(loc, "BoardOtherdaysTitle", "Title", lot.Title, "Day", l10n.Date(*lot.Day, time.UTC, loc))
@@ -131,6 +137,33 @@ func (b *Bot) boardRow(st *guichet.LotState, ev *guichet.Event, loc string) stri
 		cells[i] = tableCell(c)
 	}
 	return "| " + strings.Join(cells, " | ") + " |\n"
+}
+
+// waitlistCell writes the lot's line, in order: each structure waiting, and the one a freed
+// quantity is offered to with the time its offer ends; "" when nobody waits. The line is cut
+// like the holders (maxHoldersCell).
+func (b *Bot) waitlistCell(st *guichet.LotState, ev *guichet.Event, loc string) string {
+	if len(st.Waitlist) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(st.Waitlist))
+	for _, w := range st.Waitlist {
+		if w.Status == guichet.WaitlistOffered && w.OfferExpiresAt != nil {
+			names = append(names, b.t(loc, "BoardWaitlistOffered", "Supplier", w.SupplierName,
+				"Until", b.dateTime(*w.OfferExpiresAt, ev, loc)))
+			continue
+		}
+		names = append(names, w.SupplierName)
+	}
+	line := strings.Join(names, ", ")
+	if r := []rune(line); len(r) > maxHoldersCell {
+		cut := string(r[:maxHoldersCell])
+		if i := strings.LastIndex(cut, ", "); i > 0 {
+			cut = cut[:i]
+		}
+		line = cut + ", …"
+	}
+	return b.t(loc, "BoardWaitlist", "Line", line)
 }
 
 func awardedAmount(st *guichet.LotState) guichet.Cents {

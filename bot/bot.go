@@ -168,6 +168,8 @@ type Store interface {
 	RecordRecapPost(ctx context.Context, p guichet.RecapPost) error
 	// QueueRecap publishes the event's recap, once (guichet.RecapStore.QueueRecap).
 	QueueRecap(ctx context.Context, actor guichet.Actor, eventID int64) error
+	// The recap draft's post, re-rendered while the recap is not published (draftrecap.go).
+	guichet.RecapDraftStore
 
 	// Ping checks that the database answers (the readiness probe).
 	Ping(ctx context.Context) error

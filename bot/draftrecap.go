@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -27,17 +28,71 @@ func (b *Bot) deliverRecapDraft(ctx context.Context, m *guichet.OutboxMessage, p
 	if err != nil {
 		return "", err
 	}
-	loc := b.eventLocale(r.Event)
-	post := &model.Post{ChannelId: p.ChannelID, Message: b.recapDraftText(r, loc, "")}
-	post.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{{Actions: []*model.PostAction{
-		b.ActionButton(b.t(loc, "BtnDraftrecapPublish"), actionPublishRecap, "primary",
-			map[string]string{"event": strconv.FormatInt(r.Event.ID, 10)}, ""),
-	}}})
+	post := b.recapDraftPost(r)
+	post.ChannelId = p.ChannelID
 	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, p.ChannelID))
 	if err != nil {
 		return "", err
 	}
+	mattermostDone(ctx)
+	// Later delivery reports and adjustments re-render this post (refreshRecapDraft).
+	if err := b.store.RecordRecapDraftPost(ctx, p.EventID, created.Id); err != nil {
+		return "", err
+	}
 	return created.Id, nil
+}
+
+// recapDraftPost renders the draft of r with its « Publier le bilan » button.
+func (b *Bot) recapDraftPost(r *report.Recap) *model.Post {
+	loc := b.eventLocale(r.Event)
+	post := &model.Post{Message: b.recapDraftText(r, loc, "")}
+	post.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{{Actions: []*model.PostAction{
+		b.ActionButton(b.t(loc, "BtnDraftrecapPublish"), actionPublishRecap, "primary",
+			map[string]string{"event": strconv.FormatInt(r.Event.ID, 10)}, ""),
+	}}})
+	return post
+}
+
+// refreshRecapDraft re-renders p.EventID's recap draft in place, from the database, with its
+// button, so that the coordinators see the figures as they are after a delivery report or an
+// adjustment. Once the recap is published it does nothing: the draft then says who published
+// it, and the published recap is never edited (the store tells the coordination channel of a
+// later change instead). Should the recap be published while it re-renders, it renders the
+// draft once more as published, so that its button does not come back. Before the draft is
+// posted it does nothing: the draft is rendered from the database when it is. A draft
+// deleted meanwhile is left alone.
+func (b *Bot) refreshRecapDraft(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	if p.EventID == 0 {
+		return "", fmt.Errorf("%w: recap draft refresh without an event", errBadMessage)
+	}
+	postID, publishedBy, err := b.store.RecapDraftPost(ctx, p.EventID)
+	if err != nil || postID == "" || publishedBy != "" {
+		return "", err
+	}
+	r, err := report.Build(ctx, b.store, p.EventID)
+	if err != nil {
+		return "", err
+	}
+	post := b.recapDraftPost(r)
+	post.Id, post.ChannelId = postID, r.Event.CoordChannelID
+	if _, err := b.client.UpdatePost(ctx, post); err != nil {
+		if Permanent(err) {
+			return "", nil
+		}
+		return "", err
+	}
+	if _, publishedBy, err = b.store.RecapDraftPost(ctx, p.EventID); err != nil || publishedBy == "" {
+		return postID, err
+	}
+	// Published meanwhile: the click's own redraw may have been overwritten.
+	loc := b.eventLocale(r.Event)
+	published := &model.Post{Id: postID, ChannelId: r.Event.CoordChannelID,
+		Message: b.recapDraftText(r, loc, strings.TrimPrefix(b.client.userMention(ctx, publishedBy), "@"))}
+	published.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{})
+	if _, err := b.client.UpdatePost(ctx, published); err != nil && !Permanent(err) {
+		return "", err
+	}
+	return postID, nil
 }
 
 // recapDraftText writes the draft: its head line, then the recap's Markdown. publishedBy,

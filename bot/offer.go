@@ -221,7 +221,7 @@ func (b *Bot) remaining(st *guichet.LotState, ev *guichet.Event, loc string) str
 	if lot.Status == guichet.LotCancelled {
 		return ""
 	}
-	left := st.Remaining()
+	left := st.Free()
 	switch {
 	case left <= 0 || !b.claimable(st, ev):
 		return b.t(loc, "OfferRemainingNone")

@@ -284,12 +284,28 @@ func TestRelaunchFromTheDigest(t *testing.T) {
 	require.Equal(t, 0, rb.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.relaunch'`))
 	reply, err := rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", PostID: "p", Fields: fields})
 	require.NoError(t, err)
-	require.Equal(t, "🔔 1 lot proposé de nouveau aux structures.", reply.Ephemeral)
+	require.Equal(t, "🔔 1 lot proposé de nouveau aux structures qui n'avaient pas répondu.", reply.Ephemeral)
 	att := attachmentOf(t, reply.Update)
 	require.Empty(t, att.Actions)
 	require.Contains(t, att.Text, "Relancé par @coord")
+	before := len(rb.mm.postsIn("resto-0-channel"))
 	rb.drain(t, rb.bot)
-	require.Equal(t, 1, countMessages(rb.mm.postsIn("resto-0-channel"), "Relance\u202f: le lot **APE**"))
+	// As `relancer APE`: the offer posted anew at the bottom of each channel of a structure
+	// that has not answered it, the older copy pointing to the new one.
+	for _, ch := range []string{"resto-0-channel", "resto-1-channel"} {
+		posts := rb.mm.postsIn(ch)
+		last := posts[len(posts)-1]
+		require.Contains(t, attachmentOf(t, last).Title, "APE", "%s: the new offer is the newest post", ch)
+		var older *model.Post
+		for _, p := range posts {
+			if p.GetProp(propRelaunchedTo) == last.Id {
+				older = p
+			}
+		}
+		require.NotNil(t, older, "%s: the older copy points to the new one", ch)
+		require.Contains(t, older.Message, "APE")
+	}
+	require.Len(t, rb.mm.postsIn("resto-0-channel"), before+1, "one new post, no separate notice")
 	_, err = rb.bot.relaunchClicked(rb.ctx, ActionRequest{Actor: coordActor, ChannelID: "coord-channel", Fields: fields})
 	require.Equal(t, "ErrRelaunchedAlready", guichet.AsError(err).MessageID)
 }

@@ -38,15 +38,16 @@ func (b *Bot) dialogRoutes() map[string]DialogHandler {
 // outboxRoutes maps each outbox kind the domain queues to the handler that delivers it.
 func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 	return map[guichet.OutboxKind]OutboxHandler{
-		guichet.OutboxPublishOffer:  b.publishOffer,      // post an offer in a channel (delivery.go)
-		guichet.OutboxRefreshOffer:  b.refreshOffer,      // edit every post of an offer (delivery.go)
-		guichet.OutboxClaimed:       b.claimed,           // a claim: refresh its offer, tell coordination (delivery.go)
-		guichet.OutboxNotice:        b.notice,            // a catalogue message in a channel or DM (delivery.go)
-		guichet.OutboxRefreshBoard:  b.refreshBoard,      // the event's status board (delivery.go)
-		guichet.OutboxReminder:      b.deliverReminder,   // J-7/J-1 reminder or digest (reminder.go)
-		guichet.OutboxRecap:         b.deliverRecap,      // the event's recap (recap.go)
-		guichet.OutboxRecapDraft:    b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
-		guichet.OutboxRelaunchOffer: b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
+		guichet.OutboxPublishOffer:      b.publishOffer,      // post an offer in a channel (delivery.go)
+		guichet.OutboxRefreshOffer:      b.refreshOffer,      // edit every post of an offer (delivery.go)
+		guichet.OutboxClaimed:           b.claimed,           // a claim: refresh its offer, tell coordination (delivery.go)
+		guichet.OutboxNotice:            b.notice,            // a catalogue message in a channel or DM (delivery.go)
+		guichet.OutboxRefreshBoard:      b.refreshBoard,      // the event's status board (delivery.go)
+		guichet.OutboxReminder:          b.deliverReminder,   // J-7/J-1 reminder or digest (reminder.go)
+		guichet.OutboxRecap:             b.deliverRecap,      // the event's recap (recap.go)
+		guichet.OutboxRecapDraft:        b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
+		guichet.OutboxRefreshRecapDraft: b.refreshRecapDraft, // the draft re-rendered after a delivery or an adjustment (draftrecap.go)
+		guichet.OutboxRelaunchOffer:     b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
 	}
 }
 

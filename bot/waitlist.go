@@ -20,13 +20,14 @@ const (
 
 // waitlistOpen reports whether the offer shows « Me mettre en liste d'attente »: the lot is
 // first-come, its event and the lot itself still take claims, and nothing is left to take
-// (LotState.Claimable refuses with ErrLotFull or ErrLotTaken).
+// (LotState.Claimable refuses with ErrLotFull or ErrLotTaken), or what is free is held for
+// structures already in line (ErrLotHeld).
 func (b *Bot) waitlistOpen(st *guichet.LotState, ev *guichet.Event) bool {
 	if st == nil || st.Lot.Award != guichet.FirstCome {
 		return false
 	}
 	err := b.claimRefusal(st, ev)
-	return errors.Is(err, guichet.ErrLotFull) || errors.Is(err, guichet.ErrLotTaken)
+	return errors.Is(err, guichet.ErrLotFull) || errors.Is(err, guichet.ErrLotTaken) || errors.Is(err, guichet.ErrLotHeld)
 }
 
 // waitJoinClicked handles « Me mettre en liste d'attente »: the clicker's structure (the one

@@ -155,7 +155,7 @@ func decideAndWriteClaim(ctx context.Context, st *claimStatements, v *claimView,
 	// The write's condition on the lot's and the event's versions keeps the decision true at
 	// commit: every change of the lot's claims writes the lot's row, every change of the
 	// event's status the event's.
-	lotState := &guichet.LotState{Lot: lot, Claims: v.claims}
+	lotState := &guichet.LotState{Lot: lot, Claims: v.claims, Waitlist: v.waitlist}
 	decision, err := lotState.Grant(&v.event, req.SupplierID, req.Quantity, now)
 	if err != nil {
 		return nil, err
@@ -281,6 +281,11 @@ func claimReadQuery(lock bool) string {
 			FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = $1),
 		-- The kinds of the structure's reminder rows for the event.
 		ARRAY(SELECT r.kind FROM reminders r WHERE r.event_id = l.event_id AND coalesce(r.supplier_id, 0) = $2),
+		-- The offers out to the lot's waitlist, which hold their quantities (guichet.LotState.Grant).
+		-- Every change of them writes the lot's row (offerNext, ExpireWaitlistOffers).
+		(SELECT json_agg(json_build_object('id', w.id, 'lot_id', w.lot_id, 'supplier_id', w.supplier_id,
+				'status', w.status, 'offer_quantity', w.offer_quantity, 'offer_expires_at', w.offer_expires_at) ORDER BY w.id)
+			FROM waitlist w WHERE w.lot_id = $1 AND w.status = 'offered'),
 		-- Under the lock: whether the lot's row changed since the snapshot was taken.
 		` + stale + ` AS stale
 	FROM lots l JOIN events e ON e.id = l.event_id
@@ -342,6 +347,11 @@ func claimWriteQuery(parts claimWriteParts) string {
 		SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $10::text, $11::text FROM event
 		RETURNING id, created_at, updated_at
 	),
+	-- A structure that takes the lot leaves its line (an offer taken with « Je prends »).
+	line AS (
+		UPDATE waitlist w SET status = 'accepted', offer_expires_at = NULL, updated_at = now()
+		FROM claim WHERE w.lot_id = $1 AND w.supplier_id = $2 AND w.status IN ('waiting', 'offered')
+	),
 	-- Its outbox messages ($9, a JSON array of outboxRow), in the order of their ids.
 	outbox AS (
 		INSERT INTO outbox (kind, payload)
@@ -365,6 +375,8 @@ type claimView struct {
 	member                   bool
 	supplierName             string
 	claims                   []*guichet.Claim
+	// waitlist holds the offers out to the lot's line (without the structures' names).
+	waitlist []*guichet.WaitlistEntry
 	// reminderKinds are the kinds of the structure's reminder rows for the event, as read
 	// without locks (nil when read under them: see missingReminders).
 	reminderKinds []string
@@ -407,12 +419,22 @@ type claimJSON struct {
 	SupplierName string              `json:"supplier_name"`
 }
 
+// offerJSON is an offer out to a lot's line as claimReadQuery aggregates it.
+type offerJSON struct {
+	ID             int64                  `json:"id"`
+	LotID          int64                  `json:"lot_id"`
+	SupplierID     int64                  `json:"supplier_id"`
+	Status         guichet.WaitlistStatus `json:"status"`
+	OfferQuantity  int64                  `json:"offer_quantity"`
+	OfferExpiresAt *time.Time             `json:"offer_expires_at"`
+}
+
 // readForClaim runs claimReadQuery (prepared as read; in tx if it locks), and reads the lot's
 // claims again if they were stale.
 func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet.ClaimRequest) (*claimView, error) {
 	v := &claimView{}
 	l, e := &v.lot, &v.event
-	var claims []byte
+	var claims, offers []byte
 	var kinds pq.StringArray
 	var stale bool
 	err := read.QueryRowContext(ctx, req.LotID, req.SupplierID, req.Actor.UserID).Scan(
@@ -420,7 +442,7 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 		&l.SlotStart, &l.SlotEnd, &l.Place, &l.Mode, &l.MaxSuppliers, &l.Award, &l.Deadline, &l.Status,
 		&l.CancelReason, &l.CreatedAt, &l.Day,
 		&e.Day, &e.TimeZone, &e.CoordChannelID, &e.Status, &e.Reminders, &e.Locale, &e.FirstLotDay, &e.LastLotDay,
-		&v.lotVersion, &v.eventVersion, &v.member, &v.supplierName, &claims, &kinds, &stale)
+		&v.lotVersion, &v.eventVersion, &v.member, &v.supplierName, &claims, &kinds, &offers, &stale)
 	if err != nil {
 		return nil, notFound(err, "ErrLotNotFound", "Code", req.LotID)
 	}
@@ -433,8 +455,21 @@ func readForClaim(ctx context.Context, tx *sqlx.Tx, read *sqlx.Stmt, req guichet
 		return v, nil
 	}
 	if stale {
-		v.claims, err = lockedClaims(ctx, tx, l.ID)
+		if v.claims, err = lockedClaims(ctx, tx, l.ID); err != nil {
+			return nil, err
+		}
+		v.waitlist, err = lockedLine(ctx, tx, l.ID)
 		return v, err
+	}
+	if offers != nil {
+		var rows []offerJSON
+		if err := json.Unmarshal(offers, &rows); err != nil {
+			return nil, fmt.Errorf("lot offers: %w", err)
+		}
+		for _, r := range rows {
+			v.waitlist = append(v.waitlist, &guichet.WaitlistEntry{ID: r.ID, LotID: r.LotID, SupplierID: r.SupplierID,
+				Status: r.Status, OfferQuantity: r.OfferQuantity, OfferExpiresAt: r.OfferExpiresAt})
+		}
 	}
 	if claims == nil {
 		return v, nil

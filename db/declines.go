@@ -82,72 +82,85 @@ func (d *DB) DeclineLot(ctx context.Context, actor guichet.Actor, lotID int64, s
 	return recorded, err
 }
 
-// RelaunchLot implements guichet.DeclineStore. The lot's row is locked for update first, then
-// the event's (lockLotEvent): a claim or a decline arriving meanwhile waits, so the structures
-// asked again are exactly those that had not answered at commit.
+// RelaunchLot implements guichet.DeclineStore (relaunchLot, in one transaction).
 func (d *DB) RelaunchLot(ctx context.Context, actor guichet.Actor, lotID int64) (int, error) {
 	channels := 0
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		l, _, err := lockLotEvent(ctx, tx, lotID)
-		if err != nil {
-			return err
-		}
-		var e guichet.Event
-		if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1`, l.EventID); err != nil {
-			return notFound(err, "ErrEventNotFound", "Slug", l.EventID)
-		}
-		now := d.now()
-		if err := e.ClaimsOpen(now); err != nil {
-			return err
-		}
-		if err := l.ClaimsOpen(now); err != nil {
-			return err
-		}
-		if l.Status != guichet.LotOpen {
-			return guichet.Errorf(guichet.ECONFLICT, "ErrDeclinesLotFilled", "Code", l.Code)
-		}
-		var targets []struct {
-			ChannelID string  `db:"channel_id"`
-			PostID    *string `db:"post_id"`
-		}
-		if err := tx.SelectContext(ctx, &targets, `
-			SELECT t.channel_id, o.post_id FROM (
-				SELECT DISTINCT s.channel_id FROM suppliers s, lots l WHERE l.id = $1 AND `+unansweredSupplier+`
-			) t LEFT JOIN offer_posts o ON o.lot_id = $1 AND o.channel_id = t.channel_id
-			ORDER BY t.channel_id`, l.ID); err != nil {
-			return fmt.Errorf("relaunch targets: %w", err)
-		}
-		reposted, first, queued := 0, 0, 0
-		for _, t := range targets {
-			switch {
-			case t.PostID == nil:
-				// Never offered in this channel (a structure added since the publication).
-				if _, err := tx.ExecContext(ctx, `INSERT INTO offer_posts (lot_id, channel_id) VALUES ($1, $2)`, l.ID, t.ChannelID); err != nil {
-					return fmt.Errorf("queue offer: %w", err)
-				}
-				if err := enqueue(ctx, tx, guichet.OutboxPublishOffer, guichet.OutboxPayload{LotID: l.ID, ChannelID: t.ChannelID}); err != nil {
-					return err
-				}
-				first++
-			case *t.PostID == "":
-				// Queued and not posted yet: it will be the newest post of the channel anyway.
-				queued++
-			default:
-				if err := enqueue(ctx, tx, guichet.OutboxRelaunchOffer, guichet.OutboxPayload{LotID: l.ID,
-					ChannelID: t.ChannelID, PreviousPostID: *t.PostID}); err != nil {
-					return err
-				}
-				reposted++
-			}
-		}
-		channels = reposted + first + queued
-		if channels == 0 {
-			return nil
-		}
-		return audit(ctx, tx, actor, "lot.relaunch", l.EventID, l.ID, 0, map[string]any{
-			"unanswered": true, "reposted": reposted, "new_channels": first, "queued": queued})
+		var err error
+		channels, err = relaunchLot(ctx, tx, actor, lotID, d.now(), nil)
+		return err
 	})
 	return channels, err
+}
+
+// relaunchLot offers lot lotID again to the structures that have not answered it, as
+// guichet.DeclineStore.RelaunchLot says, in tx, and returns how many channels get the new
+// post. The lot's row is locked for update first, then the event's (lockLotEvent): a claim or
+// a decline arriving meanwhile waits, so the structures asked again are exactly those that had
+// not answered at commit. auditExtra, when set, is added to the audit entry's details (the
+// digest a relaunch came from). It is the one relaunch: `relancer <lot>` and the digest's
+// « Relancer » both come here.
+func relaunchLot(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, lotID int64, now time.Time, auditExtra map[string]any) (int, error) {
+	l, _, err := lockLotEvent(ctx, tx, lotID)
+	if err != nil {
+		return 0, err
+	}
+	var e guichet.Event
+	if err := tx.GetContext(ctx, &e, `SELECT `+eventColumns+` FROM events WHERE id = $1`, l.EventID); err != nil {
+		return 0, notFound(err, "ErrEventNotFound", "Slug", l.EventID)
+	}
+	if err := e.ClaimsOpen(now); err != nil {
+		return 0, err
+	}
+	if err := l.ClaimsOpen(now); err != nil {
+		return 0, err
+	}
+	if l.Status != guichet.LotOpen {
+		return 0, guichet.Errorf(guichet.ECONFLICT, "ErrDeclinesLotFilled", "Code", l.Code)
+	}
+	var targets []struct {
+		ChannelID string  `db:"channel_id"`
+		PostID    *string `db:"post_id"`
+	}
+	if err := tx.SelectContext(ctx, &targets, `
+		SELECT t.channel_id, o.post_id FROM (
+			SELECT DISTINCT s.channel_id FROM suppliers s, lots l WHERE l.id = $1 AND `+unansweredSupplier+`
+		) t LEFT JOIN offer_posts o ON o.lot_id = $1 AND o.channel_id = t.channel_id
+		ORDER BY t.channel_id`, l.ID); err != nil {
+		return 0, fmt.Errorf("relaunch targets: %w", err)
+	}
+	reposted, first, queued := 0, 0, 0
+	for _, t := range targets {
+		switch {
+		case t.PostID == nil:
+			// Never offered in this channel (a structure added since the publication).
+			if _, err := tx.ExecContext(ctx, `INSERT INTO offer_posts (lot_id, channel_id) VALUES ($1, $2)`, l.ID, t.ChannelID); err != nil {
+				return 0, fmt.Errorf("queue offer: %w", err)
+			}
+			if err := enqueue(ctx, tx, guichet.OutboxPublishOffer, guichet.OutboxPayload{LotID: l.ID, ChannelID: t.ChannelID}); err != nil {
+				return 0, err
+			}
+			first++
+		case *t.PostID == "":
+			// Queued and not posted yet: it will be the newest post of the channel anyway.
+			queued++
+		default:
+			if err := enqueue(ctx, tx, guichet.OutboxRelaunchOffer, guichet.OutboxPayload{LotID: l.ID,
+				ChannelID: t.ChannelID, PreviousPostID: *t.PostID}); err != nil {
+				return 0, err
+			}
+			reposted++
+		}
+	}
+	channels := reposted + first + queued
+	if channels == 0 {
+		return 0, nil
+	}
+	details := map[string]any{"unanswered": true, "reposted": reposted, "new_channels": first, "queued": queued}
+	for k, v := range auditExtra {
+		details[k] = v
+	}
+	return channels, audit(ctx, tx, actor, "lot.relaunch", l.EventID, l.ID, 0, details)
 }
 
 // lotAnswers reads who declined and who has not answered each lot of event eventID.

@@ -109,6 +109,11 @@ func (d *DB) ReportDelivery(ctx context.Context, actor guichet.Actor, lotID, sup
 		if err := audit(ctx, tx, actor, "delivery.report", sh.lot.EventID, lotID, supplierID, detail); err != nil {
 			return err
 		}
+		if err := afterRecapFigureChange(ctx, tx, sh.event, lotID, "NoticeRecapPublishedDelivery", map[string]any{
+			"Supplier": sh.claim.SupplierName, "Code": sh.lot.Code, "Agreed": sh.claim.Quantity, "Delivered": qty,
+			"Unit": sh.lot.Unit, "Actor": actor.Username}); err != nil {
+			return err
+		}
 		if qty == sh.claim.Quantity || sh.event.CoordChannelID == "" {
 			return nil
 		}
@@ -163,6 +168,11 @@ func (d *DB) AdjustAmount(ctx context.Context, actor guichet.Actor, lotID, suppl
 		if err := audit(ctx, tx, actor, "delivery.adjust", sh.lot.EventID, lotID, supplierID, map[string]any{
 			"claim_id": sh.claim.ID, "agreed_cents": sh.claim.Amount, "before_cents": before,
 			"after_cents": amount, "reason": reason}); err != nil {
+			return err
+		}
+		if err := afterRecapFigureChange(ctx, tx, sh.event, lotID, "NoticeRecapPublishedAdjustment", map[string]any{
+			"Supplier": sh.claim.SupplierName, "Code": sh.lot.Code, "Before": before.String(), "After": amount.String(),
+			"Reason": reason, "Actor": actor.Username}); err != nil {
 			return err
 		}
 		contacts, err := structureContactsTx(ctx, tx, supplierID)

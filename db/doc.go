@@ -37,14 +37,16 @@
 // second. DB.Claim therefore runs no explicit transaction at first:
 //
 //  1. it reads, without locks and in one statement (claimReadQuery), the lot, its event and
-//     their versions, the member's right to claim for the structure, the lot's claims and the
-//     structure's reminder rows;
+//     their versions, the member's right to claim for the structure, the lot's claims, the
+//     offers out to its waitlist (which hold their quantities; every change of them writes
+//     the lot's row) and the structure's reminder rows;
 //  2. guichet.LotState.Grant decides on what was read; a refusal, or a claim already there,
 //     is answered from the read alone and writes nothing;
 //  3. one statement (claimWriteQuery) locks the lot's row and the event's, checks that both
 //     are still at the versions read, and writes the claim with everything that follows from
 //     it: the lot's status, the claim (its own audit entry), its outbox messages, the other
-//     claims' new amounts, the structure's reminder rows. If either version moved, it writes
+//     claims' new amounts, the structure's reminder rows, its leaving the lot's waitlist if it
+//     was in line. If either version moved, it writes
 //     nothing, and the claim is decided again in a transaction that locks the lot before it
 //     reads (claimReadQuery with its locks), where the condition holds.
 //

@@ -117,12 +117,17 @@ func (d *DB) LotState(ctx context.Context, lotID int64) (*guichet.LotState, erro
 		FROM claims c JOIN suppliers s ON s.id = c.supplier_id WHERE c.lot_id = $1 ORDER BY c.id`, lotID); err != nil {
 		return nil, fmt.Errorf("lot claims: %w", err)
 	}
-	return &guichet.LotState{Lot: l, Claims: claims}, nil
+	line, err := lockedLine(ctx, d.db, lotID)
+	if err != nil {
+		return nil, err
+	}
+	return &guichet.LotState{Lot: l, Claims: claims, Waitlist: line}, nil
 }
 
 // lotVersion is an expression over a lot's row l that changes whenever the lot's row or any
 // of its claims is written (a row's xmin is the transaction that wrote it): everything its
-// offer shows, since a change to a claim's structure does not refresh offers either.
+// offer shows, since a change to a claim's structure does not refresh offers either; a change
+// of its waitlist's offers writes the lot's row (offerNext).
 const lotVersion = `l.xmin::text || coalesce((SELECT string_agg(c.id::text || '.' || c.xmin::text, ',' ORDER BY c.id)
 	FROM claims c WHERE c.lot_id = l.id), '')`
 
@@ -166,6 +171,15 @@ func (d *DB) LotStates(ctx context.Context, ids []int64) (map[int64]*guichet.Lot
 			st.Claims = append(st.Claims, c)
 		}
 	}
+	lines, err := lotLines(ctx, d.db, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for id, line := range lines {
+		if st := states[id]; st != nil {
+			st.Waitlist = line
+		}
+	}
 	return states, versions, nil
 }
 
@@ -195,6 +209,19 @@ func (d *DB) Board(ctx context.Context, eventID int64) (*guichet.Board, error) {
 	for _, c := range claims {
 		if st := byLot[c.LotID]; st != nil {
 			st.Claims = append(st.Claims, c)
+		}
+	}
+	ids := make([]int64, 0, len(lots))
+	for _, l := range lots {
+		ids = append(ids, l.ID)
+	}
+	lines, err := lotLines(ctx, d.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, line := range lines {
+		if st := byLot[id]; st != nil {
+			st.Waitlist = line
 		}
 	}
 	answers, err := lotAnswers(ctx, d.db, eventID)

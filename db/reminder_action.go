@@ -156,14 +156,16 @@ func (d *DB) ReportProblem(ctx context.Context, actor guichet.Actor, reminderID 
 }
 
 // Relaunch offers again, from a coordinator's digest (reminder reminderID, to the
-// coordinator), every lot of the event that is still open and not past its deadline: each
-// channel that shows its offer gets a notice saying what is still missing, channels of
-// structures serving its category that never got the offer get it now, and every copy is
-// refreshed. A digest relaunches once: again, ECONFLICT "ErrRelaunchedAlready". Errors:
-// ENOTFOUND "ErrReminderNotFound", ECONFLICT "ErrEventOver" when the event is no longer
-// published or is over (guichet.Event.Over). It returns how many lots were relaunched.
+// coordinator), every lot of the event that is still open and not past its deadline, as
+// `relancer <lot>` does (relaunchLot, the one relaunch): in the channels of the structures
+// that have neither taken nor declined it, the offer is posted anew at the bottom and the
+// older copy points to it; structures serving its category that never got the offer get it.
+// A digest relaunches once: again, ECONFLICT "ErrRelaunchedAlready". Errors: ENOTFOUND
+// "ErrReminderNotFound", ECONFLICT "ErrEventOver" when the event is no longer published or is
+// over (guichet.Event.Over). It returns how many lots were offered again (a lot every
+// structure has answered is not).
 func (d *DB) Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64) (int, error) {
-	now := d.Now()
+	now := d.now()
 	n := 0
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		var r guichet.Reminder
@@ -181,11 +183,20 @@ func (d *DB) Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64
 			return guichet.Errorf(guichet.ECONFLICT, "ErrEventOver", "Slug", e.Slug)
 		}
 		// Lots before the reminder row: the order every claim takes (lot, event, reminders).
-		var lots []*guichet.Lot
-		if err := tx.SelectContext(ctx, &lots, `SELECT `+lotColumns+` FROM lots
+		var lots []int64
+		if err := tx.SelectContext(ctx, &lots, `SELECT id FROM lots
 			WHERE event_id = $1 AND status = 'open' AND (deadline IS NULL OR deadline > $2)
 			ORDER BY id FOR UPDATE`, e.ID, now); err != nil {
 			return fmt.Errorf("open lots: %w", err)
+		}
+		for _, lotID := range lots {
+			channels, err := relaunchLot(ctx, tx, actor, lotID, now, map[string]any{"reminder_id": r.ID})
+			if err != nil {
+				return err
+			}
+			if channels > 0 {
+				n++
+			}
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE reminders SET relaunched_at = $2 WHERE id = $1 AND relaunched_at IS NULL`, r.ID, now)
 		if err != nil {
@@ -194,53 +205,6 @@ func (d *DB) Relaunch(ctx context.Context, actor guichet.Actor, reminderID int64
 		if k, _ := res.RowsAffected(); k == 0 {
 			return guichet.Errorf(guichet.ECONFLICT, "ErrRelaunchedAlready")
 		}
-		for _, l := range lots {
-			var awarded int64
-			if err := tx.GetContext(ctx, &awarded, `SELECT coalesce(sum(quantity), 0) FROM claims
-				WHERE lot_id = $1 AND status = 'awarded'`, l.ID); err != nil {
-				return fmt.Errorf("awarded quantity: %w", err)
-			}
-			remaining := l.Quantity - awarded
-			if l.Mode == guichet.Exclusive {
-				remaining = l.Quantity
-			}
-			var posted []string
-			if err := tx.SelectContext(ctx, &posted, `SELECT channel_id FROM offer_posts
-				WHERE lot_id = $1 AND post_id <> '' ORDER BY channel_id`, l.ID); err != nil {
-				return fmt.Errorf("offer posts: %w", err)
-			}
-			for _, ch := range posted {
-				if err := enqueue(ctx, tx, guichet.OutboxNotice, guichet.OutboxPayload{ChannelID: ch, EventID: e.ID,
-					MessageID: "ReminderRelaunchNotice", Args: map[string]any{
-						"Code": l.Code, "Title": l.Title, "Remaining": remaining, "Unit": l.Unit, "Event": e.Name}}); err != nil {
-					return err
-				}
-			}
-			var missing []string
-			if err := tx.SelectContext(ctx, &missing, `
-				SELECT DISTINCT s.channel_id FROM suppliers s
-				WHERE $2 = ANY(s.categories) AND s.channel_id <> ''
-				  AND NOT EXISTS (SELECT 1 FROM offer_posts o WHERE o.lot_id = $1 AND o.channel_id = s.channel_id)
-				ORDER BY s.channel_id`, l.ID, l.Category); err != nil {
-				return fmt.Errorf("offer targets: %w", err)
-			}
-			for _, ch := range missing {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO offer_posts (lot_id, channel_id) VALUES ($1, $2)`, l.ID, ch); err != nil {
-					return fmt.Errorf("queue offer: %w", err)
-				}
-				if err := enqueue(ctx, tx, guichet.OutboxPublishOffer, guichet.OutboxPayload{LotID: l.ID, ChannelID: ch}); err != nil {
-					return err
-				}
-			}
-			if err := enqueue(ctx, tx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: l.ID}); err != nil {
-				return err
-			}
-			if err := audit(ctx, tx, actor, "lot.relaunch", e.ID, l.ID, 0, map[string]any{
-				"remaining": remaining, "notices": len(posted), "new_channels": len(missing)}); err != nil {
-				return err
-			}
-		}
-		n = len(lots)
 		return nil
 	})
 	return n, err

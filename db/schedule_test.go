@@ -474,15 +474,26 @@ func TestRelaunchOncePerDigest(t *testing.T) {
 	b.take(t, time.Date(2027, 4, 8, 7, 0, 0, 0, time.UTC))
 	var digest int64
 	require.NoError(t, b.db.SQL().GetContext(b.ctx, &digest, `SELECT id FROM reminders WHERE supplier_id IS NULL AND kind = 'j7'`))
+	// The second structure declined the open lot: it is not asked again.
+	_, err := b.db.DeclineLot(b.ctx, member(b.sups[1]), b.lots[2].ID, []int64{b.sups[1].ID}, time.Now())
+	require.NoError(t, err)
 	n, err := b.db.Relaunch(b.ctx, schedActor, digest)
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "only the open lot")
-	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'ReminderRelaunchNotice'`))
+	// As `relancer`: the offer posted anew at the bottom of the channel of the structure that
+	// has not answered, its older copy pointing to it; nothing in the channel of the one that
+	// declined; no separate notice.
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'relaunch_offer'
+		AND payload->>'channel_id' = $1 AND payload->>'previous_post_id' = $2`, b.sups[0].ChannelID, "p-"+b.sups[0].ChannelID))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'relaunch_offer'`))
+	require.Zero(t, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'ReminderRelaunchNotice'`))
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'publish_offer' AND payload->>'channel_id' = $1`, late.ChannelID),
 		"a structure that joined the directory later gets the offer")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit WHERE action = 'lot.relaunch' AND lot_id = $1
+		AND (detail->>'reminder_id')::bigint = $2`, b.lots[2].ID, digest))
 	_, err = b.db.Relaunch(b.ctx, schedActor, digest)
 	require.Equal(t, "ErrRelaunchedAlready", guichet.AsError(err).MessageID)
-	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM outbox WHERE payload->>'message_id' = 'ReminderRelaunchNotice'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'relaunch_offer'`))
 }
 
 func TestDeliveredTargets(t *testing.T) {

@@ -18,7 +18,29 @@ import (
 
 // waitlistColumns are a waitlist row's columns with its structure's name (w, s).
 const waitlistColumns = `w.id, w.lot_id, w.supplier_id, s.name AS supplier_name, w.joined_by, w.status,
-	w.offer_expires_at, w.created_at`
+	w.offer_expires_at, w.offer_quantity, w.created_at`
+
+// lockedLine returns the lot's line: its active entries (waiting or offered) in order, with
+// their structures' names. The caller holds the lot's lock, or reads it for display.
+func lockedLine(ctx context.Context, q sqlx.QueryerContext, lotID int64) ([]*guichet.WaitlistEntry, error) {
+	lines, err := lotLines(ctx, q, []int64{lotID})
+	return lines[lotID], err
+}
+
+// lotLines returns the lines of the lots ids (their active entries in order, with their
+// structures' names), by lot; a lot without a line has no key.
+func lotLines(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*guichet.WaitlistEntry, error) {
+	var rows []*guichet.WaitlistEntry
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+waitlistColumns+` FROM waitlist w JOIN suppliers s ON s.id = w.supplier_id
+		WHERE w.lot_id = ANY($1) AND w.status IN ('waiting', 'offered') ORDER BY w.lot_id, w.id`, pqInts(ids)); err != nil {
+		return nil, fmt.Errorf("waitlists: %w", err)
+	}
+	out := map[int64][]*guichet.WaitlistEntry{}
+	for _, w := range rows {
+		out[w.LotID] = append(out[w.LotID], w)
+	}
+	return out, nil
+}
 
 // lockedLotEvent locks the lot and its event (lockLotEvent) and reads them whole, with the
 // lot's claims.
@@ -38,7 +60,11 @@ func lockedLotEvent(ctx context.Context, tx *sqlx.Tx, lotID int64) (*guichet.Lot
 	if err != nil {
 		return nil, nil, err
 	}
-	return &guichet.LotState{Lot: &lot, Claims: claims}, &ev, nil
+	line, err := lockedLine(ctx, tx, lotID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &guichet.LotState{Lot: &lot, Claims: claims, Waitlist: line}, &ev, nil
 }
 
 // JoinWaitlist implements guichet.WaitlistStore.
@@ -74,7 +100,7 @@ func (d *DB) JoinWaitlist(ctx context.Context, actor guichet.Actor, lotID, suppl
 		case err == nil:
 		case errors.Is(err, sql.ErrNoRows):
 			if st.Claimable(ev, now) == nil {
-				return guichet.Errorf(guichet.ECONFLICT, "ErrWaitlistNotFull", "Code", lot.Code, "Remaining", st.Remaining(), "Unit", lot.Unit)
+				return guichet.Errorf(guichet.ECONFLICT, "ErrWaitlistNotFull", "Code", lot.Code, "Remaining", st.Free(), "Unit", lot.Unit)
 			}
 			if err := tx.GetContext(ctx, &id, `INSERT INTO waitlist (lot_id, supplier_id, joined_by, joined_by_name)
 				VALUES ($1, $2, $3, $4) RETURNING id`, lotID, supplierID, actor.UserID, actor.Username); err != nil {
@@ -98,24 +124,20 @@ func (d *DB) JoinWaitlist(ctx context.Context, actor guichet.Actor, lotID, suppl
 	return place, err
 }
 
-// offerNext offers what is free on the lot to the first in line, by direct message to the
-// member who put its structure in line, with a « J'accepte » button until
-// guichet.WaitlistOfferUntil: when the lot is first-come, a claim would get through
-// (LotState.Claimable) and no offer is out yet. The caller holds the lot's lock; the lot's
-// claims are read again here, after the caller's changes.
+// offerNext offers what is free on the lot to its line: while a claim by a structure outside
+// the line would get through (guichet.LotState.NextOffer: what is free and not held by an
+// offer already out), the first structure still waiting is offered it and it is held for it,
+// by direct message to the member who put its structure in line, with a « J'accepte » button
+// until guichet.WaitlistOfferUntil. So quantity freed twice goes to two structures, each
+// offered its part. The caller holds the lot's lock; the lot's claims and line are read
+// again here, after the caller's changes. An offer writes the lot's row, so that a claim
+// decided on what was read before sees it changed (see Claim).
 func (d *DB) offerNext(ctx context.Context, tx *sqlx.Tx, lotID int64, now time.Time) error {
 	var lot guichet.Lot
 	if err := tx.GetContext(ctx, &lot, `SELECT `+lotColumns+` FROM lots WHERE id = $1`, lotID); err != nil {
 		return fmt.Errorf("offered lot: %w", err)
 	}
 	if lot.Award != guichet.FirstCome {
-		return nil
-	}
-	var out bool
-	if err := tx.GetContext(ctx, &out, `SELECT EXISTS (SELECT 1 FROM waitlist WHERE lot_id = $1 AND status = 'offered')`, lotID); err != nil {
-		return fmt.Errorf("offer out: %w", err)
-	}
-	if out {
 		return nil
 	}
 	var ev guichet.Event
@@ -126,43 +148,52 @@ func (d *DB) offerNext(ctx context.Context, tx *sqlx.Tx, lotID int64, now time.T
 	if err != nil {
 		return err
 	}
-	st := &guichet.LotState{Lot: &lot, Claims: claims}
-	if st.Claimable(&ev, now) != nil {
-		return nil
-	}
-	var next guichet.WaitlistEntry
-	err = tx.GetContext(ctx, &next, `SELECT `+waitlistColumns+` FROM waitlist w JOIN suppliers s ON s.id = w.supplier_id
-		WHERE w.lot_id = $1 AND w.status = 'waiting' ORDER BY w.id LIMIT 1`, lotID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
+	line, err := lockedLine(ctx, tx, lotID)
 	if err != nil {
-		return fmt.Errorf("next in line: %w", err)
+		return err
 	}
-	until := guichet.WaitlistOfferUntil(&ev, now, d.WaitlistOffer)
-	if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'offered', offer_expires_at = $2, updated_at = now()
-		WHERE id = $1`, next.ID, until); err != nil {
-		return fmt.Errorf("offer: %w", err)
-	}
-	remaining := st.Remaining()
-	if lot.Mode == guichet.Exclusive {
-		remaining = lot.Quantity
-	}
-	if next.JoinedBy != "" {
-		if err := enqueue(ctx, tx, guichet.OutboxNotice, guichet.OutboxPayload{
-			UserID: next.JoinedBy, LotID: lot.ID, EventID: lot.EventID, Locale: ev.Locale, MessageID: "NoticeWaitlistOffer",
-			WaitlistSupplierID: next.SupplierID,
-			Args: map[string]any{"Event": ev.Name, "Supplier": next.SupplierName, "Code": lot.Code, "Title": lot.Title,
-				"Quantity": remaining, "Unit": lot.Unit, "Until": guichet.LocalClock(&ev, until)},
-		}); err != nil {
+	st := &guichet.LotState{Lot: &lot, Claims: claims, Waitlist: line}
+	offered := false
+	for _, next := range line {
+		if next.Status != guichet.WaitlistWaiting {
+			continue
+		}
+		qty, err := st.NextOffer(&ev, now)
+		if err != nil {
+			break
+		}
+		until := guichet.WaitlistOfferUntil(&ev, now, d.WaitlistOffer)
+		if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'offered', offer_expires_at = $2, offer_quantity = $3,
+			updated_at = now() WHERE id = $1`, next.ID, until, qty); err != nil {
+			return fmt.Errorf("offer: %w", err)
+		}
+		next.Status, next.OfferExpiresAt, next.OfferQuantity = guichet.WaitlistOffered, &until, qty
+		offered = true
+		if next.JoinedBy != "" {
+			if err := enqueue(ctx, tx, guichet.OutboxNotice, guichet.OutboxPayload{
+				UserID: next.JoinedBy, LotID: lot.ID, EventID: lot.EventID, Locale: ev.Locale, MessageID: "NoticeWaitlistOffer",
+				WaitlistSupplierID: next.SupplierID,
+				Args: map[string]any{"Event": ev.Name, "Supplier": next.SupplierName, "Code": lot.Code, "Title": lot.Title,
+					"Quantity": qty, "Unit": lot.Unit, "Until": guichet.LocalClock(&ev, until)},
+			}); err != nil {
+				return err
+			}
+		}
+		if err := audit(ctx, tx, guichet.Actor{}, "waitlist.offer", lot.EventID, lot.ID, next.SupplierID, map[string]any{
+			"quantity": qty, "until": until}); err != nil {
 			return err
 		}
 	}
-	if err := enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID}); err != nil {
+	if !offered {
+		return nil
+	}
+	if err := touchLot(ctx, tx, lot.ID); err != nil {
 		return err
 	}
-	return audit(ctx, tx, guichet.Actor{}, "waitlist.offer", lot.EventID, lot.ID, next.SupplierID, map[string]any{
-		"quantity": remaining, "until": until})
+	if err := enqueue(ctx, tx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lot.ID}); err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID})
 }
 
 // AcceptWaitlistOffer implements guichet.WaitlistStore.
@@ -208,13 +239,22 @@ func (d *DB) takeFromLine(ctx context.Context, actor guichet.Actor, lotID, suppl
 			return guichet.Errorf(guichet.ENOTFOUND, "ErrWaitlistNoOffer", "Code", lot.Code)
 		}
 		dec, err := st.Grant(ev, supplierID, 0, now)
+		if promote && errors.Is(err, guichet.ErrLotHeld) {
+			// The coordinator's choice comes before the line's order: the offers out to
+			// others are withdrawn (their structures keep their places and are told), and
+			// what is left after the promotion is offered again below.
+			if err := d.withdrawOffers(ctx, tx, st, ev, supplierID); err != nil {
+				return err
+			}
+			dec, err = st.Grant(ev, supplierID, 0, now)
+		}
 		if err != nil {
-			if !errors.Is(err, guichet.ErrLotFull) && !errors.Is(err, guichet.ErrLotTaken) {
+			if !errors.Is(err, guichet.ErrLotFull) && !errors.Is(err, guichet.ErrLotTaken) && !errors.Is(err, guichet.ErrLotHeld) {
 				return err
 			}
 			// Nothing left: the structure keeps its place in line, waiting again.
-			if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'waiting', offer_expires_at = NULL, updated_at = now()
-				WHERE id = $1`, entry.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'waiting', offer_expires_at = NULL, offer_quantity = 0,
+				updated_at = now() WHERE id = $1`, entry.ID); err != nil {
 				return fmt.Errorf("back in line: %w", err)
 			}
 			if entry.Status == guichet.WaitlistOffered {
@@ -245,8 +285,8 @@ func (d *DB) takeFromLine(ctx context.Context, actor guichet.Actor, lotID, suppl
 				return fmt.Errorf("claim amount: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'accepted', offer_expires_at = NULL, updated_at = now()
-			WHERE id = $1`, entry.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'accepted', offer_expires_at = NULL, offer_quantity = 0,
+			updated_at = now() WHERE id = $1`, entry.ID); err != nil {
 			return fmt.Errorf("accepted: %w", err)
 		}
 		args := map[string]any{"Event": ev.Name, "Supplier": entry.SupplierName, "Code": lot.Code, "Title": lot.Title,
@@ -277,6 +317,34 @@ func (d *DB) takeFromLine(ctx context.Context, actor guichet.Actor, lotID, suppl
 	return out, err
 }
 
+// withdrawOffers puts every structure of st's line offered the lot, but exceptSupplierID,
+// back to waiting at its place, tells the member who put it in line, and drops the offers
+// from st. The caller holds the lot's lock.
+func (d *DB) withdrawOffers(ctx context.Context, tx *sqlx.Tx, st *guichet.LotState, ev *guichet.Event, exceptSupplierID int64) error {
+	lot := st.Lot
+	for _, w := range st.Offered() {
+		if w.SupplierID == exceptSupplierID {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE waitlist SET status = 'waiting', offer_expires_at = NULL, offer_quantity = 0,
+			updated_at = now() WHERE id = $1`, w.ID); err != nil {
+			return fmt.Errorf("withdraw offer: %w", err)
+		}
+		w.Status, w.OfferExpiresAt, w.OfferQuantity = guichet.WaitlistWaiting, nil, 0
+		if w.JoinedBy != "" {
+			if err := enqueue(ctx, tx, guichet.OutboxNotice, guichet.OutboxPayload{UserID: w.JoinedBy, LotID: lot.ID,
+				EventID: lot.EventID, Locale: ev.Locale, MessageID: "NoticeWaitlistOfferWithdrawn",
+				Args: map[string]any{"Supplier": w.SupplierName, "Code": lot.Code, "Title": lot.Title}}); err != nil {
+				return err
+			}
+		}
+		if err := audit(ctx, tx, guichet.Actor{}, "waitlist.offer.withdraw", lot.EventID, lot.ID, w.SupplierID, nil); err != nil {
+			return err
+		}
+	}
+	return touchLot(ctx, tx, lot.ID)
+}
+
 // ExpireWaitlistOffers implements guichet.WaitlistStore. It finds the lots with an offer
 // expired at now without locks, then, lot by lot under the lot's lock, ends the offers still
 // expired (another scheduler may have ended them meanwhile: it then finds none) and offers
@@ -295,7 +363,7 @@ func (d *DB) ExpireWaitlistOffers(ctx context.Context, now time.Time) (int, erro
 				return err
 			}
 			var ended []guichet.WaitlistEntry
-			if err := tx.SelectContext(ctx, &ended, `UPDATE waitlist w SET status = 'expired', updated_at = now()
+			if err := tx.SelectContext(ctx, &ended, `UPDATE waitlist w SET status = 'expired', offer_quantity = 0, updated_at = now()
 				FROM suppliers s WHERE s.id = w.supplier_id AND w.lot_id = $1 AND w.status = 'offered' AND w.offer_expires_at <= $2
 				RETURNING `+waitlistColumns, lotID, now); err != nil {
 				return fmt.Errorf("end offers: %w", err)
@@ -320,7 +388,14 @@ func (d *DB) ExpireWaitlistOffers(ctx context.Context, now time.Time) (int, erro
 				}
 			}
 			total += len(ended)
+			// What the ended offers held is free again: for the next in line, or for anyone.
+			if err := touchLot(ctx, tx, lotID); err != nil {
+				return err
+			}
 			if err := d.offerNext(ctx, tx, lotID, now); err != nil {
+				return err
+			}
+			if err := enqueue(ctx, tx, guichet.OutboxRefreshOffer, guichet.OutboxPayload{LotID: lotID}); err != nil {
 				return err
 			}
 			return enqueue(ctx, tx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: lot.EventID})

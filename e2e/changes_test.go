@@ -56,8 +56,10 @@ func posted(t *testing.T, w *mmrig.Watch, channelID string, parts ...string) *mo
 // is postponed by a week (J-7 comes again, once, saying the date changed), the lunch goes from
 // 450 to 380 covers two days before (the four caterers' shares shrink as the coordinator says,
 // each is told and re-confirms on its J-1), one structure releases the afternoon coffee break at
-// J-1 (the coordinators are told at once), the coordinator records a claim by phone, a caterer
-// reports a delivery short by 20 covers and the recap shows it; the money adds up to the cent.
+// J-1 (the coordinators are told at once) and the first on its waitlist, which joined it by
+// clicking the full lot, accepts the freed share; the coordinator records a claim by phone on
+// another lot, a caterer reports a delivery short by 20 covers and the recap shows it; the
+// money adds up to the cent.
 //
 // The event's calendar is driven by moving the event days earlier (travel), not the clock: the
 // bot's commands and scheduler keep real time.
@@ -103,15 +105,36 @@ func TestAssisesChangesReplayedFromChat(t *testing.T) {
 		memberOf[s.Name] = rig.User(s.Members[0])
 	}
 	for _, row := range readFixture(t, "replay.csv") {
-		name := row["supplier"]
-		out := say(t, memberOf[name], channelOf[name].Id, "/guichet prendre "+slug+"/"+row["lot"]+" "+row["quantity"])
+		name, qty := row["supplier"], row["quantity"]
+		switch row["lot"] + "/" + name {
+		case "PCA/TAK-APRES":
+			// It finds the afternoon coffee break full and waits in line for it (below).
+			continue
+		case "PCA/Napce":
+			qty = "300"
+		case "TEN/Regart's":
+			// Regart's takes its two outfits by phone, later.
+			continue
+		}
+		out := say(t, memberOf[name], channelOf[name].Id, "/guichet prendre "+slug+"/"+row["lot"]+" "+qty)
 		require.Contains(t, out, "**"+name+"** prend le lot `"+row["lot"]+"`", "%s claims %s", name, row["lot"])
 	}
+
+	// TAK-APRES finds the afternoon coffee break full in its channel and joins its waitlist.
+	const btnJoin, btnAccept = "Me mettre en liste d'attente", "J'accepte"
+	pcaOffer := rig.WaitPost(t, channelOf["TAK-APRES"].Id, func(p *model.Post) bool {
+		return p.UserId == rig.BotUserID() && strings.Contains(mmrig.PostText(p), "PCA") && mmrig.Button(p, btnJoin) != nil
+	})
+	takWatch := memberOf["TAK-APRES"].Watch(t)
+	require.NoError(t, memberOf["TAK-APRES"].Click(t, pcaOffer.Id, btnJoin))
+	takWatch.Ephemeral(t, func(p *model.Post) bool {
+		return strings.Contains(p.Message, "**TAK-APRES** est en liste d'attente pour le lot **PCA**, à la place 1")
+	})
 
 	// The people whose WebSockets each step is read from.
 	caterers := []string{"Méli-Mélo d'Oser Forêt Vivante", "Romsi", "TAK-APRES", "Le Goût des Autres"}
 	watches := map[string]*mmrig.Watch{}
-	for _, s := range append(caterers, "Emoqui") {
+	for _, s := range append(caterers, "Emoqui", "Regart's") {
 		watches[s] = memberOf[s].Watch(t, model.WebsocketEventPosted, model.WebsocketEventPostEdited)
 	}
 	coordWatch := coord.Watch(t, model.WebsocketEventPosted)
@@ -192,16 +215,35 @@ func TestAssisesChangesReplayedFromChat(t *testing.T) {
 	require.Contains(t, out, "**Emoqui** libère le lot `PCA`", out)
 	posted(t, coordWatch, coordDM, "Libération tardive", "**Emoqui** libère le lot **PCA**")
 
-	// WAITLIST: the issue's replay has the first structure on the lot's waitlist accept the freed
-	// share here; this replay does not yet (waitlists are replayed on their own in
-	// TestWaitlistOfferedAndAcceptedFromChat), and the coordinator places the share by phone, as
-	// the late-release notice says.
-
-	// The coordinator records, by phone, a caterer taking the freed share.
-	out = say(t, coord, ch.Id, `/guichet prendre PCA 150 structure="Le Goût des Autres" force note="au téléphone"`)
-	require.Contains(t, out, "C'est noté\u202f: **Le Goût des Autres** prend le lot `PCA`", out)
-	posted(t, watches["Le Goût des Autres"], channelOf["Le Goût des Autres"].Id, "a pris pour **Le Goût des Autres**", "PCA")
+	// The first on the lot's waitlist, TAK-APRES, is offered the freed 150 by direct message and
+	// accepts them; the coordination channel is told.
+	offer := posted(t, watches["TAK-APRES"], dms["TAK-APRES"], "Une place se libère sur le lot **PCA**", "150 personnes pour **TAK-APRES**")
+	require.NotNil(t, mmrig.Button(offer, btnAccept))
+	require.NoError(t, memberOf["TAK-APRES"].Click(t, offer.Id, btnAccept))
+	watches["TAK-APRES"].Wait(t, model.WebsocketEventPostEdited, func(ev *model.WebSocketEvent) bool {
+		p, err := mmrig.EventPost(ev)
+		return err == nil && p.Id == offer.Id && strings.Contains(p.Message, "a accepté pour **TAK-APRES** le lot **PCA**")
+	})
+	posted(t, coordWatch, ch.Id, "**TAK-APRES**, depuis la liste d'attente, prend le lot **PCA**", "150 personnes")
 	require.Equal(t, int64(450), claimsTotal(t, lotOf["PCA"].ID))
+	// 900 € over 450 people: Napce's 300 and TAK-APRES's 150.
+	pcaAmounts := map[int64]guichet.Cents{}
+	for _, c := range claims(t, lotOf["PCA"].ID) {
+		if c.Status == guichet.ClaimAwarded {
+			pcaAmounts[c.SupplierID] = c.Amount
+		}
+	}
+	napce, err := rig.DB().SupplierByRef(ctx, "Napce")
+	require.NoError(t, err)
+	tak, err := rig.DB().SupplierByRef(ctx, "TAK-APRES")
+	require.NoError(t, err)
+	require.Equal(t, map[int64]guichet.Cents{napce.ID: 60000, tak.ID: 30000}, pcaAmounts)
+
+	// The coordinator records, by phone, Regart's taking the two outfits still free.
+	out = say(t, coord, ch.Id, `/guichet prendre TEN 2 structure="Regart's" note="au téléphone"`)
+	require.Contains(t, out, "C'est noté : **Regart's** prend le lot `TEN`", out)
+	posted(t, watches["Regart's"], channelOf["Regart's"].Id, "a pris pour **Regart's**", "TEN")
+	require.Equal(t, int64(8), claimsTotal(t, lotOf["TEN"].ID))
 
 	// The day itself: Romsi reports 75 covers delivered of its 95 (« Livré comme prévu ? » is
 	// asked on J+1 with the recap's trigger; here it is asked directly, as delivered_test does).
