@@ -1,0 +1,130 @@
+package commands_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"guichet.dev/guichet"
+)
+
+// sheetsEvent creates an event on 15 April 2031 (the sample files' day) bound to the
+// coordination channel, coordinated by coord (also the administrator).
+func (b *bundle) sheetsEvent(t *testing.T, slug string) *guichet.Event {
+	t.Helper()
+	e := &guichet.Event{Slug: slug, Name: "Journée " + slug, Day: time.Date(2031, 4, 15, 0, 0, 0, 0, time.UTC), CoordChannelID: coordChannel}
+	require.NoError(t, b.db.CreateEvent(b.ctx, coord, e))
+	return e
+}
+
+func sample(t *testing.T, name string) guichet.SheetFile {
+	t.Helper()
+	data, err := os.ReadFile("../sheet/testdata/" + name)
+	require.NoError(t, err)
+	return guichet.SheetFile{PostID: "post-" + name, ChannelID: coordChannel, FileName: name, Data: data}
+}
+
+// TestDroppedWorkbookPreviewThenImportOnce: a workbook with a structures sheet and a lots
+// sheet is previewed (nothing saved), imported in one go, and a second click imports nothing.
+func TestDroppedWorkbookPreviewThenImportOnce(t *testing.T) {
+	b := setup(t)
+	e := b.sheetsEvent(t, "feuilles")
+	p, err := b.h.PreviewSheet(b.ctx, coord, sample(t, "assises.xlsx"))
+	require.NoError(t, err)
+	require.NotZero(t, p.DropID, p.Text)
+	require.Contains(t, p.Text, "40 lots pour **Journée feuilles**")
+	require.Contains(t, p.Text, "4 structures pour l'annuaire")
+	require.Contains(t, p.Text, "`L01` Accueil des participants n°1")
+	require.Contains(t, p.Text, "1\u202f234,50\u00a0€", "the amount as it will be stored")
+	require.Contains(t, p.Text, "… et 35 de plus.")
+	require.Contains(t, p.Text, "Tabliers Solidaires")
+	require.Zero(t, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID), "a preview saves nothing")
+
+	text, err := b.h.ImportSheet(b.ctx, coord, p.DropID)
+	require.NoError(t, err)
+	require.Contains(t, text, "40 lots dans **Journée feuilles** et 4 structures dans l'annuaire")
+	require.Equal(t, 40, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
+	require.Equal(t, 123450, b.count(t, `SELECT budget_cents FROM lots WHERE event_id = $1 AND code = 'L01'`, e.ID))
+	require.Equal(t, 4, b.count(t, `SELECT count(*) FROM suppliers WHERE name LIKE '%(échantillon)'`))
+
+	_, err = b.h.ImportSheet(b.ctx, coord, p.DropID)
+	require.Equal(t, "ErrSheetsDropDone", guichet.AsError(err).MessageID)
+	require.Equal(t, 40, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID), "nothing imported twice")
+}
+
+// TestDroppedFileWithErrorsNamesEveryOneAndKeepsNothing: a Windows-1252 file with a bad amount
+// and a bad quantity gets both named by row and column, no drop kept, nothing imported.
+func TestDroppedFileWithErrorsNamesEveryOneAndKeepsNothing(t *testing.T) {
+	b := setup(t)
+	e := b.sheetsEvent(t, "erreurs")
+	p, err := b.h.PreviewSheet(b.ctx, coord, sample(t, "lots-bad-row.csv"))
+	require.NoError(t, err)
+	require.Zero(t, p.DropID, "no « Importer » for a file with errors")
+	require.Contains(t, p.Text, "2 erreurs")
+	require.Contains(t, p.Text, "ligne 7, colonne F «\u202fbudget (€)\u202f»")
+	require.Contains(t, p.Text, "mille euros")
+	require.Contains(t, p.Text, "ligne 12, colonne D «\u202fquantité\u202f»")
+	require.Zero(t, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
+	require.Zero(t, b.count(t, `SELECT count(*) FROM sheet_drops`))
+}
+
+// TestDroppedFileEventChoice: in a direct message the event comes from the message or the
+// file's name; without either, the preview says how to choose.
+func TestDroppedFileEventChoice(t *testing.T) {
+	b := setup(t)
+	e := b.sheetsEvent(t, "choix-2031")
+	f := sample(t, "lots-excel-fr.csv")
+	f.ChannelID = "dm-coord-bot"
+	p, err := b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.Zero(t, p.DropID)
+	require.Contains(t, p.Text, "Pour quel événement")
+
+	f.Message = "Les lots de choix-2031, merci !"
+	p, err = b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.NotZero(t, p.DropID, p.Text)
+
+	f.Message, f.FileName = "", "choix-2031-lots.csv"
+	p, err = b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.NotZero(t, p.DropID, p.Text)
+	_, err = b.h.ImportSheet(b.ctx, coord, p.DropID)
+	require.NoError(t, err)
+	require.Equal(t, 40, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
+}
+
+// TestDroppedFileOnlyForCoordinators: someone who coordinates nothing gets EFORBIDDEN (the bot
+// stays silent), and cannot import or cancel a coordinator's drop; a cancelled drop imports
+// nothing.
+func TestDroppedFileOnlyForCoordinators(t *testing.T) {
+	b := setup(t)
+	e := b.sheetsEvent(t, "droits")
+	_, err := b.h.PreviewSheet(b.ctx, member("ana"), sample(t, "lots-excel-fr.csv"))
+	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err))
+
+	p, err := b.h.PreviewSheet(b.ctx, coord, sample(t, "lots-excel-fr.csv"))
+	require.NoError(t, err)
+	require.NotZero(t, p.DropID, p.Text)
+	_, err = b.h.ImportSheet(b.ctx, member("ana"), p.DropID)
+	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err))
+	_, err = b.h.CancelSheet(b.ctx, member("ana"), p.DropID)
+	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err))
+
+	// A coordinator of another event may not import into this one.
+	other := &guichet.Event{Slug: "autre", Name: "Autre", Day: time.Date(2031, 5, 1, 0, 0, 0, 0, time.UTC), CoordChannelID: "c-autre"}
+	require.NoError(t, b.db.CreateEvent(b.ctx, coord, other))
+	_, err = b.db.AddEventCoordinator(b.ctx, coord, other.ID, "u-bea")
+	require.NoError(t, err)
+	_, err = b.h.ImportSheet(b.ctx, member("bea"), p.DropID)
+	require.Equal(t, guichet.EFORBIDDEN, guichet.ErrorCode(err))
+
+	text, err := b.h.CancelSheet(b.ctx, coord, p.DropID)
+	require.NoError(t, err)
+	require.Contains(t, text, "annulé")
+	_, err = b.h.ImportSheet(b.ctx, coord, p.DropID)
+	require.Equal(t, "ErrSheetsDropDone", guichet.AsError(err).MessageID)
+	require.Zero(t, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
+}
