@@ -171,6 +171,9 @@ type Store interface {
 
 	// Ping checks that the database answers (the readiness probe).
 	Ping(ctx context.Context) error
+
+	// What the WebSocket listener has read (listen.go).
+	ListenStore
 }
 
 // Deps is what New needs. Store, Access, Catalog, Client, Signer, CommandTokens and PublicURL
@@ -271,6 +274,8 @@ type Bot struct {
 	outbox  map[guichet.OutboxKind]OutboxHandler
 	// observers are told of the posts people write (observe.go).
 	observers []PostObserver
+	// listen is the WebSocket listener's state (listen.go).
+	listen *listener
 }
 
 type commandHandlerBox struct{ h guichet.CommandHandler }
@@ -349,6 +354,7 @@ func New(d Deps) (*Bot, error) {
 	if d.Commands != nil {
 		b.SetCommands(d.Commands)
 	}
+	b.listen = newListener(b.client, b.metrics)
 	b.registerRoutes()
 	return b, nil
 }

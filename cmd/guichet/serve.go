@@ -201,6 +201,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	})
 	run("outbox dispatcher", func() error { return b.RunDispatcher(work) })
 	run("scheduler", func() error { return sched.Run(work) })
+	run("listener", func() error { return b.RunListener(work) })
 	if !identitiesDone {
 		run("administrators", func() error { return ids.run(work) })
 	}
