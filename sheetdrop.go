@@ -51,10 +51,16 @@ type SheetDropStore interface {
 type SheetFile struct {
 	// PostID, ChannelID: the post the file came with and its channel.
 	PostID, ChannelID string
+	// Direct says the channel is a direct message to the bot.
+	Direct bool
 	// Message is the text of that post (it may name the event).
 	Message  string
 	FileName string
-	Data     []byte
+	// Size is the file's size as Mattermost tells it, checked before the file is fetched.
+	Size int64
+	// Fetch downloads the file; when nil, Data is the file.
+	Fetch func(ctx context.Context) ([]byte, error)
+	Data  []byte
 }
 
 // SheetPreview is the answer to a dropped spreadsheet, to post in the file's thread.
@@ -72,7 +78,10 @@ type SheetPreview struct {
 // and package bot calls it for the files coordinators drop in chat.
 type SheetImporter interface {
 	// PreviewSheet reads the file and, when it can be imported, keeps it as a pending drop.
-	// EFORBIDDEN when the actor is no coordinator (the bot then says nothing).
+	// It returns nil and no error for a file that is none of its business: not a spreadsheet
+	// (by its name), or dropped elsewhere than in an event's coordination channel or a direct
+	// message to the bot; EFORBIDDEN when the actor is no coordinator. The bot says nothing
+	// then.
 	PreviewSheet(ctx context.Context, actor Actor, f SheetFile) (*SheetPreview, error)
 	// ImportSheet imports the pending drop id, all or nothing, for a coordinator of its event
 	// (any coordinator for structures only), and returns the message saying what was done.

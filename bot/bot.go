@@ -274,6 +274,8 @@ type Bot struct {
 	outbox  map[guichet.OutboxKind]OutboxHandler
 	// observers are told of the posts people write (observe.go).
 	observers []PostObserver
+	// sheets reads the spreadsheets coordinators drop in chat (sheets.go); nil until SetSheets.
+	sheets guichet.SheetImporter
 	// listen is the WebSocket listener's state (listen.go).
 	listen *listener
 }

@@ -123,6 +123,16 @@ func (h *Handler) problemText(c *call, p sheetProblem) string {
 	return text
 }
 
+// IsSheetName reports whether a file dropped in chat is a spreadsheet the bot reads, by its
+// name: .csv, .tsv, .txt (Excel's "Unicode text") or .xlsx.
+func IsSheetName(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".csv", ".tsv", ".txt", ".xlsx":
+		return true
+	}
+	return false
+}
+
 // sheetEvent returns the event a dropped file's lots go to: the event of the channel it was
 // dropped in (its coordination channel), else the first word of the post's message, or of the
 // file's name, that is an event's identifier; nil when none is.
@@ -173,7 +183,17 @@ func (h *Handler) PreviewSheet(ctx context.Context, actor guichet.Actor, f guich
 	if err := h.access.RequireAnyCoordinator(ctx, actor); err != nil {
 		return nil, err
 	}
+	if !IsSheetName(f.FileName) {
+		return nil, nil
+	}
 	c := &call{actor: actor, channelID: f.ChannelID, locale: h.locale, role: roleEventCoordinator}
+	coordination, err := h.store.EventByChannel(ctx, f.ChannelID)
+	if err != nil && guichet.ErrorCode(err) != guichet.ENOTFOUND {
+		return nil, err
+	}
+	if coordination == nil && !f.Direct {
+		return nil, nil
+	}
 	e, err := h.sheetEvent(ctx, f.ChannelID, f.Message, f.FileName)
 	if err != nil {
 		return nil, err
@@ -183,6 +203,15 @@ func (h *Handler) PreviewSheet(ctx context.Context, actor guichet.Actor, f guich
 		eventErr = h.entered(ctx, c, e)
 	}
 	preview := &guichet.SheetPreview{Locale: c.locale}
+	if f.Size > sheet.MaxBytes {
+		preview.Text = h.errorsText(c, f.FileName, []sheetProblem{{err: guichet.Errorf(guichet.EINVALID, "MsgSheetsTooBig", "Max", sheet.MaxBytes>>20)}})
+		return preview, nil
+	}
+	if f.Fetch != nil {
+		if f.Data, err = f.Fetch(ctx); err != nil {
+			return nil, err
+		}
+	}
 	sheets, err := sheet.Read(f.FileName, f.Data)
 	if err != nil {
 		if guichet.AsError(err) == nil {

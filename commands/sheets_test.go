@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"context"
 	"os"
 	"testing"
 	"time"
@@ -79,6 +80,10 @@ func TestDroppedFileEventChoice(t *testing.T) {
 	f.ChannelID = "dm-coord-bot"
 	p, err := b.h.PreviewSheet(b.ctx, coord, f)
 	require.NoError(t, err)
+	require.Nil(t, p, "a channel that is neither a coordination channel nor a direct message: nothing said")
+	f.Direct = true
+	p, err = b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
 	require.Zero(t, p.DropID)
 	require.Contains(t, p.Text, "Pour quel événement")
 
@@ -127,4 +132,23 @@ func TestDroppedFileOnlyForCoordinators(t *testing.T) {
 	_, err = b.h.ImportSheet(b.ctx, coord, p.DropID)
 	require.Equal(t, "ErrSheetsDropDone", guichet.AsError(err).MessageID)
 	require.Zero(t, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
+}
+
+// TestDroppedFileNotASheetOrTooBig: a photo gets nothing; a file past 5 MB is told so from its
+// size, without being downloaded.
+func TestDroppedFileNotASheetOrTooBig(t *testing.T) {
+	b := setup(t)
+	b.sheetsEvent(t, "taille")
+	fetched := false
+	f := guichet.SheetFile{PostID: "p", ChannelID: coordChannel, FileName: "photo.png", Size: 10,
+		Fetch: func(context.Context) ([]byte, error) { fetched = true; return []byte("x"), nil }}
+	p, err := b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.Nil(t, p)
+	f.FileName, f.Size = "gros.xlsx", 6<<20
+	p, err = b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.Zero(t, p.DropID)
+	require.Contains(t, p.Text, "Le fichier dépasse 5 Mo")
+	require.False(t, fetched, "not downloaded")
 }

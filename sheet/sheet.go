@@ -8,7 +8,6 @@ package sheet
 import (
 	"bytes"
 	"path"
-	"strconv"
 	"strings"
 
 	"guichet.dev/guichet"
@@ -60,7 +59,7 @@ func IsWorkbook(name string, data []byte) bool {
 // not a workbook nor text (MsgSheetsUnreadable), no table at all (MsgSheetsEmpty).
 func Read(name string, data []byte) ([]Sheet, error) {
 	if len(data) > MaxBytes {
-		return nil, guichet.Errorf(guichet.EINVALID, "MsgSheetsTooBig", "Max", MaxBytes>>20, "Size", megabytes(len(data)))
+		return nil, guichet.Errorf(guichet.EINVALID, "MsgSheetsTooBig", "Max", MaxBytes>>20)
 	}
 	var sheets []Sheet
 	var err error
@@ -91,9 +90,4 @@ func Read(name string, data []byte) ([]Sheet, error) {
 		return nil, guichet.Errorf(guichet.EINVALID, "MsgSheetsEmpty")
 	}
 	return kept, nil
-}
-
-// megabytes writes a size in megabytes with one decimal, as "5.3".
-func megabytes(n int) string {
-	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64)
 }

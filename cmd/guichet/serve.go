@@ -122,9 +122,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	d.Claimed = b.Wake
 	d.WaitlistOffer = cfg.WaitlistOffer
 	// The command handler uses the Bot as its Chat (dialogs are signed by the Bot).
-	b.SetCommands(commands.New(commands.Deps{
-		Store: d, Chat: b, Access: access, Catalog: catalog, Locale: cfg.Locale, Now: now, Logger: logger,
-	}))
+	cmds := commands.New(commands.Deps{
+		Store: d, Chat: b, Access: access, Catalog: catalog, Sheets: d, Locale: cfg.Locale, Now: now, Logger: logger,
+	})
+	b.SetCommands(cmds)
+	b.SetSheets(cmds)
 	sched, err := scheduler.New(scheduler.Deps{
 		Store: d, Clock: scheduler.ClockFunc(now), Logger: logger, Tick: cfg.SchedulerTick,
 		UnconfirmedAlert: cfg.UnconfirmedAlert, RecapAt: cfg.RecapAt,
