@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -69,20 +70,26 @@ func isoEuro(data []byte) bool {
 }
 
 // ReadCSV reads a CSV file in any encoding Decode knows, its separator (";", "," or tab)
-// chosen by which of them the header line has most of outside quotes. A quote inside an
-// unquoted field, or an unescaped one inside a quoted field (hand-edited files have them), is
-// kept as a character. Blank lines are skipped. The sheet's rows are numbered by the line they
-// start on.
+// chosen by which of them the header line has most of outside quotes. Blank lines are skipped;
+// the sheet's rows are numbered by the line they start on.
+//
+// A file that encoding/csv reads as it is (RFC 4180: quoted cells may hold separators, line
+// breaks and doubled quotes) is read so. A file it refuses for a quote (a quote inside an
+// unquoted cell, `Écran 24" HD`, or a quoted cell that goes on after its closing quote,
+// `"Petit" café`), as hand-edited files have, is read line by line instead (readLoose): such
+// quotes are kept as characters. encoding/csv's LazyQuotes is not used: it reads a cell that
+// begins with a quote up to the next quote followed by a separator, anywhere further in the
+// file, so that `"Petit" café;x` swallows the rows after it into one cell.
 func ReadCSV(data []byte) (Sheet, error) {
 	text, _, err := Decode(data)
 	if err != nil {
 		return Sheet{}, err
 	}
-	sep := Separator(text)
-	s, err := readCSV(text, sep, false)
+	sep, _ := utf8.DecodeRuneInString(Separator(text))
+	s, err := readStrict(text, sep)
 	var pe *csv.ParseError
 	if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
-		s, err = readCSV(text, sep, true)
+		s, err = readLoose(text, sep), nil
 	}
 	if guichet.AsError(err) != nil {
 		return Sheet{}, err
@@ -94,15 +101,17 @@ func ReadCSV(data []byte) (Sheet, error) {
 		}
 		return Sheet{}, guichet.Errorf(guichet.EINVALID, "CmdCSVSyntax", "Row", line)
 	}
+	if len(s.Rows) > MaxRows+1 {
+		return Sheet{}, guichet.Errorf(guichet.EINVALID, "MsgSheetsTooManyRows", "Max", MaxRows, "N", len(s.Rows)-1)
+	}
 	return s, nil
 }
 
-func readCSV(text, sep string, lazy bool) (Sheet, error) {
-	r := csv.NewReader(bytes.NewReader([]byte(text)))
-	r.Comma, _ = utf8.DecodeRuneInString(sep)
+// readStrict reads text with encoding/csv, as RFC 4180 says.
+func readStrict(text string, sep rune) (Sheet, error) {
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = sep
 	r.FieldsPerRecord = -1
-	r.LazyQuotes = lazy
-	r.ReuseRecord = false
 	var s Sheet
 	for {
 		rec, err := r.Read()
@@ -119,9 +128,63 @@ func readCSV(text, sep string, lazy bool) (Sheet, error) {
 		}
 		s.Rows = append(s.Rows, row)
 		if len(s.Rows) > MaxRows+1 {
-			return Sheet{}, guichet.Errorf(guichet.EINVALID, "MsgSheetsTooManyRows", "Max", MaxRows, "N", MaxRows+1)
+			return s, nil
 		}
 	}
+}
+
+// readLoose reads text as a person reads a hand-edited file: each line is a row (a quoted
+// cell does not go on to the next line); a cell that begins with a quote is quoted when a
+// quote followed by the separator or the end of the line closes it, and its doubled quotes
+// read as one; any other quote is a character of its cell.
+func readLoose(text string, sep rune) Sheet {
+	var s Sheet
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r", "\n"), "\n") {
+		var cells []string
+		for rest, more := line, true; more; {
+			var cell string
+			cell, rest, more = looseCell(rest, sep)
+			cells = append(cells, cell)
+		}
+		row := Row{Number: i + 1, Cells: cells}
+		if row.Blank() {
+			continue
+		}
+		s.Rows = append(s.Rows, row)
+		if len(s.Rows) > MaxRows+1 {
+			break
+		}
+	}
+	return s
+}
+
+// looseCell reads the first cell of line and returns it, the rest of the line after its
+// separator, and whether there is a rest (a separator followed it).
+func looseCell(line string, sep rune) (cell, rest string, more bool) {
+	if strings.HasPrefix(line, `"`) {
+		for j := 1; j < len(line); j++ {
+			if line[j] != '"' {
+				continue
+			}
+			if j+1 < len(line) && line[j+1] == '"' {
+				j++
+				continue
+			}
+			after := line[j+1:]
+			if after == "" {
+				return strings.ReplaceAll(line[1:j], `""`, `"`), "", false
+			}
+			if r, size := utf8.DecodeRuneInString(after); r == sep {
+				return strings.ReplaceAll(line[1:j], `""`, `"`), after[size:], true
+			}
+		}
+	}
+	i := strings.IndexRune(line, sep)
+	if i < 0 {
+		return line, "", false
+	}
+	return line[:i], line[i+utf8.RuneLen(sep):], true
 }
 
 // Separator returns the field separator of CSV text: a tab, ";" or ",", whichever the first

@@ -131,6 +131,10 @@ func TestQuotesAsHandEdited(t *testing.T) {
 		{"inch mark in an unquoted field", "code;titre\nA;Écran 24\" HD\nB;x\n", [][]string{{"A", `Écran 24" HD`}, {"B", "x"}}},
 		{"undoubled quote in a quoted field", "code;titre\nA;\"Le \"Petit\" café\"\nB;x\n", [][]string{{"A", `Le "Petit" café`}, {"B", "x"}}},
 		{"doubled quotes", "code;titre\nA;\"Le \"\"Petit\"\" café\"\n", [][]string{{"A", `Le "Petit" café`}}},
+		{"a quoted word starting a cell swallows no row", "code;titre;x\nA;\"Petit\" café;x\nB;y;z\nC;\"w;v\";u\n",
+			[][]string{{"A", `"Petit" café`, "x"}, {"B", "y", "z"}, {"C", "w;v", "u"}}},
+		{"unclosed quote", "code;titre\r\nA;\"Petit café\r\nB;y\r\n", [][]string{{"A", `"Petit café`}, {"B", "y"}}},
+		{"line breaks in quoted cells when nothing is amiss", "code;titre\nA;\"deux\nlignes\"\nB;y\n", [][]string{{"A", "deux\nlignes"}, {"B", "y"}}},
 	} {
 		s, err := ReadCSV([]byte(tc.text))
 		require.NoError(t, err, tc.name)
@@ -140,6 +144,9 @@ func TestQuotesAsHandEdited(t *testing.T) {
 		}
 		require.Equal(t, tc.want, got, tc.name)
 	}
+	s, err := ReadCSV([]byte("code;titre\n\nA;Écran 24\" HD\n"))
+	require.NoError(t, err)
+	require.Equal(t, 3, s.Rows[1].Number, "rows keep their line numbers when read line by line")
 }
 
 func TestSeparator(t *testing.T) {
