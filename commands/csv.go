@@ -106,17 +106,36 @@ func columnLetter(i int) string {
 }
 
 // readTable reads a CSV file in one of the import formats: any encoding and separator
-// package sheet reads (sheet.ReadCSV), a header row naming the columns in any order. Errors
+// package sheet reads (sheet.ReadCSV), a header row naming the columns in any order; or an
+// .xlsx workbook, whose first sheet in that format it reads. Errors
 // name the row and what is wrong; nothing is returned on error.
 func readTable(data []byte, cols []column) (*table, error) {
 	if len(data) > MaxCSVBytes {
 		return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVTooBig", "Max", MaxCSVBytes/1024)
+	}
+	if sheet.IsWorkbook("", data) {
+		return workbookTable(data, cols)
 	}
 	s, err := sheet.ReadCSV(data)
 	if err != nil {
 		return nil, err
 	}
 	return tableOf(s.Rows, cols, sheet.Separator(string(data)))
+}
+
+// workbookTable reads the first sheet of an .xlsx workbook whose header is in the format cols
+// (lots or structures, see sheetKind); CmdCSVEmpty when none is.
+func workbookTable(data []byte, cols []column) (*table, error) {
+	sheets, err := sheet.Read("", data)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sheets {
+		if kind := sheetKind(s.Rows[0].Cells); kind != nil && kind[0].name == cols[0].name {
+			return tableOf(s.Rows, cols, "")
+		}
+	}
+	return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVEmpty", "Columns", expectedColumns(cols))
 }
 
 // expectedColumns lists the canonical names of cols, for messages.

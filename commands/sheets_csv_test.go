@@ -33,3 +33,18 @@ func TestImportReadsFilesAsOfficesWriteThem(t *testing.T) {
 		require.Equal(t, 5, lots[3].Row, name)
 	}
 }
+
+// TestImportReadsAWorkbook: `guichet import` given an .xlsx reads its sheet of the kind asked.
+func TestImportReadsAWorkbook(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../sheet/testdata/assises.xlsx")
+	require.NoError(t, err)
+	lots, err := ReadLots(data, time.UTC)
+	require.NoError(t, err)
+	require.Len(t, lots, 40)
+	require.Equal(t, guichet.Cents(123450), lots[0].Lot.Budget)
+	sups, err := ReadSuppliers(data)
+	require.NoError(t, err)
+	require.Len(t, sups, 4)
+	require.Equal(t, []string{"restauration", "pause-cafe"}, sups[0].Supplier.Categories)
+}

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/commands"
+	"guichet.dev/guichet/l10n"
 )
 
 // sheetsEvent creates an event on 15 April 2031 (the sample files' day) bound to the
@@ -43,7 +45,9 @@ func TestDroppedWorkbookPreviewThenImportOnce(t *testing.T) {
 	require.Contains(t, p.Text, "Tabliers Solidaires")
 	require.Zero(t, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID), "a preview saves nothing")
 
-	text, err := b.h.ImportSheet(b.ctx, coord, p.DropID)
+	// The bot restarts between the preview and the click: the drop is in the database.
+	restarted := commands.New(commands.Deps{Store: b.db, Chat: b.chat, Access: guichet.NewAccess(b.db, coord.UserID), Catalog: l10n.New(), Sheets: b.db, Locale: "fr"})
+	text, err := restarted.ImportSheet(b.ctx, coord, p.DropID)
 	require.NoError(t, err)
 	require.Contains(t, text, "40 lots dans **Journée feuilles** et 4 structures dans l'annuaire")
 	require.Equal(t, 40, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
