@@ -27,8 +27,10 @@ const (
 // already naming its sheet (for a workbook), row and column.
 type sheetContent struct {
 	suppliers []SupplierRecord
-	lots      []LotRecord
-	problems  []sheetProblem
+	// supplierSheets[i] is the name of suppliers[i]'s sheet.
+	supplierSheets []string
+	lots           []LotRecord
+	problems       []sheetProblem
 }
 
 type sheetProblem struct {
@@ -100,7 +102,10 @@ func readSheets(sheets []sheet.Sheet, loc *time.Location) *sheetContent {
 		} else {
 			var recs []SupplierRecord
 			recs, problems = t.suppliers()
-			out.suppliers = append(out.suppliers, recs...)
+			for _, r := range recs {
+				out.suppliers = append(out.suppliers, r)
+				out.supplierSheets = append(out.supplierSheets, s.Name)
+			}
 		}
 		for _, p := range problems {
 			out.problems = append(out.problems, sheetProblem{s.Name, p})
@@ -231,6 +236,16 @@ func (h *Handler) PreviewSheet(ctx context.Context, actor guichet.Actor, f guich
 			if err := CheckNewCodes(ctx, h.store, e.ID, content.lots); err != nil {
 				content.problems = append(content.problems, sheetProblem{err: err})
 			}
+		}
+	}
+	// Members are looked up now, so that an unknown username shows in the preview with the
+	// others' errors rather than at the click.
+	for i, r := range content.suppliers {
+		if _, err := ResolveSuppliers(ctx, h.chat, "", []SupplierRecord{r}); err != nil {
+			if guichet.AsError(err) == nil {
+				return nil, err
+			}
+			content.problems = append(content.problems, sheetProblem{content.supplierSheets[i], err})
 		}
 	}
 	if len(content.problems) > 0 {

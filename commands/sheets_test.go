@@ -156,3 +156,19 @@ func TestDroppedFileNotASheetOrTooBig(t *testing.T) {
 	require.Contains(t, p.Text, "Le fichier dépasse 5 Mo")
 	require.False(t, fetched, "not downloaded")
 }
+
+// TestDroppedStructuresWithUnknownMembers: a structures file naming people Mattermost does not
+// know shows each in the preview, by row and column, with no « Importer ».
+func TestDroppedStructuresWithUnknownMembers(t *testing.T) {
+	b := setup(t)
+	b.chat.addUsers("ana")
+	f := guichet.SheetFile{PostID: "p", ChannelID: coordChannel, FileName: "structures.csv",
+		Data: []byte("nom;catégories;membres\nAlpha;x;ana\nBeta;x;fantome\nGamma;y;ana, spectre\n")}
+	b.sheetsEvent(t, "membres")
+	p, err := b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.Zero(t, p.DropID, p.Text)
+	require.Contains(t, p.Text, "2 erreurs")
+	require.Contains(t, p.Text, "ligne 3, colonne C «\u202fmembres\u202f»\u202f: Aucun utilisateur @fantome")
+	require.Contains(t, p.Text, "ligne 4, colonne C «\u202fmembres\u202f»\u202f: Aucun utilisateur @spectre")
+}
