@@ -41,7 +41,7 @@ func previewOf(t *testing.T, u *mmrig.User, p *model.Post, want string) *model.P
 // .xlsx in a direct message to the bot naming the event — previews each in its thread and
 // imports it with « Importer »; a file with bad rows shows each row and column, offers no
 // « Importer » and imports nothing; a second click imports nothing twice; a member who
-// coordinates nothing gets no answer.
+// coordinates nothing gets no answer to a file and cannot import the coordinator's.
 func TestDroppedSpreadsheetsPreviewAndImport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -68,6 +68,11 @@ func TestDroppedSpreadsheetsPreviewAndImport(t *testing.T) {
 	require.NotNil(t, mmrig.Button(preview, "Importer"))
 	require.NotNil(t, mmrig.Button(preview, "Annuler"))
 	require.Zero(t, lots(w.event.ID), "a preview saves nothing")
+
+	// A member of the channel who coordinates nothing clicks « Importer »: refused.
+	_, _ = w.observer.Client.DoPostAction(ctx, preview.Id, "sheetsimport")
+	require.Zero(t, lots(w.event.ID), "a non-coordinator's click imports nothing")
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM sheet_drops WHERE post_id = $1 AND status = 'pending'`, csvPost.Id))
 
 	_, err := w.coord.Client.DoPostAction(ctx, preview.Id, "sheetsimport")
 	require.NoError(t, err)
