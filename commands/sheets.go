@@ -279,13 +279,19 @@ func (h *Handler) errorsText(c *call, fileName string, problems []sheetProblem) 
 }
 
 // previewText writes the preview of a file that can be imported: the counts, then the first
-// rows of each kind as they will be stored.
+// rows of each kind as they will be stored (rowsText), then what the buttons do.
 func (h *Handler) previewText(c *call, fileName string, e *guichet.Event, content *sheetContent) string {
 	args := map[string]any{"File": fileName, "Lots": len(content.lots), "Suppliers": len(content.suppliers)}
 	if e != nil {
 		args["Event"] = e.Name
 	}
-	lines := []string{h.t(c, "MsgSheetsPreviewHead", args)}
+	return h.t(c, "MsgSheetsPreviewHead", args) + "\n" + h.rowsText(c, e, content) + "\n\n" + h.t(c, "MsgSheetsPreviewAsk", nil)
+}
+
+// rowsText writes the first previewRows structures and lots of the file as they are stored,
+// one a line.
+func (h *Handler) rowsText(c *call, e *guichet.Event, content *sheetContent) string {
+	var lines []string
 	for i, r := range content.suppliers {
 		if i == previewRows {
 			lines = append(lines, h.t(c, "MsgSheetsMore", map[string]any{"N": len(content.suppliers) - i}))
@@ -306,7 +312,6 @@ func (h *Handler) previewText(c *call, fileName string, e *guichet.Event, conten
 		}
 		lines = append(lines, h.t(c, "MsgSheetsLotLine", map[string]any{"Code": r.Lot.Code, "Title": r.Lot.Title, "Summary": h.lotSummary(c, e, r.Lot)}))
 	}
-	lines = append(lines, "", h.t(c, "MsgSheetsPreviewAsk", nil))
 	return strings.Join(lines, "\n")
 }
 
@@ -337,7 +342,8 @@ func (h *Handler) droppedFor(ctx context.Context, c *call, id int64) (*guichet.S
 
 // ImportSheet implements guichet.SheetImporter. The file is read again from the kept drop
 // and checked again against the directory and the event (they may have changed since the
-// preview); then everything is saved in one transaction, or nothing.
+// preview); then everything is saved in one transaction, or nothing. The message says what
+// was saved, followed by the first rows, as the preview showed them.
 func (h *Handler) ImportSheet(ctx context.Context, actor guichet.Actor, id int64) (string, error) {
 	c := &call{actor: actor, locale: h.locale}
 	d, e, err := h.droppedFor(ctx, c, id)
@@ -388,7 +394,7 @@ func (h *Handler) ImportSheet(ctx context.Context, actor guichet.Actor, id int64
 	if err := h.sheets.ImportSheetDrop(ctx, actor, d.ID, suppliers, eventID, lots); err != nil {
 		return "", err
 	}
-	return h.t(c, "MsgSheetsImported", args), nil
+	return h.t(c, "MsgSheetsImported", args) + "\n" + h.rowsText(c, e, content), nil
 }
 
 // CancelSheet implements guichet.SheetImporter.

@@ -50,6 +50,7 @@ func TestDroppedWorkbookPreviewThenImportOnce(t *testing.T) {
 	text, err := restarted.ImportSheet(b.ctx, coord, p.DropID)
 	require.NoError(t, err)
 	require.Contains(t, text, "40 lots dans **Journée feuilles** et 4 structures dans l'annuaire")
+	require.Contains(t, text, "`L01` Accueil des participants n°1", "the rows the preview showed stay")
 	require.Equal(t, 40, b.count(t, `SELECT count(*) FROM lots WHERE event_id = $1`, e.ID))
 	require.Equal(t, 123450, b.count(t, `SELECT budget_cents FROM lots WHERE event_id = $1 AND code = 'L01'`, e.ID))
 	require.Equal(t, 4, b.count(t, `SELECT count(*) FROM suppliers WHERE name LIKE '%(échantillon)'`))
