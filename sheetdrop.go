@@ -17,7 +17,9 @@ const (
 type SheetDrop struct {
 	ID int64 `db:"id"`
 	// PostID is the post the file came with; the preview answers in its thread.
-	PostID    string `db:"post_id"`
+	PostID string `db:"post_id"`
+	// FileID is Mattermost's id of the file.
+	FileID    string `db:"file_id"`
 	ChannelID string `db:"channel_id"`
 	// UserID is who dropped it.
 	UserID   string `db:"user_id"`
@@ -32,7 +34,9 @@ type SheetDrop struct {
 
 // SheetDropStore keeps the dropped spreadsheets between preview and import.
 type SheetDropStore interface {
-	// SaveSheetDrop stores d as pending and sets its ID and CreatedAt.
+	// SaveSheetDrop stores d as pending and sets its ID, Status and CreatedAt; for a file
+	// already kept (the same post and file id: a post heard again), it sets d to that drop,
+	// whatever its status, and changes nothing.
 	SaveSheetDrop(ctx context.Context, d *SheetDrop) error
 	// SheetDrop returns the drop with that id; ENOTFOUND "ErrSheetsDropNotFound".
 	SheetDrop(ctx context.Context, id int64) (*SheetDrop, error)
@@ -49,8 +53,9 @@ type SheetDropStore interface {
 
 // A SheetFile is a spreadsheet a person dropped in chat, as the bot received it.
 type SheetFile struct {
-	// PostID, ChannelID: the post the file came with and its channel.
-	PostID, ChannelID string
+	// PostID, ChannelID: the post the file came with and its channel; FileID Mattermost's id
+	// of the file.
+	PostID, ChannelID, FileID string
 	// Direct says the channel is a direct message to the bot.
 	Direct bool
 	// Message is the text of that post (it may name the event).

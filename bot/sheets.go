@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -66,7 +67,7 @@ func (b *Bot) sheetDropped(ctx context.Context, p *model.Post) error {
 			return err
 		}
 		preview, err := imp.PreviewSheet(ctx, actor, guichet.SheetFile{
-			PostID: p.Id, ChannelID: p.ChannelId, Direct: direct, Message: p.Message, FileName: info.Name, Size: info.Size,
+			PostID: p.Id, ChannelID: p.ChannelId, FileID: fileID, Direct: direct, Message: p.Message, FileName: info.Name, Size: info.Size,
 			Fetch: func(ctx context.Context) ([]byte, error) { return b.client.fileData(ctx, fileID) },
 		})
 		if guichet.ErrorCode(err) == guichet.EFORBIDDEN {
@@ -86,7 +87,10 @@ func (b *Bot) sheetDropped(ctx context.Context, p *model.Post) error {
 				b.ActionButton(b.t(preview.Locale, "BtnSheetsCancel"), actionSheetsCancel, "default", fields, ""),
 			}}})
 		}
-		if _, err := b.client.CreatePost(ctx, post, "sheets:"+p.Id+":"+fileID); err != nil {
+		// The listener may tell of a post again (after a restart in the middle): the preview
+		// posted then is found by its key rather than posted twice.
+		rctx := retrying(ctx, time.UnixMilli(p.CreateAt))
+		if _, err := b.client.CreatePost(rctx, post, "sheets:"+p.Id+":"+fileID); err != nil {
 			return err
 		}
 	}

@@ -252,7 +252,7 @@ func (h *Handler) PreviewSheet(ctx context.Context, actor guichet.Actor, f guich
 		preview.Text = h.errorsText(c, f.FileName, content.problems)
 		return preview, nil
 	}
-	drop := &guichet.SheetDrop{PostID: f.PostID, ChannelID: f.ChannelID, UserID: actor.UserID, FileName: f.FileName, Data: f.Data}
+	drop := &guichet.SheetDrop{PostID: f.PostID, FileID: f.FileID, ChannelID: f.ChannelID, UserID: actor.UserID, FileName: f.FileName, Data: f.Data}
 	if len(content.lots) > 0 {
 		drop.EventID = &e.ID
 	}

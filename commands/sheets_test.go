@@ -26,7 +26,7 @@ func sample(t *testing.T, name string) guichet.SheetFile {
 	t.Helper()
 	data, err := os.ReadFile("../sheet/testdata/" + name)
 	require.NoError(t, err)
-	return guichet.SheetFile{PostID: "post-" + name, ChannelID: coordChannel, FileName: name, Data: data}
+	return guichet.SheetFile{PostID: "post-" + name, FileID: "file-" + name, ChannelID: coordChannel, FileName: name, Data: data}
 }
 
 // TestDroppedWorkbookPreviewThenImportOnce: a workbook with a structures sheet and a lots
@@ -96,8 +96,11 @@ func TestDroppedFileEventChoice(t *testing.T) {
 	p, err = b.h.PreviewSheet(b.ctx, coord, f)
 	require.NoError(t, err)
 	require.NotZero(t, p.DropID, p.Text)
+	again, err := b.h.PreviewSheet(b.ctx, coord, f)
+	require.NoError(t, err)
+	require.Equal(t, p.DropID, again.DropID, "the same post heard again: the same drop")
 
-	f.Message, f.FileName = "", "choix-2031-lots.csv"
+	f.PostID, f.Message, f.FileName = "post-2", "", "choix-2031-lots.csv"
 	p, err = b.h.PreviewSheet(b.ctx, coord, f)
 	require.NoError(t, err)
 	require.NotZero(t, p.DropID, p.Text)

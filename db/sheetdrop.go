@@ -11,16 +11,17 @@ import (
 
 var _ guichet.SheetDropStore = (*DB)(nil)
 
-const sheetDropColumns = `id, post_id, channel_id, user_id, file_name, data, event_id, status, created_at`
+const sheetDropColumns = `id, post_id, file_id, channel_id, user_id, file_name, data, event_id, status, created_at`
 
 // SaveSheetDrop implements guichet.SheetDropStore.
 func (d *DB) SaveSheetDrop(ctx context.Context, drop *guichet.SheetDrop) error {
-	drop.Status = guichet.SheetDropPending
+	// The no-op update makes RETURNING give the row already there.
 	err := d.db.GetContext(ctx, drop, `
-		INSERT INTO sheet_drops (post_id, channel_id, user_id, file_name, data, event_id, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO sheet_drops (post_id, file_id, channel_id, user_id, file_name, data, event_id, status)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (post_id, file_id) DO UPDATE SET post_id = sheet_drops.post_id
 		RETURNING `+sheetDropColumns,
-		drop.PostID, drop.ChannelID, drop.UserID, drop.FileName, drop.Data, drop.EventID, drop.Status)
+		drop.PostID, drop.FileID, drop.ChannelID, drop.UserID, drop.FileName, drop.Data, drop.EventID, guichet.SheetDropPending)
 	if err != nil {
 		return fmt.Errorf("save sheet drop: %w", err)
 	}

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -13,14 +14,20 @@ import (
 // once; a drop whose lots clash with the event's imports none of its structures either.
 func TestSheetDropImportsOnceAllOrNothing(t *testing.T) {
 	b := setup(t)
+	files := 0
 	save := func() *guichet.SheetDrop {
-		d := &guichet.SheetDrop{PostID: "p", ChannelID: "c", UserID: coordinator.UserID, FileName: "f.xlsx", Data: []byte("x"), EventID: &b.event.ID}
+		files++
+		d := &guichet.SheetDrop{PostID: "p", FileID: fmt.Sprint("f", files), ChannelID: "c", UserID: coordinator.UserID, FileName: "f.xlsx", Data: []byte("x"), EventID: &b.event.ID}
 		require.NoError(t, b.db.SaveSheetDrop(b.ctx, d))
 		require.NotZero(t, d.ID)
 		require.Equal(t, guichet.SheetDropPending, d.Status)
 		return d
 	}
 	d := save()
+	again := &guichet.SheetDrop{PostID: "p", FileID: d.FileID, ChannelID: "c", UserID: coordinator.UserID, FileName: "f.xlsx", Data: []byte("x")}
+	require.NoError(t, b.db.SaveSheetDrop(b.ctx, again))
+	require.Equal(t, d.ID, again.ID, "a post heard twice keeps one drop per file")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM sheet_drops WHERE file_id = $1`, d.FileID))
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
