@@ -12,6 +12,9 @@
 //   - BenchmarkLotEdit: a lot edit after publication reaching every copy of its offer (one
 //     lot offered to GUICHET_BENCH_STRUCTURES structures) against raw UpdatePost of the same
 //     posts with the same token, one after the other, throughput ratio;
+//   - BenchmarkDroppedSheet: a 5,000-row lots file dropped in a coordination channel, from the
+//     upload to the bot's preview in its thread, against `guichet import lots` on the same
+//     file, median of GUICHET_BENCH_RUNS runs, speed ratio;
 //   - BenchmarkServe: start-up time of `guichet serve` to /readyz on a migrated database, and
 //     its resident memory while serving.
 //

@@ -176,6 +176,8 @@ type Store interface {
 
 	// The client page (clientgate.go, clientpage.go).
 	guichet.ClientPageStore
+	// What the WebSocket listener has read (listen.go).
+	ListenStore
 }
 
 // Deps is what New needs. Store, Access, Catalog, Client, Signer, CommandTokens and PublicURL
@@ -276,6 +278,10 @@ type Bot struct {
 	outbox  map[guichet.OutboxKind]OutboxHandler
 	// observers are told of the posts people write (observe.go).
 	observers []PostObserver
+	// sheets reads the spreadsheets coordinators drop in chat (sheets.go); nil until SetSheets.
+	sheets guichet.SheetImporter
+	// listen is the WebSocket listener's state (listen.go).
+	listen *listener
 }
 
 type commandHandlerBox struct{ h guichet.CommandHandler }
@@ -354,6 +360,7 @@ func New(d Deps) (*Bot, error) {
 	if d.Commands != nil {
 		b.SetCommands(d.Commands)
 	}
+	b.listen = newListener(b.client, b.metrics)
 	b.registerRoutes()
 	return b, nil
 }

@@ -22,6 +22,8 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionPublishRecap: b.publishRecapClicked, // the recap's draft: "Publier le bilan" (draftrecap.go)
 		actionWaitJoin:     b.waitJoinClicked,     // full first-come offer: "Me mettre en liste d'attente" (waitlist.go)
 		actionWaitAccept:   b.waitAcceptClicked,   // waitlist offer by DM: "J'accepte" (waitlist.go)
+		actionSheetsImport: b.sheetsImportClicked, // a dropped spreadsheet's preview: "Importer" (sheets.go)
+		actionSheetsCancel: b.sheetsCancelClicked, // a dropped spreadsheet's preview: "Annuler" (sheets.go)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -293,7 +294,14 @@ func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) string {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		outcome = "unready"
 	}
-	if warnings := b.readyWarningList(); len(warnings) > 0 {
+	warnings := b.readyWarningList()
+	if ls, started := b.ListenerStatus(); started {
+		status["listener"] = ls
+		if !ls.Connected && time.Since(ls.Since) > listenDisconnectedWarn {
+			warnings = append(warnings, fmt.Sprintf("listener: not connected to Mattermost's WebSocket since %s", ls.Since.Format(time.RFC3339)))
+		}
+	}
+	if len(warnings) > 0 {
 		status["warnings"] = warnings
 	}
 	_ = json.NewEncoder(w).Encode(status)

@@ -1,21 +1,19 @@
 package commands
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
-	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/sheet"
 )
 
-// MaxCSVBytes bounds an imported file; MaxCSVRows its data rows.
+// MaxCSVBytes bounds an imported file; MaxCSVRows its data rows: a file dropped in chat has
+// the same bounds (package sheet).
 const (
-	MaxCSVBytes = 1 << 20
-	MaxCSVRows  = 5000
+	MaxCSVBytes = sheet.MaxBytes
+	MaxCSVRows  = sheet.MaxRows
 )
 
 // column is a field of an import format: its canonical name (as the fixture's header writes
@@ -107,82 +105,72 @@ func columnLetter(i int) string {
 	return s
 }
 
-// sniffSeparator picks the field separator from the header line: a tab (pasted from a
-// spreadsheet), a semicolon (French spreadsheets' CSV) or a comma.
-func sniffSeparator(data []byte) rune {
-	line := data
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		line = data[:i]
-	}
-	counts := map[rune]int{}
-	inQuote := false
-	for _, r := range string(line) {
-		switch {
-		case r == '"':
-			inQuote = !inQuote
-		case !inQuote && (r == ',' || r == ';' || r == '\t'):
-			counts[r]++
-		}
-	}
-	sep := ','
-	for _, r := range []rune{'\t', ';'} {
-		if counts[r] > counts[sep] {
-			sep = r
-		}
-	}
-	return sep
-}
-
-// readTable reads a CSV file in one of the import formats: UTF-8 with or without BOM, "," ";"
-// or tab separators, a header row naming the columns in any order. Errors name the row and
-// what is wrong; nothing is returned on error.
+// readTable reads a CSV file in one of the import formats: any encoding and separator
+// package sheet reads (sheet.ReadCSV), a header row naming the columns in any order; or an
+// .xlsx workbook, whose first sheet in that format it reads. Errors
+// name the row and what is wrong; nothing is returned on error.
 func readTable(data []byte, cols []column) (*table, error) {
 	if len(data) > MaxCSVBytes {
 		return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVTooBig", "Max", MaxCSVBytes/1024)
 	}
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
-		return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVNotUTF8")
+	if sheet.IsWorkbook("", data) {
+		return workbookTable(data, cols)
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = sniffSeparator(data)
-	r.FieldsPerRecord = -1
-	t := &table{header: map[string]int{}}
+	s, err := sheet.ReadCSV(data)
+	if err != nil {
+		return nil, err
+	}
+	return tableOf(s.Rows, cols, sheet.Separator(string(data)))
+}
+
+// workbookTable reads the first sheet of an .xlsx workbook whose header is in the format cols
+// (lots or structures, see sheetKind); CmdCSVEmpty when none is.
+func workbookTable(data []byte, cols []column) (*table, error) {
+	sheets, err := sheet.Read("", data)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sheets {
+		if kind := sheetKind(s.Rows[0].Cells); kind != nil && kind[0].name == cols[0].name {
+			return tableOf(s.Rows, cols, "")
+		}
+	}
+	return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVEmpty", "Columns", expectedColumns(cols))
+}
+
+// expectedColumns lists the canonical names of cols, for messages.
+func expectedColumns(cols []column) string {
 	expected := make([]string, len(cols))
 	for i, c := range cols {
 		expected[i] = c.name
 	}
-	expectedList := strings.Join(expected, ", ")
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := len(t.rows) + 2
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVSyntax", "Row", line)
-		}
-		line, _ := r.FieldPos(0)
+	return strings.Join(expected, ", ")
+}
+
+// tableOf makes the table of rows read from a file (the header first; blank rows are
+// skipped) in one of the formats cols; sep is the file's separator, for messages ("" for a
+// workbook).
+func tableOf(rows []sheet.Row, cols []column, sep string) (*table, error) {
+	t := &table{header: map[string]int{}}
+	expectedList := expectedColumns(cols)
+	for _, row := range rows {
 		if t.written == nil {
-			if err := t.readHeader(rec, cols, expectedList); err != nil {
+			if err := t.readHeader(row.Cells, cols, expectedList); err != nil {
 				return nil, err
 			}
 			continue
 		}
+		rec := row.Cells
 		if blank(rec) {
 			continue
 		}
 		if len(rec) > len(t.written) {
-			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVColumns", "Row", line, "N", len(rec), "Expected", len(t.written), "Separator", string(r.Comma))
+			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVColumns", "Row", row.Number, "N", len(rec), "Expected", len(t.written), "Separator", sep)
 		}
 		if len(t.rows) >= MaxCSVRows {
 			return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVTooManyRows", "Max", MaxCSVRows)
 		}
-		t.rows = append(t.rows, tableRow{number: line, cells: rec})
+		t.rows = append(t.rows, tableRow{number: row.Number, cells: rec})
 	}
 	if t.written == nil || len(t.rows) == 0 {
 		return nil, guichet.Errorf(guichet.EINVALID, "CmdCSVEmpty", "Columns", expectedList)
@@ -261,38 +249,59 @@ func ReadSuppliers(data []byte) ([]SupplierRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, problems := t.suppliers()
+	if len(problems) > 0 {
+		return nil, problems[0]
+	}
+	return out, nil
+}
+
+// suppliers reads the table's rows as structures: the valid records, and the problem of
+// every other row, in order.
+func (t *table) suppliers() ([]SupplierRecord, []error) {
 	out := make([]SupplierRecord, 0, len(t.rows))
+	var problems []error
 	firstRow := map[string]int{}
 	for _, row := range t.rows {
-		s := &guichet.Supplier{Name: t.cell(row, "name"), Categories: splitList(t.cell(row, "categories"))}
-		if ch := t.cell(row, "channel"); ch != "" {
-			name, err := parseChannel(ch)
-			if err != nil {
-				return nil, t.cellError(row.number, "channel", err)
-			}
-			s.ChannelName = name
-		}
-		for _, m := range splitList(t.cell(row, "members")) {
-			u, err := parseUsername(m)
-			if err != nil {
-				return nil, t.cellError(row.number, "members", err)
-			}
-			s.Members = append(s.Members, guichet.Member{Username: u})
-		}
-		if err := s.Validate(); err != nil {
-			col := "categories"
-			if errors.Is(err, guichet.ErrSupplierName) || errors.Is(err, guichet.ErrSlug) {
-				col = "name"
-			}
-			return nil, t.cellError(row.number, col, err)
+		s, err := t.supplier(row)
+		if err != nil {
+			problems = append(problems, err)
+			continue
 		}
 		if first, dup := firstRow[s.Slug]; dup {
-			return nil, t.cellError(row.number, "name", guichet.Errorf(guichet.EINVALID, "CmdCSVDuplicate", "Value", s.Name, "FirstRow", first))
+			problems = append(problems, t.cellError(row.number, "name", guichet.Errorf(guichet.EINVALID, "CmdCSVDuplicate", "Value", s.Name, "FirstRow", first)))
+			continue
 		}
 		firstRow[s.Slug] = row.number
 		out = append(out, SupplierRecord{Row: row.number, Supplier: s, table: t})
 	}
-	return out, nil
+	return out, problems
+}
+
+func (t *table) supplier(row tableRow) (*guichet.Supplier, error) {
+	s := &guichet.Supplier{Name: t.cell(row, "name"), Categories: splitList(t.cell(row, "categories"))}
+	if ch := t.cell(row, "channel"); ch != "" {
+		name, err := parseChannel(ch)
+		if err != nil {
+			return nil, t.cellError(row.number, "channel", err)
+		}
+		s.ChannelName = name
+	}
+	for _, m := range splitList(t.cell(row, "members")) {
+		u, err := parseUsername(m)
+		if err != nil {
+			return nil, t.cellError(row.number, "members", err)
+		}
+		s.Members = append(s.Members, guichet.Member{Username: u})
+	}
+	if err := s.Validate(); err != nil {
+		col := "categories"
+		if errors.Is(err, guichet.ErrSupplierName) || errors.Is(err, guichet.ErrSlug) {
+			col = "name"
+		}
+		return nil, t.cellError(row.number, col, err)
+	}
+	return s, nil
 }
 
 // LotRecord is one row of a lots file.
@@ -319,20 +328,33 @@ func ReadLots(data []byte, loc *time.Location) ([]LotRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, problems := t.lots(loc)
+	if len(problems) > 0 {
+		return nil, problems[0]
+	}
+	return out, nil
+}
+
+// lots reads the table's rows as lots: the valid records, and the problem of every other row,
+// in order.
+func (t *table) lots(loc *time.Location) ([]LotRecord, []error) {
 	out := make([]LotRecord, 0, len(t.rows))
+	var problems []error
 	firstRow := map[string]int{}
 	for _, row := range t.rows {
 		l, err := t.lot(row, loc)
 		if err != nil {
-			return nil, err
+			problems = append(problems, err)
+			continue
 		}
 		if first, dup := firstRow[l.Code]; dup {
-			return nil, t.cellError(row.number, "code", guichet.Errorf(guichet.EINVALID, "CmdCSVDuplicate", "Value", l.Code, "FirstRow", first))
+			problems = append(problems, t.cellError(row.number, "code", guichet.Errorf(guichet.EINVALID, "CmdCSVDuplicate", "Value", l.Code, "FirstRow", first)))
+			continue
 		}
 		firstRow[l.Code] = row.number
 		out = append(out, LotRecord{Row: row.number, Lot: l, table: t})
 	}
-	return out, nil
+	return out, problems
 }
 
 // lotErrorColumn maps the lot validation errors to the column at fault.

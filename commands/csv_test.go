@@ -170,8 +170,6 @@ func TestReadCSVFileErrors(t *testing.T) {
 		"unknown column":      {true, "name,categories,colour\nA,b,red\n", "CmdCSVUnknownColumn", map[string]any{"Column": "colour", "Letter": "C"}},
 		"column twice":        {true, "name,categories,nom\nA,b,c\n", "CmdCSVColumnTwice", map[string]any{"Column": "nom"}},
 		"too many cells":      {true, "name,categories\nA,b\nB,c,d\n", "CmdCSVColumns", map[string]any{"Row": 3, "N": 3}},
-		"bare quote":          {true, "name,categories\nA,b\nLes \"grandes\",c\n", "CmdCSVSyntax", map[string]any{"Row": 3}},
-		"not utf-8":           {true, "name,categories\nCaf\xe9,b\n", "CmdCSVNotUTF8", nil},
 		"supplier no cats":    {true, "name,categories\nA,b\nB,\n", "CmdCSVCell", map[string]any{"Row": 3, "Column": "categories"}},
 		"supplier no name":    {true, "name,categories\n,b\n", "CmdCSVCell", map[string]any{"Row": 2, "Column": "name"}},
 		"supplier twice":      {true, "name,categories\nRomsi,b\nROMSI,c\n", "CmdCSVCell", map[string]any{"Row": 3, "Column": "name"}},

@@ -59,6 +59,9 @@ type Deps struct {
 	Chat    guichet.Chat
 	Access  *guichet.Access
 	Catalog *l10n.Catalog
+	// Sheets keeps the spreadsheets dropped in chat between preview and import (sheets.go);
+	// nil when the handler previews none.
+	Sheets guichet.SheetDropStore
 	// Locale is the language of answers outside an event: "fr" (default) or "en".
 	Locale string
 	// Now returns the current time; defaults to time.Now.
@@ -76,6 +79,7 @@ type Handler struct {
 	chat   guichet.Chat
 	access *guichet.Access
 	cat    *l10n.Catalog
+	sheets guichet.SheetDropStore
 	locale string
 	now    func() time.Time
 	log    *slog.Logger
@@ -87,7 +91,7 @@ var _ guichet.CommandHandler = (*Handler)(nil)
 
 // New returns a Handler.
 func New(d Deps) *Handler {
-	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger,
+	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, sheets: d.Sheets, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger,
 		clientLinkURL: d.ClientLinkURL}
 	if h.now == nil {
 		h.now = time.Now

@@ -134,6 +134,7 @@ func setup(t *testing.T) *bundle {
 		Chat:    chat,
 		Access:  guichet.NewAccess(d, coord.UserID),
 		Catalog: l10n.New(),
+		Sheets:  d,
 		Locale:  "fr",
 		Now:     func() time.Time { return b.now },
 	})

@@ -18,6 +18,16 @@ const claimColumns = `c.id, c.lot_id, c.supplier_id, c.quantity, c.amount_cents,
 
 // AddLots implements guichet.LotStore.
 func (d *DB) AddLots(ctx context.Context, actor guichet.Actor, eventID int64, lots []*guichet.Lot) error {
+	if err := checkLots(lots); err != nil {
+		return err
+	}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		return d.addLots(ctx, tx, actor, eventID, lots)
+	})
+}
+
+// checkLots validates lots to be added together: each valid, no two with one code.
+func checkLots(lots []*guichet.Lot) error {
 	seen := map[string]bool{}
 	for _, l := range lots {
 		if err := l.Validate(); err != nil {
@@ -28,32 +38,36 @@ func (d *DB) AddLots(ctx context.Context, actor guichet.Actor, eventID int64, lo
 		}
 		seen[l.Code] = true
 	}
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := checkLotDays(ctx, tx, eventID, lots, d.now()); err != nil {
+	return nil
+}
+
+// addLots adds lots checked by checkLots to the event in tx, with their audit entries, and
+// the changes that follow (the board).
+func (d *DB) addLots(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, eventID int64, lots []*guichet.Lot) error {
+	if err := checkLotDays(ctx, tx, eventID, lots, d.now()); err != nil {
+		return err
+	}
+	for _, l := range lots {
+		l.EventID = eventID
+		err := tx.GetContext(ctx, l, `
+			INSERT INTO lots (event_id, code, title, category, description, quantity, unit,
+				budget_cents, slot_start, slot_end, place, mode, max_suppliers, award, deadline, status, day)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			RETURNING `+lotColumns,
+			eventID, l.Code, l.Title, l.Category, l.Description, l.Quantity, l.Unit, l.Budget,
+			l.SlotStart, l.SlotEnd, l.Place, l.Mode, l.MaxSuppliers, l.Award, l.Deadline, l.Status, l.Day)
+		if isUniqueViolation(err, "lots_event_id_code_key") {
+			return guichet.Errorf(guichet.ECONFLICT, "ErrLotCodeExists", "Code", l.Code)
+		}
+		if err != nil {
+			return notFound(err, "ErrEventNotFound", "Slug", eventID)
+		}
+		if err := audit(ctx, tx, actor, "lot.add", eventID, l.ID, 0, map[string]any{
+			"code": l.Code, "title": l.Title, "quantity": l.Quantity, "budget_cents": l.Budget, "mode": l.Mode}); err != nil {
 			return err
 		}
-		for _, l := range lots {
-			l.EventID = eventID
-			err := tx.GetContext(ctx, l, `
-				INSERT INTO lots (event_id, code, title, category, description, quantity, unit,
-					budget_cents, slot_start, slot_end, place, mode, max_suppliers, award, deadline, status, day)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-				RETURNING `+lotColumns,
-				eventID, l.Code, l.Title, l.Category, l.Description, l.Quantity, l.Unit, l.Budget,
-				l.SlotStart, l.SlotEnd, l.Place, l.Mode, l.MaxSuppliers, l.Award, l.Deadline, l.Status, l.Day)
-			if isUniqueViolation(err, "lots_event_id_code_key") {
-				return guichet.Errorf(guichet.ECONFLICT, "ErrLotCodeExists", "Code", l.Code)
-			}
-			if err != nil {
-				return notFound(err, "ErrEventNotFound", "Slug", eventID)
-			}
-			if err := audit(ctx, tx, actor, "lot.add", eventID, l.ID, 0, map[string]any{
-				"code": l.Code, "title": l.Title, "quantity": l.Quantity, "budget_cents": l.Budget, "mode": l.Mode}); err != nil {
-				return err
-			}
-		}
-		return d.afterEventChange(ctx, tx, eventID)
-	})
+	}
+	return d.afterEventChange(ctx, tx, eventID)
 }
 
 // checkLotDays checks the days of new lots of the event against it at now

@@ -21,6 +21,16 @@ const supplierColumns = `id, slug, name, categories, channel_id, channel_name,
 
 // UpsertSuppliers implements guichet.SupplierStore.
 func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers []*guichet.Supplier) error {
+	if err := checkSuppliers(suppliers); err != nil {
+		return err
+	}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		return upsertSuppliers(ctx, tx, actor, suppliers)
+	})
+}
+
+// checkSuppliers validates suppliers to be saved together: each valid, no two the same.
+func checkSuppliers(suppliers []*guichet.Supplier) error {
 	seen := map[string]bool{}
 	for _, s := range suppliers {
 		if err := s.Validate(); err != nil {
@@ -31,39 +41,42 @@ func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers
 		}
 		seen[s.Slug] = true
 	}
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, s := range suppliers {
-			if err := tx.GetContext(ctx, &s.ID, `
-				INSERT INTO suppliers (slug, name, categories, channel_id, channel_name)
-				VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, categories = EXCLUDED.categories,
-					channel_id = EXCLUDED.channel_id, channel_name = EXCLUDED.channel_name
-				RETURNING id`,
-				s.Slug, s.Name, pq.StringArray(s.Categories), s.ChannelID, s.ChannelName); err != nil {
-				return fmt.Errorf("upsert supplier %s: %w", s.Slug, err)
+	return nil
+}
+
+// upsertSuppliers saves suppliers checked by checkSuppliers in tx, with their audit entries.
+func upsertSuppliers(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, suppliers []*guichet.Supplier) error {
+	for _, s := range suppliers {
+		if err := tx.GetContext(ctx, &s.ID, `
+			INSERT INTO suppliers (slug, name, categories, channel_id, channel_name)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, categories = EXCLUDED.categories,
+				channel_id = EXCLUDED.channel_id, channel_name = EXCLUDED.channel_name
+			RETURNING id`,
+			s.Slug, s.Name, pq.StringArray(s.Categories), s.ChannelID, s.ChannelName); err != nil {
+			return fmt.Errorf("upsert supplier %s: %w", s.Slug, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM supplier_members WHERE supplier_id = $1`, s.ID); err != nil {
+			return fmt.Errorf("replace members: %w", err)
+		}
+		for _, m := range s.Members {
+			m.Username = strings.TrimPrefix(strings.TrimSpace(m.Username), "@")
+			if m.Username == "" {
+				continue
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM supplier_members WHERE supplier_id = $1`, s.ID); err != nil {
-				return fmt.Errorf("replace members: %w", err)
-			}
-			for _, m := range s.Members {
-				m.Username = strings.TrimPrefix(strings.TrimSpace(m.Username), "@")
-				if m.Username == "" {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, `
-					INSERT INTO supplier_members (supplier_id, user_id, username) VALUES ($1, $2, $3)
-					ON CONFLICT (supplier_id, username) DO UPDATE SET user_id = EXCLUDED.user_id`,
-					s.ID, m.UserID, m.Username); err != nil {
-					return fmt.Errorf("insert member: %w", err)
-				}
-			}
-			if err := audit(ctx, tx, actor, "supplier.upsert", 0, 0, s.ID, map[string]any{
-				"name": s.Name, "categories": s.Categories, "channel": s.ChannelName, "members": len(s.Members)}); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO supplier_members (supplier_id, user_id, username) VALUES ($1, $2, $3)
+				ON CONFLICT (supplier_id, username) DO UPDATE SET user_id = EXCLUDED.user_id`,
+				s.ID, m.UserID, m.Username); err != nil {
+				return fmt.Errorf("insert member: %w", err)
 			}
 		}
-		return nil
-	})
+		if err := audit(ctx, tx, actor, "supplier.upsert", 0, 0, s.ID, map[string]any{
+			"name": s.Name, "categories": s.Categories, "channel": s.ChannelName, "members": len(s.Members)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadSuppliers returns the suppliers that where (a constant clause of this file: its

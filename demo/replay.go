@@ -56,10 +56,11 @@ func (s *session) replay(ctx context.Context) error {
 	return nil
 }
 
-// prepare: the coordinator creates the event in the coordination channel, imports the
-// structures and the lots with one dialog each, and publishes the offers.
+// prepare: the coordinator creates the event in the coordination channel, drops the
+// structures' file and the lots' file there and imports each from its preview, and publishes
+// the offers.
 func (s *session) prepare(ctx context.Context) error {
-	s.progress.step("preparing: the event, %d structures and %d lots imported in two dialogs, the offers published", len(s.fx.suppliers), len(s.fx.lots))
+	s.progress.step("preparing: the event, %d structures and %d lots dropped as files and imported, the offers published", len(s.fx.suppliers), len(s.fx.lots))
 	before, err := s.views(ctx)
 	if err != nil {
 		return err
@@ -81,12 +82,10 @@ func (s *session) prepare(ctx context.Context) error {
 	}
 	s.event = e
 
-	if err := s.commandDialog(ctx, coord, coordCh, "/guichet supplier import", supplierImportDialog,
-		map[string]any{"csv": s.fx.suppliersCSV}, s.t("CmdDemoPasted", "File", "suppliers.csv", "Lines", len(s.fx.suppliers))); err != nil {
+	if err := s.dropSheet(ctx, coord, coordCh, "suppliers.csv", []byte(s.fx.suppliersCSV), len(s.fx.suppliers)); err != nil {
 		return err
 	}
-	if err := s.commandDialog(ctx, coord, coordCh, "/guichet lot import", lotImportDialog,
-		map[string]any{"csv": s.fx.lotsCSV}, s.t("CmdDemoPasted", "File", "lots.csv", "Lines", len(s.fx.lots))); err != nil {
+	if err := s.dropSheet(ctx, coord, coordCh, "lots.csv", []byte(s.fx.lotsCSV), len(s.fx.lots)); err != nil {
 		return err
 	}
 	if err := s.until(ctx, waitMessages, "the lots imported", func(ctx context.Context) error {

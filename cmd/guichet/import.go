@@ -23,8 +23,9 @@ import (
 //	guichet import suppliers [--config FILE] [--team NAME] FILE
 //	guichet import lots --event SLUG [--config FILE] FILE
 //
-// FILE is a CSV in the same format as the dialogs take ("-" reads standard input); the import
-// is all or nothing, and an error names the row and the column.
+// FILE is a CSV in the same format as the dialogs take, in any encoding and separator an
+// office saves, or an .xlsx workbook whose sheet of that kind is read ("-" reads standard
+// input); the import is all or nothing, and an error names the row and the column.
 //
 // Suppliers' members are Mattermost usernames. When mattermost_url and the bot token are
 // configured, they are resolved to user ids (an unknown username stops the import), and with

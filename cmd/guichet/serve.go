@@ -122,10 +122,12 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	d.Claimed = b.Wake
 	d.WaitlistOffer = cfg.WaitlistOffer
 	// The command handler uses the Bot as its Chat (dialogs are signed by the Bot).
-	b.SetCommands(commands.New(commands.Deps{
-		Store: d, Chat: b, Access: access, Catalog: catalog, Locale: cfg.Locale, Now: now, Logger: logger,
+	cmds := commands.New(commands.Deps{
+		Store: d, Chat: b, Access: access, Catalog: catalog, Sheets: d, Locale: cfg.Locale, Now: now, Logger: logger,
 		ClientLinkURL: b.ClientLinkURL,
-	}))
+	})
+	b.SetCommands(cmds)
+	b.SetSheets(cmds)
 	sched, err := scheduler.New(scheduler.Deps{
 		Store: d, Clock: scheduler.ClockFunc(now), Logger: logger, Tick: cfg.SchedulerTick,
 		UnconfirmedAlert: cfg.UnconfirmedAlert, RecapAt: cfg.RecapAt,
@@ -202,6 +204,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	})
 	run("outbox dispatcher", func() error { return b.RunDispatcher(work) })
 	run("scheduler", func() error { return sched.Run(work) })
+	run("listener", func() error { return b.RunListener(work) })
 	if !identitiesDone {
 		run("administrators", func() error { return ids.run(work) })
 	}
