@@ -89,6 +89,8 @@ type OutboxPayload struct {
 	// DeliverySupplierID, on an OutboxNotice with LotID, gives the notice the « Oui » and « Un
 	// écart » buttons with which a member of that supplier says what it delivered of its share.
 	DeliverySupplierID int64 `json:"delivery_supplier_id,omitempty"`
+	// DocumentID, on an OutboxDocument, is the stored document posted with its files.
+	DocumentID int64 `json:"document_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

@@ -47,6 +47,7 @@ func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 		guichet.OutboxRecap:         b.deliverRecap,      // the event's recap (recap.go)
 		guichet.OutboxRecapDraft:    b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
 		guichet.OutboxRelaunchOffer: b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
+		guichet.OutboxDocument:      b.postDocument,      // a quote's PDF and CSV attached in a channel (document.go)
 	}
 }
 

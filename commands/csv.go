@@ -34,6 +34,13 @@ var supplierColumns = []column{
 	{name: "members", aliases: []string{"members", "member", "membres", "membre"}},
 }
 
+func init() {
+	// The legal profile's columns (profile.go), all optional.
+	for _, f := range profileFields {
+		supplierColumns = append(supplierColumns, column{name: f.name, aliases: f.aliases})
+	}
+}
+
 var lotColumns = []column{
 	{name: "code", aliases: []string{"code"}, required: true},
 	{name: "title", aliases: []string{"title", "titre", "intitule", "libelle"}, required: true},
@@ -254,7 +261,10 @@ func (r SupplierRecord) has(column string) bool {
 }
 
 // ReadSuppliers reads a suppliers file: columns name, categories (separated by ";" or ","),
-// channel, members (usernames separated by ";" or ","). It is all or nothing: the first
+// channel, members (usernames separated by ";" or ","), and the legal profile's: siret, legal_form
+// (« forme juridique »), kind (« type »), vat_regime (« tva »), vat_rate (« taux tva »), address
+// (« adresse »), billing_email (« email facturation »), each optional, an empty cell leaving the
+// field unsaid. It is all or nothing: the first
 // problem is returned as an EINVALID error naming the row and the column, and no record.
 func ReadSuppliers(data []byte) ([]SupplierRecord, error) {
 	t, err := readTable(data, supplierColumns)
@@ -290,6 +300,17 @@ func ReadSuppliers(data []byte) ([]SupplierRecord, error) {
 			return nil, t.cellError(row.number, "name", guichet.Errorf(guichet.EINVALID, "CmdCSVDuplicate", "Value", s.Name, "FirstRow", first))
 		}
 		firstRow[s.Slug] = row.number
+		// An empty cell (or a column the file lacks) leaves the field unsaid: the stored value
+		// is kept (UpsertSuppliers).
+		var values []profileValue
+		for _, f := range profileFields {
+			if v := t.cell(row, f.name); v != "" {
+				values = append(values, profileValue{name: f.name, value: v})
+			}
+		}
+		if col, err := applyProfile(&s.LegalProfile, values); err != nil {
+			return nil, t.cellError(row.number, col, guichet.Errorf(guichet.EINVALID, "ErrQuoteOfStructure", "Name", s.Name, "Problem", err))
+		}
 		out = append(out, SupplierRecord{Row: row.number, Supplier: s, table: t})
 	}
 	return out, nil

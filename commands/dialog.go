@@ -91,6 +91,8 @@ func (h *Handler) HandleDialog(ctx context.Context, sub guichet.DialogSubmission
 		err = h.submitSupplierImport(ctx, c, sub)
 	case callbackLotImport:
 		err = h.submitLotImport(ctx, c, sub)
+	case callbackSupplierEdit:
+		at, err = h.submitSupplierEdit(ctx, c, sub)
 	default:
 		h.log.Warn("unknown dialog", "callback_id", sub.CallbackID, "user", sub.Actor.Username)
 		return guichet.DialogReply{}

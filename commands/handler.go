@@ -23,6 +23,7 @@ type Store interface {
 	guichet.CoordinatorStore
 	guichet.DeliveryStore
 	guichet.WaitlistStore
+	guichet.QuoteStore
 	// Enqueue writes one outbox message, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
 	// SupplierLots returns the lots on which the suppliers hold active claims, with those
@@ -64,6 +65,10 @@ type Deps struct {
 	Now func() time.Time
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Issuer is the network that issues the client's documents, and Legal the mentions they
+	// print (config [issuer] and [legal]; Legal defaults to guichet.DefaultLegalMentions).
+	Issuer guichet.Issuer
+	Legal  guichet.LegalMentions
 }
 
 // Handler runs the command language. It is safe for concurrent use.
@@ -75,13 +80,19 @@ type Handler struct {
 	locale string
 	now    func() time.Time
 	log    *slog.Logger
+	issuer guichet.Issuer
+	legal  guichet.LegalMentions
 }
 
 var _ guichet.CommandHandler = (*Handler)(nil)
 
 // New returns a Handler.
 func New(d Deps) *Handler {
-	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger}
+	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger,
+		issuer: d.Issuer, legal: d.Legal}
+	if h.legal == (guichet.LegalMentions{}) {
+		h.legal = guichet.DefaultLegalMentions()
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -195,6 +206,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.supplierList(ctx, c)
 	case SupplierImport:
 		return h.openSupplierImport(ctx, c)
+	case SupplierEdit:
+		return h.supplierEdit(ctx, c, cmd)
+	case Quote:
+		return h.quote(ctx, c, cmd)
 	case LotAdd:
 		return h.lotAdd(ctx, c, cmd)
 	case LotList:
