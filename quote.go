@@ -40,7 +40,8 @@ type QuoteDraft struct {
 	// that records them, at most once.
 	Render func(DocumentNumber) (*RenderedDocument, error)
 	// ChannelID is where the document is posted (the event's coordination channel);
-	// MessageID, Args and Locale the post's text, to which Number and Revision are added.
+	// MessageID, Args and Locale the post's text, to which Number, Revision and Revised
+	// (revision above 1) are added.
 	ChannelID string
 	MessageID string
 	Args      map[string]any

@@ -368,7 +368,7 @@ func (h *Handler) quote(ctx context.Context, c *call, cmd Quote) (string, error)
 	digest := sha256.Sum256(content)
 	tot := doc.Totals()
 	args := map[string]any{"Event": e.Name, "Net": l10n.Money(tot.Net, c.locale), "VAT": l10n.Money(tot.VAT, c.locale),
-		"Gross": l10n.Money(tot.Gross, c.locale), "Lines": len(doc.Lines)}
+		"Gross": l10n.Money(tot.Gross, c.locale)}
 	stored, err := h.store.RecordQuote(ctx, c.actor, guichet.QuoteDraft{
 		EventID: e.ID, Year: e.Day.Year(), Content: hex.EncodeToString(digest[:]),
 		ChannelID: e.CoordChannelID, MessageID: "CmdQuotePosted", Args: args, Locale: c.locale,

@@ -179,6 +179,13 @@ func TestQuoteOfTheAssises(t *testing.T) {
 	}
 	require.Contains(t, string(doc.CSV), "DEV-2011-0001;DEJ;")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'document' AND payload->>'channel_id' = $1`, coordChannel))
+	var msg guichet.OutboxMessage
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &msg, `SELECT id, kind, payload FROM outbox WHERE kind = 'document'`))
+	p, err := msg.Payload()
+	require.NoError(t, err)
+	require.Equal(t, doc.ID, p.DocumentID)
+	require.Equal(t, "📄 Devis DEV-2011-0001 — Assises métropolitaines de la Politique de la Ville\u202f: "+l10n.Money(guichet.Cents(doc.Net), "fr")+" HT, TVA "+
+		l10n.Money(guichet.Cents(doc.VAT), "fr")+", **"+l10n.Money(guichet.Cents(doc.Gross), "fr")+" TTC**. PDF et tableur joints.", l10n.New().T(p.Locale, p.MessageID, p.Args))
 
 	out = b.run(t, coord, coordChannel, "devis")
 	require.Contains(t, out, "Rien n'a changé depuis le devis **DEV-2011-0001**")

@@ -109,7 +109,8 @@ func (d *DB) queueDocument(ctx context.Context, tx *sqlx.Tx, doc *guichet.Stored
 	if draft.ChannelID == "" {
 		return nil
 	}
-	args := map[string]any{"Number": doc.Number, "Revision": doc.Revision}
+	// Revised spares the message a comparison of numbers, which come back from JSON as floats.
+	args := map[string]any{"Number": doc.Number, "Revision": doc.Revision, "Revised": doc.Revision > 1}
 	for k, v := range draft.Args {
 		args[k] = v
 	}
