@@ -126,10 +126,11 @@ func (h *Handler) eventEdit(ctx context.Context, c *call, cmd EventEdit) (string
 	}
 	changes := h.eventChanges(c, res.Before, res.After)
 	if fee := h.feeChange(c, res.Before, res.After); fee != "" {
-		changes = fee
-		if !cmd.Change.OnlyFee() {
-			changes = lines(h.eventChanges(c, res.Before, res.After), fee)
+		if cmd.Change.OnlyFee() {
+			// Nothing the structures or the offers show changed.
+			return h.t(c, "CmdQuoteFeeSet", map[string]any{"Event": res.After.Name, "Changes": fee, "Slug": res.After.Slug}), nil
 		}
+		changes = lines(changes, fee)
 	}
 	return h.t(c, "CmdEventEdited", map[string]any{"Event": res.After.Name,
 		"Changes": changes, "Rearmed": res.Rearmed, "Count": res.Told}), nil

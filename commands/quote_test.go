@@ -149,6 +149,8 @@ func TestQuoteOfTheAssises(t *testing.T) {
 	b.claimed2011(t)
 	out := b.run(t, coord, coordChannel, "événement modifier frais=5%")
 	require.Contains(t, out, "Frais de coordination\u202f: (aucun) → **5\u202f%**")
+	require.Contains(t, out, "les structures n'en sont pas prévenues")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE fee_bp = 500 AND fee_cents = 0`))
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM outbox WHERE kind = 'notice' AND payload->>'message_id' = 'NoticeEventChanged'`),
 		"the structures are not told of the fee")
 
@@ -201,4 +203,12 @@ func TestQuoteOfTheAssises(t *testing.T) {
 	require.NoError(t, b.db.SQL().GetContext(b.ctx, &pdf2, `SELECT pdf FROM documents WHERE revision = 2`))
 	require.Contains(t, pdfText(t, pdf2), "Remplace DEV-2011-0001, révision 1")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM documents WHERE revision = 1 AND replaced_by IS NOT NULL`))
+
+	// A fixed fee instead: a new revision whose fee line is that amount.
+	require.Contains(t, b.run(t, coord, coordChannel, "événement modifier frais=300€"), "5\u202f% → **300,00\u00a0€**")
+	require.Contains(t, b.run(t, coord, coordChannel, "devis"), "révision 3")
+	var net3 int64
+	require.NoError(t, b.db.SQL().GetContext(b.ctx, &net3, `SELECT net_cents FROM documents WHERE revision = 3`))
+	require.Equal(t, int64(1921000-60000+30000), net3)
+	require.Contains(t, b.run(t, coord, coordChannel, "événement modifier frais=0"), "300,00\u00a0€ → **(aucun)**")
 }
