@@ -58,7 +58,17 @@ func TestQuoteFromChat(t *testing.T) {
 	out = say(t, coord, ch, "/guichet devis "+slug)
 	require.Contains(t, out, "Je ne peux pas faire le devis")
 	require.Contains(t, out, `/guichet structure modifier "Devis Solo" siret=… forme=… type=… tva=… adresse=…`)
-	require.Contains(t, say(t, coord, ch, `/guichet structure modifier "Devis Solo" siret=99900003700013 forme="Entreprise individuelle" type=ei tva=franchise adresse="3 rue C, Nantes"`), "Profil légal")
+	// The dialog, prefilled with what is known: a bad SIRET keeps it open, saying why.
+	watch := coord.Watch(t)
+	require.Empty(t, say(t, coord, ch, `/guichet structure modifier "Devis Solo"`))
+	d := watch.Dialog(t, func(d *model.OpenDialogRequest) bool { return d.Dialog.CallbackId == "cmd.supplier.edit" })
+	fields := map[string]any{"siret": "99900003700014", "legal_form": "Entreprise individuelle", "kind": "ei",
+		"vat_regime": "franchise", "vat_rate": "", "address": "3 rue C, Nantes", "billing_email": ""}
+	resp := submitDialog(t, coord, ch, d, fields)
+	require.Contains(t, resp.Errors["siret"], "n'est pas valide")
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM suppliers WHERE name = 'Devis Solo' AND siret = '' AND address = ''`), "nothing saved")
+	fields["siret"] = "999 000 037 00013"
+	require.Empty(t, submitDialog(t, coord, ch, d, fields).Errors)
 	require.Contains(t, say(t, coord, ch, "/guichet événement modifier "+slug+" frais=5%"), "5\u202f%")
 
 	out = say(t, coord, ch, "/guichet devis "+slug)
