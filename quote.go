@@ -107,7 +107,7 @@ type QuoteStore interface {
 	// after), and returns the structure. An error from edit changes nothing and is returned.
 	// ENOTFOUND for an unknown structure.
 	EditSupplierProfile(ctx context.Context, actor Actor, supplierID int64, edit func(*LegalProfile) error) (*Supplier, error)
-	// RecordQuote records the event's quote, holding the event's row: when the current
+	// RecordQuote records the event's quote, one call at a time per event: when the current
 	// revision says the same (draft.Content), it is kept and posted again (Made false); else a
 	// new revision is rendered and stored — revision 1 under a new number of the series
 	// QuotePrefix and draft.Year, taken without gap, or the next revision of the current

@@ -40,13 +40,19 @@ func (d *DB) EditSupplierProfile(ctx context.Context, actor guichet.Actor, suppl
 const documentColumns = `id, kind, number, revision, event_id, supplier_id, content, net_cents, vat_cents,
 	gross_cents, created_by, created_at, replaced_by`
 
-// RecordQuote implements guichet.QuoteStore. The event's row is locked first, so that two
-// coordinators asking for the quote at once make one revision, not two.
+// RecordQuote implements guichet.QuoteStore. The event's quotes are serialised by a
+// transaction-scoped advisory lock, so that two coordinators asking for the quote at once make
+// one revision, not two, without holding the event's row against claims while the files are
+// rendered; the event's row is only kept from being deleted (FOR KEY SHARE).
 func (d *DB) RecordQuote(ctx context.Context, actor guichet.Actor, draft guichet.QuoteDraft) (*guichet.StoredDocument, error) {
 	var out *guichet.StoredDocument
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := lockEvent(ctx, tx, draft.EventID); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('guichet.quote:' || $1::text, 0))`, draft.EventID); err != nil {
+			return fmt.Errorf("lock the event's quotes: %w", err)
+		}
+		var id int64
+		if err := tx.GetContext(ctx, &id, `SELECT id FROM events WHERE id = $1 FOR KEY SHARE`, draft.EventID); err != nil {
+			return notFound(err, "ErrEventNotFound", "Slug", draft.EventID)
 		}
 		var current []*guichet.StoredDocument
 		if err := tx.SelectContext(ctx, &current, `SELECT `+documentColumns+`, pdf, csv FROM documents
