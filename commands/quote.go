@@ -260,16 +260,12 @@ func (h *Handler) holders(ctx context.Context, board *guichet.Board) ([]*guichet
 	return out, nil
 }
 
-// documentsMissing lists, one line each, the structures holding lots that lack what a document
-// needs, with the command that mends each, and what the issuer lacks; nil when nothing does or
-// when no structure holds a lot yet (there is no document to make).
-func (h *Handler) documentsMissing(ctx context.Context, c *call, board *guichet.Board) ([]string, error) {
-	suppliers, err := h.holders(ctx, board)
-	if err != nil {
-		return nil, err
-	}
+// documentsMissing lists, one line each, the structures holding lots (suppliers) that lack what
+// a document needs, with the command that mends each, and what the issuer lacks; nil when
+// nothing does or when no structure holds a lot yet (there is no document to make).
+func (h *Handler) documentsMissing(c *call, suppliers []*guichet.Supplier) []string {
 	if len(suppliers) == 0 {
-		return nil, nil
+		return nil
 	}
 	var out []string
 	for _, s := range suppliers {
@@ -281,14 +277,18 @@ func (h *Handler) documentsMissing(ctx context.Context, c *call, board *guichet.
 	if m := issuerMissing(h.issuer); len(m) > 0 {
 		out = append(out, h.t(c, "CmdQuoteMissingIssuer", map[string]any{"Keys": strings.Join(m, ", ")}))
 	}
-	return out, nil
+	return out
 }
 
 // statusMissing is what status adds: the title and the lines of documentsMissing, or "".
 func (h *Handler) statusMissing(ctx context.Context, c *call, board *guichet.Board) (string, error) {
-	missing, err := h.documentsMissing(ctx, c, board)
-	if err != nil || len(missing) == 0 {
+	suppliers, err := h.holders(ctx, board)
+	if err != nil {
 		return "", err
+	}
+	missing := h.documentsMissing(c, suppliers)
+	if len(missing) == 0 {
+		return "", nil
 	}
 	return h.t(c, "CmdQuoteStatusMissing", nil) + "\n" + strings.Join(missing, "\n"), nil
 }
@@ -314,16 +314,12 @@ func (h *Handler) quote(ctx context.Context, c *call, cmd Quote) (string, error)
 	if err != nil {
 		return "", err
 	}
-	missing, err := h.documentsMissing(ctx, c, board)
-	if err != nil {
-		return "", err
-	}
-	if len(missing) > 0 {
-		return "", guichet.Errorf(guichet.EINVALID, "ErrQuoteMissing", "Missing", strings.Join(missing, "\n"))
-	}
 	suppliers, err := h.holders(ctx, board)
 	if err != nil {
 		return "", err
+	}
+	if missing := h.documentsMissing(c, suppliers); len(missing) > 0 {
+		return "", guichet.Errorf(guichet.EINVALID, "ErrQuoteMissing", "Missing", strings.Join(missing, "\n"))
 	}
 	byID := map[int64]*guichet.Supplier{}
 	for _, s := range suppliers {
