@@ -14,6 +14,9 @@ type EventChange struct {
 	Venue     *string
 	Client    *string
 	Reminders *string
+	// Fee is the network's coordination fee on the client's quote (Event.FeeBP, FeeCents;
+	// both 0 for none).
+	Fee *Fee
 	// Summary is what changed, before → after, as the structures holding lots will read it, in
 	// the event's language (written by the caller, which knows how people write dates); it is
 	// passed on in their notice as is.
@@ -22,7 +25,13 @@ type EventChange struct {
 
 // Empty reports whether the change sets no field.
 func (c EventChange) Empty() bool {
-	return c.Day == nil && c.TimeZone == nil && c.Venue == nil && c.Client == nil && c.Reminders == nil
+	return c.Day == nil && c.TimeZone == nil && c.Venue == nil && c.Client == nil && c.Reminders == nil && c.Fee == nil
+}
+
+// OnlyFee reports whether the change sets the fee and nothing else: the structures holding
+// lots have nothing to be told.
+func (c EventChange) OnlyFee() bool {
+	return c.Fee != nil && (EventChange{Day: c.Day, TimeZone: c.TimeZone, Venue: c.Venue, Client: c.Client, Reminders: c.Reminders}).Empty()
 }
 
 // Apply returns a copy of e with the change made, validated, at now. It refuses, with nothing
@@ -52,6 +61,12 @@ func (c EventChange) Apply(e *Event, now time.Time) (*Event, error) {
 	}
 	if c.Reminders != nil {
 		next.Reminders = *c.Reminders
+	}
+	if c.Fee != nil {
+		if c.Fee.BP < 0 || c.Fee.BP > 10000 || c.Fee.Cents < 0 || (c.Fee.BP > 0 && c.Fee.Cents > 0) {
+			return nil, Errorf(EINVALID, "ErrQuoteFee", "Value", c.Fee.String())
+		}
+		next.FeeBP, next.FeeCents = c.Fee.BP, int64(c.Fee.Cents)
 	}
 	if err := next.Validate(); err != nil {
 		return nil, err

@@ -92,6 +92,8 @@ type OutboxPayload struct {
 	// PublicationID, on an OutboxPublishOffer, is the publication the copy belongs to: when
 	// the last copy of a publication is delivered or refused, the one who published is told.
 	PublicationID int64 `json:"publication_id,omitempty"`
+	// DocumentID, on an OutboxDocument, is the stored document posted with its files.
+	DocumentID int64 `json:"document_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

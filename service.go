@@ -26,7 +26,10 @@ type EventStore interface {
 // SupplierStore keeps the supplier directory.
 type SupplierStore interface {
 	// UpsertSuppliers validates and inserts or updates (by slug) every supplier with its
-	// members, all or nothing, filling IDs.
+	// members, all or nothing, filling IDs. It writes each supplier's legal profile, but a
+	// profile field left empty (a file without that column, an empty cell) keeps the value
+	// stored, and so does the VAT rate when the regime is left empty: a re-import of a file
+	// without the profile columns changes no profile (EditSupplierProfile clears fields).
 	UpsertSuppliers(ctx context.Context, actor Actor, suppliers []*Supplier) error
 	// Supplier returns the supplier with that id, with its categories and members.
 	Supplier(ctx context.Context, id int64) (*Supplier, error)

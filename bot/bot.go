@@ -161,6 +161,9 @@ type Store interface {
 
 	// RecapData reads the event's recap data in one snapshot (see report.Store).
 	RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, error)
+	// Document returns a stored document of the client's desk with its files
+	// (guichet.QuoteStore).
+	Document(ctx context.Context, id int64) (*guichet.StoredDocument, error)
 	// RecapPostOf returns the recap post already made for (outboxID, channelID), "" when none.
 	RecapPostOf(ctx context.Context, outboxID int64, channelID string) (string, error)
 	// RecordRecapPost records a posted recap, its audit entry, and the event recapped, in one

@@ -50,6 +50,7 @@ func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 		guichet.OutboxRecapDraft:        b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
 		guichet.OutboxRefreshRecapDraft: b.refreshRecapDraft, // the draft re-rendered after a delivery or an adjustment (draftrecap.go)
 		guichet.OutboxRelaunchOffer:     b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
+		guichet.OutboxDocument:          b.postDocument,      // a quote's PDF and CSV attached in a channel (document.go)
 	}
 }
 

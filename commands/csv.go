@@ -32,6 +32,13 @@ var supplierColumns = []column{
 	{name: "members", aliases: []string{"members", "member", "membres", "membre"}},
 }
 
+func init() {
+	// The legal profile's columns (profile.go), all optional.
+	for _, f := range profileFields {
+		supplierColumns = append(supplierColumns, column{name: f.name, aliases: f.aliases})
+	}
+}
+
 var lotColumns = []column{
 	{name: "code", aliases: []string{"code"}, required: true},
 	{name: "title", aliases: []string{"title", "titre", "intitule", "libelle"}, required: true},
@@ -242,7 +249,10 @@ func (r SupplierRecord) has(column string) bool {
 }
 
 // ReadSuppliers reads a suppliers file: columns name, categories (separated by ";" or ","),
-// channel, members (usernames separated by ";" or ","). It is all or nothing: the first
+// channel, members (usernames separated by ";" or ","), and the legal profile's: siret, legal_form
+// (« forme juridique »), kind (« type »), vat_regime (« tva »), vat_rate (« taux tva »), address
+// (« adresse »), billing_email (« email facturation »), each optional, an empty cell leaving the
+// field unsaid. It is all or nothing: the first
 // problem is returned as an EINVALID error naming the row and the column, and no record.
 func ReadSuppliers(data []byte) ([]SupplierRecord, error) {
 	t, err := readTable(data, supplierColumns)
@@ -300,6 +310,17 @@ func (t *table) supplier(row tableRow) (*guichet.Supplier, error) {
 			col = "name"
 		}
 		return nil, t.cellError(row.number, col, err)
+	}
+	// An empty cell (or a column the file lacks) leaves the field unsaid: the stored value is
+	// kept (UpsertSuppliers).
+	var values []profileValue
+	for _, f := range profileFields {
+		if v := t.cell(row, f.name); v != "" {
+			values = append(values, profileValue{name: f.name, value: v})
+		}
+	}
+	if col, err := applyProfile(&s.LegalProfile, values); err != nil {
+		return nil, t.cellError(row.number, col, guichet.Errorf(guichet.EINVALID, "ErrQuoteOfStructure", "Name", s.Name, "Problem", err))
 	}
 	return s, nil
 }

@@ -97,6 +97,8 @@ func (h *Handler) HandleDialog(ctx context.Context, sub guichet.DialogSubmission
 	case callbackEventEdit:
 		c.role = roleEventCoordinator
 		at, err = h.submitEventEdit(ctx, c, sub)
+	case callbackSupplierEdit:
+		at, err = h.submitSupplierEdit(ctx, c, sub)
 	default:
 		h.log.Warn("unknown dialog", "callback_id", sub.CallbackID, "user", sub.Actor.Username)
 		return guichet.DialogReply{}

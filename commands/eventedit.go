@@ -64,6 +64,15 @@ func parseEventEdit(a *args) (Command, error) {
 	} else if ok {
 		c.Change.Client = &v
 	}
+	if v, ok, err := a.opt("frais", "fee", "fees"); err != nil {
+		return nil, err
+	} else if ok {
+		fee, err := parseFee(v)
+		if err != nil {
+			return nil, a.bad(err)
+		}
+		c.Change.Fee = &fee
+	}
 	if v, ok, err := a.opt("reminders", "rappels"); err != nil {
 		return nil, err
 	} else if ok {
@@ -116,8 +125,16 @@ func (h *Handler) eventEdit(ctx context.Context, c *call, cmd EventEdit) (string
 	if err != nil {
 		return "", err
 	}
+	changes := h.eventChanges(c, res.Before, res.After)
+	if fee := h.feeChange(c, res.Before, res.After); fee != "" {
+		if cmd.Change.OnlyFee() {
+			// Nothing the structures or the offers show changed.
+			return h.t(c, "CmdQuoteFeeSet", map[string]any{"Event": res.After.Name, "Changes": fee, "Slug": res.After.Slug}), nil
+		}
+		changes = lines(changes, fee)
+	}
 	return h.t(c, "CmdEventEdited", map[string]any{"Event": res.After.Name,
-		"Changes": h.eventChanges(c, res.Before, res.After), "Rearmed": res.Rearmed, "Count": res.Told}), nil
+		"Changes": changes, "Rearmed": res.Rearmed, "Count": res.Told}), nil
 }
 
 // eventChanges writes one line per field that differs between before and after.

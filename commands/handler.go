@@ -24,6 +24,7 @@ type Store interface {
 	guichet.DeliveryStore
 	guichet.WaitlistStore
 	guichet.ClientLinkStore
+	guichet.QuoteStore
 	// Enqueue writes one outbox message, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
 	// SupplierLots returns the lots on which the suppliers hold active claims, with those
@@ -71,6 +72,10 @@ type Deps struct {
 	// ClientLinkURL returns the address of a client link's page (bot.Bot.ClientLinkURL);
 	// without it, client-link answers with an internal error.
 	ClientLinkURL func(*guichet.ClientLink) string
+	// Issuer is the network that issues the client's documents, and Legal the mentions they
+	// print (config [issuer] and [legal]; Legal defaults to guichet.DefaultLegalMentions).
+	Issuer guichet.Issuer
+	Legal  guichet.LegalMentions
 }
 
 // Handler runs the command language. It is safe for concurrent use.
@@ -85,6 +90,8 @@ type Handler struct {
 	log    *slog.Logger
 	// clientLinkURL is Deps.ClientLinkURL.
 	clientLinkURL func(*guichet.ClientLink) string
+	issuer        guichet.Issuer
+	legal         guichet.LegalMentions
 }
 
 var _ guichet.CommandHandler = (*Handler)(nil)
@@ -92,7 +99,10 @@ var _ guichet.CommandHandler = (*Handler)(nil)
 // New returns a Handler.
 func New(d Deps) *Handler {
 	h := &Handler{store: d.Store, chat: d.Chat, access: d.Access, cat: d.Catalog, sheets: d.Sheets, locale: l10n.Locale(d.Locale), now: d.Now, log: d.Logger,
-		clientLinkURL: d.ClientLinkURL}
+		clientLinkURL: d.ClientLinkURL, issuer: d.Issuer, legal: d.Legal}
+	if h.legal == (guichet.LegalMentions{}) {
+		h.legal = guichet.DefaultLegalMentions()
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -215,6 +225,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.supplierList(ctx, c)
 	case SupplierImport:
 		return h.openSupplierImport(ctx, c)
+	case SupplierEdit:
+		return h.supplierEdit(ctx, c, cmd)
+	case Quote:
+		return h.quote(ctx, c, cmd)
 	case LotAdd:
 		return h.lotAdd(ctx, c, cmd)
 	case LotList:

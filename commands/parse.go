@@ -49,6 +49,7 @@ var specs = []*spec{
 	{name: "supplier add", usage: "HelpUsageSupplierAdd", description: "HelpDescSupplierAdd", example: "HelpExampleSupplierAdd", role: roleCoordinator, parse: parseSupplierAdd},
 	{name: "supplier list", usage: "HelpUsageSupplierList", description: "HelpDescSupplierList", example: "HelpExampleSupplierList", role: roleCoordinator, parse: noArgs(SupplierList{})},
 	{name: "supplier import", usage: "HelpUsageSupplierImport", description: "HelpDescSupplierImport", example: "HelpExampleSupplierImport", role: roleCoordinator, parse: noArgs(SupplierImport{})},
+	{name: "supplier edit", usage: "HelpUsageQuoteSupplierEdit", description: "HelpDescQuoteSupplierEdit", example: "HelpExampleQuoteSupplierEdit", role: roleCoordinator, parse: parseSupplierEdit},
 	{name: "supplier bind", usage: "HelpUsageSupplierBind", description: "HelpDescSupplierBind", example: "HelpExampleSupplierBind", role: roleCoordinator, parse: parseSupplierBind},
 	{name: "lot add", usage: "HelpUsageLotAdd", description: "HelpDescLotAdd", example: "HelpExampleLotAdd", role: roleEventCoordinator, parse: parseLotAdd},
 	{name: "lot list", usage: "HelpUsageLotList", description: "HelpDescLotList", example: "HelpExampleLotList", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return LotList{Event: e} })},
@@ -57,6 +58,7 @@ var specs = []*spec{
 	{name: "lot import", usage: "HelpUsageLotImport", description: "HelpDescLotImport", example: "HelpExampleLotImport", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return LotImport{Event: e} })},
 	{name: "publish", usage: "HelpUsagePublish", description: "HelpDescPublish", example: "HelpExamplePublish", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Publish{Event: e} })},
 	{name: "status", usage: "HelpUsageStatus", description: "HelpDescStatus", example: "HelpExampleStatus", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Status{Event: e} })},
+	{name: "quote", usage: "HelpUsageQuote", description: "HelpDescQuote", example: "HelpExampleQuote", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return Quote{Event: e} })},
 	{name: "award", usage: "HelpUsageAward", description: "HelpDescAward", example: "HelpExampleAward", role: roleEventCoordinator, parse: parseAward},
 	{name: "decline", usage: "HelpUsageDecline", description: "HelpDescDecline", example: "HelpExampleDecline", role: roleEventCoordinator, parse: parseDecline},
 	{name: "remind", usage: "HelpUsageRemind", description: "HelpDescRemind", example: "HelpExampleRemind", role: roleEventCoordinator, parse: parseRemind},
@@ -89,6 +91,7 @@ var verbs = map[string]string{
 	"recap": "recap", "bilan": "recap", "recapitulatif": "recap",
 	"paid": "paid", "pay": "paid", "payment": "paid", "paye": "paid", "payer": "paid", "paiement": "paid",
 	"award": "award", "attribuer": "award",
+	"quote": "quote", "devis": "quote",
 	"adjust": "adjust", "ajuster": "adjust", "ajustement": "adjust",
 	"promote": "promote", "promouvoir": "promote",
 	"decline": "decline", "refuser": "decline",
@@ -116,6 +119,7 @@ var groups = map[string]map[string]string{
 		"list": "list", "liste": "list", "ls": "list",
 		"import": "import", "importer": "import",
 		"bind": "bind", "lier": "bind", "associer": "bind", "rattacher": "bind",
+		"edit": "edit", "modifier": "edit", "changer": "edit", "editer": "edit",
 	},
 	"lot": {
 		"add": "add", "ajouter": "add",
@@ -134,7 +138,7 @@ var groups = map[string]map[string]string{
 // groupSubs lists each group's commands as help writes them.
 var groupSubs = map[string]string{
 	"event":       "create, list, show, edit, cancel",
-	"supplier":    "add, list, import, bind",
+	"supplier":    "add, list, import, edit, bind",
 	"lot":         "add, list, edit, cancel, import",
 	"coordinator": "add, remove, list",
 }

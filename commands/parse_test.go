@@ -267,5 +267,5 @@ func TestEveryCommandIsParsedAndHelped(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, Help{Topic: s.name}, h)
 	}
-	require.Len(t, specs, 33)
+	require.Len(t, specs, 35)
 }

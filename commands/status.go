@@ -53,7 +53,11 @@ func (h *Handler) status(ctx context.Context, c *call, cmd Status) (string, erro
 	if len(board.Lots) == 0 {
 		return lines(head, h.t(c, "CmdLotListEmpty", map[string]any{"Event": e.Slug})), nil
 	}
-	return head + "\n" + strings.Join(out, "\n"), nil
+	missing, err := h.statusMissing(ctx, c, board)
+	if err != nil {
+		return "", err
+	}
+	return lines(head+"\n"+strings.Join(out, "\n"), missing), nil
 }
 
 // myLots lists what the person's structures hold or applied for, by event, with a « Libérer »

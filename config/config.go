@@ -91,10 +91,10 @@ type Config struct {
 	// Issuer is the network that coordinates and issues the client's documents (the [issuer]
 	// section): its name, SIRET, address, VAT regime and rate, logo, and the client's payment
 	// term (default 30 days). Documents are refused while what they need of it is missing.
-	Issuer guichet.Issuer `toml:"issuer"`
+	Issuer guichet.Issuer `toml:"issuer" envPrefix:"ISSUER_"`
 	// Legal holds the legal mentions the documents print (the [legal] section); each left
 	// empty takes its default, guichet.DefaultLegalMentions, which cites its source.
-	Legal guichet.LegalMentions `toml:"legal"`
+	Legal guichet.LegalMentions `toml:"legal" envPrefix:"LEGAL_"`
 }
 
 // Defaults returns the configuration with every default filled.

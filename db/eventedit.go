@@ -29,8 +29,8 @@ func (d *DB) EditEvent(ctx context.Context, actor guichet.Actor, eventID int64, 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET day = $2, time_zone = $3, venue = $4, client = $5,
-			reminders = $6 WHERE id = $1`,
-			eventID, after.Day, after.TimeZone, after.Venue, after.Client, after.Reminders); err != nil {
+			reminders = $6, fee_bp = $7, fee_cents = $8 WHERE id = $1`,
+			eventID, after.Day, after.TimeZone, after.Venue, after.Client, after.Reminders, after.FeeBP, after.FeeCents); err != nil {
 			return fmt.Errorf("edit event: %w", err)
 		}
 		// Lots on their own days move with the event, by as many days.
@@ -50,7 +50,8 @@ func (d *DB) EditEvent(ctx context.Context, actor guichet.Actor, eventID int64, 
 		if err := d.afterEventChange(ctx, tx, eventID); err != nil {
 			return err
 		}
-		if before.Status != guichet.EventDraft {
+		// The fee is the client's business: the structures are not told of it.
+		if before.Status != guichet.EventDraft && !change.OnlyFee() {
 			if _, err := queueOfferRefreshes(ctx, tx, eventID); err != nil {
 				return err
 			}
@@ -131,7 +132,7 @@ func lockEvent(ctx context.Context, tx *sqlx.Tx, eventID int64) (*guichet.Event,
 // eventFields is what the audit keeps of an event's editable fields.
 func eventFields(e *guichet.Event) map[string]any {
 	return map[string]any{"day": e.Day.Format(time.DateOnly), "time_zone": e.TimeZone, "venue": e.Venue,
-		"client": e.Client, "reminders": e.Reminders}
+		"client": e.Client, "reminders": e.Reminders, "fee_bp": e.FeeBP, "fee_cents": e.FeeCents}
 }
 
 // rearmReminders makes due again, at their moment for the event's new day, the reminders

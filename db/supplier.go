@@ -19,7 +19,8 @@ type supplierRow struct {
 const supplierColumns = `id, slug, name, categories, channel_id, channel_name,
 	siret, legal_form, kind, vat_regime, vat_rate_bp, address, billing_email`
 
-// UpsertSuppliers implements guichet.SupplierStore.
+// UpsertSuppliers implements guichet.SupplierStore: profile fields left empty keep the stored
+// ones, so a re-import of a file without the profile columns keeps every profile.
 func (d *DB) UpsertSuppliers(ctx context.Context, actor guichet.Actor, suppliers []*guichet.Supplier) error {
 	if err := checkSuppliers(suppliers); err != nil {
 		return err
@@ -44,16 +45,26 @@ func checkSuppliers(suppliers []*guichet.Supplier) error {
 	return nil
 }
 
-// upsertSuppliers saves suppliers checked by checkSuppliers in tx, with their audit entries.
+// upsertSuppliers saves suppliers checked by checkSuppliers in tx, with their audit entries. A
+// profile field left empty keeps the stored one; the VAT rate goes with its regime.
 func upsertSuppliers(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, suppliers []*guichet.Supplier) error {
 	for _, s := range suppliers {
 		if err := tx.GetContext(ctx, &s.ID, `
-			INSERT INTO suppliers (slug, name, categories, channel_id, channel_name)
-			VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO suppliers (slug, name, categories, channel_id, channel_name,
+				siret, legal_form, kind, vat_regime, vat_rate_bp, address, billing_email)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, categories = EXCLUDED.categories,
-				channel_id = EXCLUDED.channel_id, channel_name = EXCLUDED.channel_name
+				channel_id = EXCLUDED.channel_id, channel_name = EXCLUDED.channel_name,
+				siret = coalesce(nullif(EXCLUDED.siret, ''), suppliers.siret),
+				legal_form = coalesce(nullif(EXCLUDED.legal_form, ''), suppliers.legal_form),
+				kind = coalesce(nullif(EXCLUDED.kind, ''), suppliers.kind),
+				vat_regime = coalesce(nullif(EXCLUDED.vat_regime, ''), suppliers.vat_regime),
+				vat_rate_bp = CASE WHEN EXCLUDED.vat_regime = '' THEN suppliers.vat_rate_bp ELSE EXCLUDED.vat_rate_bp END,
+				address = coalesce(nullif(EXCLUDED.address, ''), suppliers.address),
+				billing_email = coalesce(nullif(EXCLUDED.billing_email, ''), suppliers.billing_email)
 			RETURNING id`,
-			s.Slug, s.Name, pq.StringArray(s.Categories), s.ChannelID, s.ChannelName); err != nil {
+			s.Slug, s.Name, pq.StringArray(s.Categories), s.ChannelID, s.ChannelName,
+			s.SIRET, s.LegalForm, string(s.Kind), string(s.VATRegime), s.VATRateBP, s.Address, s.BillingEmail); err != nil {
 			return fmt.Errorf("upsert supplier %s: %w", s.Slug, err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM supplier_members WHERE supplier_id = $1`, s.ID); err != nil {
@@ -72,7 +83,8 @@ func upsertSuppliers(ctx context.Context, tx *sqlx.Tx, actor guichet.Actor, supp
 			}
 		}
 		if err := audit(ctx, tx, actor, "supplier.upsert", 0, 0, s.ID, map[string]any{
-			"name": s.Name, "categories": s.Categories, "channel": s.ChannelName, "members": len(s.Members)}); err != nil {
+			"name": s.Name, "categories": s.Categories, "channel": s.ChannelName, "members": len(s.Members),
+			"profile": s.LegalProfile}); err != nil {
 			return err
 		}
 	}

@@ -52,6 +52,7 @@ func (s *session) check(ctx context.Context, out string) []result {
 		s.checkReminders(ctx, phaseLast),
 		s.checkConfirmations(ctx),
 		s.checkRecap(ctx, out),
+		s.checkQuote(ctx, out),
 	}
 	return append(results, s.checkSecondAct(ctx)...)
 }
@@ -173,6 +174,7 @@ func (s *session) checkRecap(ctx context.Context, out string) result {
 	var recaps, drafts []*model.Post
 	for _, p := range posts {
 		switch {
+		case s.isQuotePost(p):
 		case len(p.FileIds) > 0:
 			recaps = append(recaps, p)
 		case strings.Contains(p.Message, title):

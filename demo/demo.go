@@ -94,13 +94,13 @@ func Run(ctx context.Context, opts Options) (err error) {
 	p.step("starting PostgreSQL, Mattermost %s and the bot; the bot's clock reads %s", mmrig.MattermostVersion, prepareAt.Format("Mon 2 Jan 2006 15:04 MST"))
 	r, err := mmrig.Start(ctx, mmrig.Options{
 		Suppliers: fx.suppliers, MattermostDir: mmDir, ModuleRoot: root, Progress: p,
-		BotEnv: map[string]string{
+		BotEnv: withIssuer(map[string]string{
 			"GUICHET_CLOCK_OFFSET":      clock.offset().String(),
 			"GUICHET_LOCALE":            opts.Locale,
 			"GUICHET_REMINDER_DELIVERY": "dm",
 			"GUICHET_UNCONFIRMED_ALERT": unconfirmedAlert,
 			"GUICHET_RECAP_AT":          recapAt,
-		},
+		}),
 	})
 	if err != nil {
 		return err

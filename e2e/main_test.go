@@ -36,6 +36,7 @@ func runMain(m *testing.M) int {
 	rig, err = mmrig.Start(ctx, mmrig.Options{
 		Suppliers:  suppliers,
 		ExtraUsers: []string{"intrus", "observateur"},
+		BotEnv:     e2eIssuer,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: the Mattermost rig did not start:", err)

@@ -124,7 +124,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	// The command handler uses the Bot as its Chat (dialogs are signed by the Bot).
 	cmds := commands.New(commands.Deps{
 		Store: d, Chat: b, Access: access, Catalog: catalog, Sheets: d, Locale: cfg.Locale, Now: now, Logger: logger,
-		ClientLinkURL: b.ClientLinkURL,
+		ClientLinkURL: b.ClientLinkURL, Issuer: cfg.Issuer, Legal: cfg.Legal,
 	})
 	b.SetCommands(cmds)
 	b.SetSheets(cmds)
