@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -39,4 +40,18 @@ func TestListenerHearsAPost(t *testing.T) {
 	p, _, err := member.CreatePost(context.Background(), &model.Post{ChannelId: ch.Id, Message: "Bonjour le guichet"})
 	require.NoError(t, err)
 	handledPost(t, p.Id)
+}
+
+// dumpBotLog logs the bot's log (the scheduler's ticks left out) when the test fails.
+func dumpBotLog(t *testing.T) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, l := range strings.Split(rig.BotLog(5000), "\n") {
+			if !strings.Contains(l, "cron:") {
+				t.Log(l)
+			}
+		}
+	})
 }
