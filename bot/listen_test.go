@@ -1,0 +1,217 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/stretchr/testify/require"
+)
+
+// listenStore is an in-memory ListenStore with the database's contract.
+type listenStore struct {
+	nilStore
+	mu      sync.Mutex
+	done    map[string]bool
+	cursors map[string]int64
+}
+
+func newListenStore() *listenStore {
+	return &listenStore{done: map[string]bool{}, cursors: map[string]int64{}}
+}
+
+func (s *listenStore) TakePost(_ context.Context, postID, _ string, _ int64, _ time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done[postID] {
+		return false, nil
+	}
+	s.done[postID] = true
+	return true, nil
+}
+
+func (s *listenStore) FinishPost(ctx context.Context, _, channelID string, createAt int64) error {
+	return s.SeenPost(ctx, channelID, createAt)
+}
+
+func (s *listenStore) SeenPost(_ context.Context, channelID string, createAt int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range []string{channelID, ""} {
+		s.cursors[k] = max(s.cursors[k], createAt)
+	}
+	return nil
+}
+
+func (s *listenStore) ListenCursors(context.Context) (map[string]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range s.cursors {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (s *listenStore) StartListenCursor(_ context.Context, at int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.cursors[""]; !ok {
+		s.cursors[""] = at
+	}
+	return nil
+}
+
+// fakeStream is a WebSocket connection the test feeds.
+type fakeStream struct {
+	events   chan *model.WebSocketEvent
+	timeouts chan bool
+	closed   chan struct{}
+	once     sync.Once
+}
+
+func newFakeStream() *fakeStream {
+	return &fakeStream{events: make(chan *model.WebSocketEvent, 10), timeouts: make(chan bool, 1), closed: make(chan struct{})}
+}
+
+func (f *fakeStream) Events() <-chan *model.WebSocketEvent { return f.events }
+func (f *fakeStream) Timeouts() <-chan bool               { return f.timeouts }
+func (f *fakeStream) Err() error                          { return errors.New("connection reset") }
+func (f *fakeStream) Close()                              { f.once.Do(func() { close(f.closed) }) }
+
+func hello() *model.WebSocketEvent {
+	return model.NewWebSocketEvent(model.WebsocketEventHello, "", "", "bot", nil, "")
+}
+
+func postedEvent(t *testing.T, p *model.Post) *model.WebSocketEvent {
+	js, err := json.Marshal(p)
+	require.NoError(t, err)
+	ev := model.NewWebSocketEvent(model.WebsocketEventPosted, "", p.ChannelId, "", nil, "")
+	ev.Add("post", string(js))
+	return ev
+}
+
+// listenBot returns a Bot on store whose observer records the posts it is told of.
+func listenBot(t *testing.T, store Store) (*Bot, func() []string) {
+	b := unitBot(t, store, nil, time.Now())
+	b.client.botUserID = "bot"
+	var mu sync.Mutex
+	var seen []string
+	b.mu.Lock()
+	b.observers = nil // the question relay is tested through Mattermost
+	b.mu.Unlock()
+	b.Observe(func(_ context.Context, p *model.Post) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, p.Id)
+		return nil
+	})
+	return b, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
+
+// The listener hands on what it hears, skips the bot's own posts and system messages, makes
+// a lost connection again after a growing wait, and catches up what was posted meanwhile,
+// without handing on again what it had handled.
+func TestListenerReconnectsAndCatchesUp(t *testing.T) {
+	t.Parallel()
+	store := newListenStore()
+	b, seen := listenBot(t, store)
+	// Posts written after the listener first started: it does not read the channels' history.
+	at := model.GetMillis() + 1000
+	p1 := &model.Post{Id: "p1", ChannelId: "c1", UserId: "u1", CreateAt: at + 10, Message: "un"}
+	own := &model.Post{Id: "own", ChannelId: "c1", UserId: "bot", CreateAt: at + 11, Message: "du bot"}
+	join := &model.Post{Id: "join", ChannelId: "c1", UserId: "u2", CreateAt: at + 12, Type: model.PostTypeJoinChannel}
+	p2 := &model.Post{Id: "p2", ChannelId: "c1", UserId: "u1", CreateAt: at + 20, Message: "deux, pendant la coupure"}
+	p3 := &model.Post{Id: "p3", ChannelId: "c2", UserId: "u3", CreateAt: at + 30, Message: "trois, ailleurs"}
+	old := &model.Post{Id: "old", ChannelId: "c2", UserId: "u3", CreateAt: at - 60_000, Message: "d'avant le guichet"}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, third := newFakeStream(), newFakeStream()
+	first.events <- hello()
+	for _, p := range []*model.Post{p1, own, join} {
+		first.events <- postedEvent(t, p)
+	}
+	close(first.events) // the connection drops
+	third.events <- hello()
+	dials := 0
+	b.listen.dial = func(context.Context) (eventStream, error) {
+		dials++
+		switch dials {
+		case 1:
+			return first, nil
+		case 2:
+			return nil, errors.New("connection refused")
+		case 3:
+			return third, nil
+		}
+		return nil, errors.New("no more")
+	}
+	b.listen.channels = func(context.Context) ([]string, error) { return []string{"c1", "c2"}, nil }
+	b.listen.postsSince = func(_ context.Context, channelID string, since int64) ([]*model.Post, error) {
+		var out []*model.Post
+		// Mattermost gives posts changed since, the newest first here.
+		for _, p := range []*model.Post{p3, p2, join, own, p1, old} {
+			if p.ChannelId == channelID && p.CreateAt >= since {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+	var waits []time.Duration
+	b.listen.sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.RunListener(ctx) }()
+	require.Eventually(t, func() bool { return len(seen()) == 3 }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, []string{"p1", "p2", "p3"}, seen())
+	require.Eventually(t, func() bool { return b.listen.connected.Load() }, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+
+	require.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second}, waits, "2 s after a connection was up, doubled after a failed one")
+	st, started := b.ListenerStatus()
+	require.True(t, started)
+	require.EqualValues(t, 1, st.Reconnects)
+	require.EqualValues(t, 2, st.CaughtUpPosts, "p2 and p3 came from the catch-up")
+	require.False(t, st.Connected)
+}
+
+// A connection that never says hello (a token Mattermost does not accept) counts as failed.
+func TestListenerWithoutHelloRetries(t *testing.T) {
+	t.Parallel()
+	b, seen := listenBot(t, newListenStore())
+	b.listen.helloWait = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dials := 0
+	b.listen.dial = func(context.Context) (eventStream, error) {
+		dials++
+		return newFakeStream(), nil
+	}
+	var waits []time.Duration
+	b.listen.sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		if len(waits) == 3 {
+			cancel()
+			return ctx.Err()
+		}
+		return nil
+	}
+	require.NoError(t, b.RunListener(ctx))
+	require.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}, waits)
+	require.Empty(t, seen())
+	st, _ := b.ListenerStatus()
+	require.False(t, st.Connected)
+	require.Zero(t, st.Reconnects)
+}
