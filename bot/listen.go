@@ -45,6 +45,9 @@ const (
 	listenCatchUpEvery = 5 * time.Minute
 	// listenDisconnectedWarn is how long a disconnection lasts before /readyz warns of it.
 	listenDisconnectedWarn = time.Minute
+	// listenMaxWait caps the wait between two connection attempts: what people write waits
+	// for the bot no longer than this after Mattermost is back.
+	listenMaxWait = 30 * time.Second
 	// listenCallTimeout bounds each API call of a catch-up.
 	listenCallTimeout = 20 * time.Second
 )
@@ -160,8 +163,8 @@ func (b *Bot) ListenerStatus() (ListenerStatus, bool) {
 // RunListener listens to Mattermost through the bot's WebSocket until ctx ends, and tells the
 // observers (observe.go) of every post people write in the channels the bot belongs to.
 //
-// A lost connection is made again after a wait that doubles from 2 s up to 10 minutes, less a
-// random part (backoff, jitter.go). Each connection first catches up: for every channel the
+// A lost connection is made again after a wait that doubles from 2 s up to listenMaxWait, less
+// a random part of up to half (backoff, jitter.go), so that replicas spread out. Each connection first catches up: for every channel the
 // bot belongs to, the posts created since the channel's cursor (ListenStore; a channel without
 // one, since the newest post seen anywhere), oldest first, so that nothing written while the
 // bot was away or disconnected is missed; it does so again every listenCatchUpEvery.
@@ -188,7 +191,7 @@ func (b *Bot) RunListener(ctx context.Context) error {
 			attempts = 0
 		}
 		attempts++
-		wait := backoff(attempts, b.jitter())
+		wait := min(backoff(attempts, b.jitter()), listenMaxWait)
 		b.logger.Warn("Mattermost WebSocket: disconnected, connecting again", "error", err, "wait", wait.String())
 		if err := b.listen.sleep(ctx, wait); err != nil {
 			return nil
