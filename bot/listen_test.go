@@ -79,9 +79,9 @@ func newFakeStream() *fakeStream {
 }
 
 func (f *fakeStream) Events() <-chan *model.WebSocketEvent { return f.events }
-func (f *fakeStream) Timeouts() <-chan bool               { return f.timeouts }
-func (f *fakeStream) Err() error                          { return errors.New("connection reset") }
-func (f *fakeStream) Close()                              { f.once.Do(func() { close(f.closed) }) }
+func (f *fakeStream) Timeouts() <-chan bool                { return f.timeouts }
+func (f *fakeStream) Err() error                           { return errors.New("connection reset") }
+func (f *fakeStream) Close()                               { f.once.Do(func() { close(f.closed) }) }
 
 func hello() *model.WebSocketEvent {
 	return model.NewWebSocketEvent(model.WebsocketEventHello, "", "", "bot", nil, "")
