@@ -45,6 +45,8 @@ const (
 	listenCatchUpEvery = 5 * time.Minute
 	// listenDisconnectedWarn is how long a disconnection lasts before /readyz warns of it.
 	listenDisconnectedWarn = time.Minute
+	// listenObserveTimeout bounds the observers' work on one post.
+	listenObserveTimeout = 30 * time.Second
 	// listenMaxWait caps the wait between two connection attempts: what people write waits
 	// for the bot no longer than this after Mattermost is back.
 	listenMaxWait = 30 * time.Second
@@ -316,7 +318,10 @@ func (b *Bot) handleListened(ctx context.Context, p *model.Post) (bool, error) {
 		return false, err
 	}
 	outcome := "handled"
-	if err := b.observePost(ctx, p); err != nil {
+	octx, cancel := context.WithTimeout(ctx, listenObserveTimeout)
+	err = b.observePost(octx, p)
+	cancel()
+	if err != nil {
 		outcome = "failed"
 		b.logger.Error("an observer failed on a post", "post_id", p.Id, "channel_id", p.ChannelId, "error", err)
 	}

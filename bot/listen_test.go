@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -214,4 +216,47 @@ func TestListenerWithoutHelloRetries(t *testing.T) {
 	st, _ := b.ListenerStatus()
 	require.False(t, st.Connected)
 	require.Zero(t, st.Reconnects)
+}
+
+// /readyz and /metrics tell the listener's state; a disconnection of more than a minute is a
+// warning, which does not make the bot unready.
+func TestListenerStateInReadinessAndMetrics(t *testing.T) {
+	sb := setupServer(t, nil)
+	get := func(path string) (int, string) {
+		resp, err := http.Get(sb.ops.URL + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	_, body := get("/readyz")
+	require.NotContains(t, body, "listener", "not started: not shown")
+
+	l := sb.bot.listen
+	l.started.Store(true)
+	l.connected.Store(true)
+	l.changedAt.Store(time.Now().Add(-time.Hour).UnixNano())
+	l.reconnects.Store(3)
+	l.caughtUp.Store(7)
+	status, body := get("/readyz")
+	require.Equal(t, http.StatusOK, status)
+	require.NotContains(t, body, "warnings")
+	require.Contains(t, body, `"connected":true`)
+	require.Contains(t, body, `"reconnects":3`)
+	_, metrics := get("/metrics")
+	require.Contains(t, metrics, "guichet_listener_connected 1")
+	require.Contains(t, metrics, "guichet_listener_reconnects_total 3")
+	require.Contains(t, metrics, "guichet_listener_caught_up_posts_total 7")
+
+	l.connected.Store(false)
+	l.changedAt.Store(time.Now().Add(-2 * time.Minute).UnixNano())
+	status, body = get("/readyz")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "listener: not connected to Mattermost's WebSocket since")
+	_, metrics = get("/metrics")
+	require.Contains(t, metrics, "guichet_listener_connected 0")
+
+	l.changedAt.Store(time.Now().Add(-10 * time.Second).UnixNano())
+	_, body = get("/readyz")
+	require.NotContains(t, body, "warnings", "a short disconnection is no warning")
 }
