@@ -26,7 +26,8 @@ type ListenStore interface {
 	FinishPost(ctx context.Context, postID, channelID string, createAt int64) error
 	// SeenPost moves the cursors up to createAt for a post the listener does not hand on.
 	SeenPost(ctx context.Context, channelID string, createAt int64) error
-	// ListenCursors returns each channel's cursor, the key "" holding the cursor of all.
+	// ListenCursors returns each channel's cursor, the key "" holding the cursor of all: the
+	// newest post handled or seen, held back by a recent post taken and never finished.
 	ListenCursors(ctx context.Context) (map[string]int64, error)
 	// StartListenCursor sets the cursor of all channels to at unless it is set.
 	StartListenCursor(ctx context.Context, at int64) error
@@ -175,8 +176,9 @@ func (b *Bot) ListenerStatus() (ListenerStatus, bool) {
 // TakePost inserts the post's row handles it, the others skip it (they all hear it on their
 // own WebSocket). A row rather than the outbox's lease (lease.go) because the decision is per
 // post and must hold across restarts and catch-ups, which re-read posts already handled. A
-// replica that dies between taking and finishing a post leaves it unfinished; the next catch-up
-// after listenLease, on any replica, takes it again (its channel's cursor stays behind it).
+// replica that dies between taking and finishing a post leaves it unfinished; its channel's
+// cursor stays behind it (for an hour), and the first catch-up after listenLease, on any
+// replica, takes it again.
 // Observers are told at least once, then: the relays they queue are themselves keyed by the
 // post's id. When the database does not answer, the connection is dropped and made again later,
 // and the catch-up reads again what was missed.

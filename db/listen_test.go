@@ -55,6 +55,22 @@ func TestListenTakesEachPostOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"": 2000, "chan-a": 2000, "chan-b": 1500}, cursors)
 
+	// A post taken and never finished (its replica died) holds its channel's cursor, and the
+	// cursor of all, back to it, so that the next catch-up reads it again.
+	now := time.Now().UnixMilli()
+	require.NoError(t, b.db.SeenPost(b.ctx, "chan-b", now))
+	ok, err = b.db.TakePost(b.ctx, "post-3", "chan-c", now-5000, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, b.db.SeenPost(b.ctx, "chan-c", now-1000))
+	cursors, err = b.db.ListenCursors(b.ctx)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"": now - 5000, "chan-a": 2000, "chan-b": now, "chan-c": now - 5000}, cursors)
+	require.NoError(t, b.db.FinishPost(b.ctx, "post-3", "chan-c", now-5000))
+	cursors, err = b.db.ListenCursors(b.ctx)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"": now, "chan-a": 2000, "chan-b": now, "chan-c": now - 1000}, cursors)
+
 	// Finished: never taken again, even with its lease long gone.
 	ok, err = b.db.TakePost(b.ctx, "post-1", "chan-a", 1000, 0)
 	require.NoError(t, err)
