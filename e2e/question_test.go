@@ -64,6 +64,19 @@ func TestQuestionOnALotRelayedBothWays(t *testing.T) {
 	w := newWorld(t, "lsnq", "Traiteur Question")
 	lot := w.addLot(t, &guichet.Lot{Code: "DEJ", Title: "Déjeuner des délégués", Quantity: 120, Unit: "couverts", Budget: 240000})
 	w.publish(t, 1)
+
+	// An empty or too long question keeps the dialog open, saying why; nothing is sent.
+	offer0 := w.offerPost(t, 0, lot, btnQuestion)
+	watch := w.members[0].Watch(t)
+	require.NoError(t, w.members[0].Click(t, offer0.Id, btnQuestion))
+	dlg := watch.Dialog(t, func(d *model.OpenDialogRequest) bool { return d.Dialog.CallbackId == "question" })
+	require.Contains(t, dlg.Dialog.IntroductionText, "Traiteur Question")
+	resp := submitDialog(t, w.members[0], w.channels[0].Id, dlg, map[string]any{"question": "   "})
+	require.Contains(t, resp.Errors["question"], "La question est vide")
+	resp = submitDialog(t, w.members[0], w.channels[0].Id, dlg, map[string]any{"question": strings.Repeat("é", 1001)})
+	require.Contains(t, resp.Errors["question"], "La question est trop longue\u202f: 1001 caractères, 1000 au plus")
+	require.Zero(t, count(t, `SELECT count(*) FROM lot_questions WHERE lot_id = $1`, lot.ID))
+
 	question := "Faut-il prévoir des repas végétariens\u202f?"
 	offer, root := askQuestion(t, w, 0, lot, question)
 	// The question is also shown under the offer, where the answer will come.
