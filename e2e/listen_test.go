@@ -65,7 +65,7 @@ func dumpBotLog(t *testing.T) {
 
 // metric reads the value of a sample (its name with labels, as /metrics writes it) from the
 // bot's metrics at opsURL; 0 when absent.
-func metric(t *testing.T, opsURL, sample string) float64 {
+func metric(t testing.TB, opsURL, sample string) float64 {
 	t.Helper()
 	resp, err := http.Get(opsURL + "/metrics")
 	require.NoError(t, err)
