@@ -72,7 +72,7 @@ func BenchmarkListenerPosts(b *testing.B) {
 		b.ReportMetric(float64(len(all))/elapsed.Seconds(), "posts/s")
 		// Posting through Mattermost bounds the rate: the lag is what the listener adds.
 		b.ReportMetric(float64(len(all))/posted.Seconds(), "posted/s")
-		b.ReportMetric(float64((elapsed-posted).Milliseconds()), "ms_lag_after_last_post")
+		b.ReportMetric(float64((elapsed - posted).Milliseconds()), "ms_lag_after_last_post")
 	}
 	b.StopTimer()
 	b.ReportMetric(metric(b, rig.OpsURL(), "process_resident_memory_bytes")/(1<<20), "MB_resident")
