@@ -70,7 +70,7 @@ type listener struct {
 	// belongs to; postsSince returns a channel's posts changed after since (ms). They default
 	// to the Client's; tests replace them.
 	dial         func(ctx context.Context) (eventStream, error)
-	channels     func(ctx context.Context) ([]string, error)
+	channels     func(ctx context.Context) ([]memberChannel, error)
 	postsSince   func(ctx context.Context, channelID string, since int64) ([]*model.Post, error)
 	catchUpEvery time.Duration
 	helloWait    time.Duration
@@ -350,10 +350,15 @@ func (b *Bot) catchUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("catch up: %w", err)
 	}
-	for _, ch := range channels {
+	for _, mc := range channels {
+		ch := mc.ID
 		since, ok := cursors[ch]
 		if !ok {
 			since = all
+		}
+		if mc.LastPostAt != 0 && mc.LastPostAt < since {
+			// Nothing posted there since: no call.
+			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, listenCallTimeout)
 		posts, err := l.postsSince(cctx, ch, since)
@@ -430,9 +435,16 @@ func (c *Client) dialWebSocket(ctx context.Context) (eventStream, error) {
 	return wsStream{wsc: wsc}, nil
 }
 
-// memberChannels lists the ids of the channels the bot belongs to, in every team it is on,
-// direct and group messages included.
-func (c *Client) memberChannels(ctx context.Context) ([]string, error) {
+// memberChannel is a channel the bot belongs to, with the time of its last post (ms, 0 when
+// unknown).
+type memberChannel struct {
+	ID         string
+	LastPostAt int64
+}
+
+// memberChannels lists the channels the bot belongs to, in every team it is on, direct and
+// group messages included.
+func (c *Client) memberChannels(ctx context.Context) ([]memberChannel, error) {
 	botID, err := c.me(ctx)
 	if err != nil {
 		return nil, err
@@ -445,7 +457,7 @@ func (c *Client) memberChannels(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	var ids []string
+	var out []memberChannel
 	for _, t := range teams {
 		var chans []*model.Channel
 		if err := c.call(ctx, "get channels", func(ctx context.Context) (r *model.Response, err error) {
@@ -457,11 +469,11 @@ func (c *Client) memberChannels(ctx context.Context) ([]string, error) {
 		for _, ch := range chans {
 			if !seen[ch.Id] {
 				seen[ch.Id] = true
-				ids = append(ids, ch.Id)
+				out = append(out, memberChannel{ID: ch.Id, LastPostAt: ch.LastPostAt})
 			}
 		}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // postsSince returns the posts of a channel created or changed after since (ms), as

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -157,8 +158,12 @@ func TestListenerReconnectsAndCatchesUp(t *testing.T) {
 		}
 		return nil, errors.New("no more")
 	}
-	b.listen.channels = func(context.Context) ([]string, error) { return []string{"c1", "c2"}, nil }
+	// c3 has had no post since the bot started: it is not read.
+	b.listen.channels = func(context.Context) ([]memberChannel, error) {
+		return []memberChannel{{ID: "c1"}, {ID: "c2", LastPostAt: at + 30}, {ID: "c3", LastPostAt: at - 60_000}}, nil
+	}
 	b.listen.postsSince = func(_ context.Context, channelID string, since int64) ([]*model.Post, error) {
+		assert.NotEqual(t, "c3", channelID, "a channel without new posts is not read")
 		var out []*model.Post
 		// Mattermost gives posts changed since, the newest first here.
 		for _, p := range []*model.Post{p3, p2, join, own, p1, old} {
