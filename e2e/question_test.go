@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -130,4 +131,38 @@ func TestQuestionAnswerWrittenWhileTheBotIsDownIsRelayedOnce(t *testing.T) {
 		return p.UserId == rig.BotUserID() && p.RootId == offer.Id && strings.Contains(p.Message, next)
 	})
 	require.Equal(t, 1, countReplies(t, w.members[0], w.channels[0].Id, offer.Id, answer), "the answer is relayed once")
+}
+
+// Not parallel: it stops the rig's bot and runs two replicas in its place.
+//
+// With two replicas, which both hear every reply, a question's answer reaches the structure
+// once and the structure's reply the coordination once.
+func TestQuestionRelayedOnceByTwoReplicas(t *testing.T) {
+	dumpBotLog(t)
+	w := newWorld(t, "lsnrepq", "Sono Question")
+	lot := w.addLot(t, &guichet.Lot{Code: "SON", Title: "Sonorisation", Quantity: 1, Unit: "salle", Budget: 150000})
+	startReplicas(t, 2)
+	w.publish(t, 1)
+	offer, root := askQuestion(t, w, 0, lot, "Combien de micros HF\u202f?")
+
+	answer := "Quatre micros HF et deux pupitres."
+	reply(t, w.coord, root, answer)
+	back := "Parfait, c'est noté."
+	reply(t, w.members[0], offer, back)
+	w.members[0].WaitPost(t, w.channels[0].Id, func(p *model.Post) bool {
+		return p.UserId == rig.BotUserID() && p.RootId == offer.Id && strings.Contains(p.Message, answer)
+	})
+	w.coord.WaitPost(t, w.coordChannel.Id, func(p *model.Post) bool {
+		return p.UserId == rig.BotUserID() && p.RootId == root.Id && strings.Contains(p.Message, back)
+	})
+	// Both replicas have read both replies by now (each relay follows its reply).
+	rig.Eventually(t, "both replies handled", func(ctx context.Context) error {
+		if n := count(t, `SELECT count(*) FROM question_relays r JOIN lot_questions q ON q.id = r.question_id
+			WHERE q.lot_id = $1 AND r.source_post_id NOT LIKE 'question:%'`, lot.ID); n != 2 {
+			return fmt.Errorf("%d relays", n)
+		}
+		return nil
+	})
+	require.Equal(t, 1, countReplies(t, w.members[0], w.channels[0].Id, offer.Id, answer))
+	require.Equal(t, 1, countReplies(t, w.coord, w.coordChannel.Id, root.Id, back))
 }
