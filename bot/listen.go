@@ -31,6 +31,8 @@ type ListenStore interface {
 	ListenCursors(ctx context.Context) (map[string]int64, error)
 	// StartListenCursor sets the cursor of all channels to at unless it is set.
 	StartListenCursor(ctx context.Context, at int64) error
+	// PruneListenPosts forgets the posts created before before (ms).
+	PruneListenPosts(ctx context.Context, before int64) (int64, error)
 }
 
 const (
@@ -48,6 +50,9 @@ const (
 	listenDisconnectedWarn = time.Minute
 	// listenObserveTimeout bounds the observers' work on one post.
 	listenObserveTimeout = 30 * time.Second
+	// listenKeep is how long the record of a handled post is kept: far longer than any catch-up
+	// reads back (the cursors are at most an hour behind the newest post handled).
+	listenKeep = 7 * 24 * time.Hour
 	// listenMaxWait caps the wait between two connection attempts: what people write waits
 	// for the bot no longer than this after Mattermost is back.
 	listenMaxWait = 30 * time.Second
@@ -383,6 +388,9 @@ func (b *Bot) catchUp(ctx context.Context) error {
 				l.caughtUp.Add(1)
 			}
 		}
+	}
+	if _, err := b.store.PruneListenPosts(ctx, all-listenKeep.Milliseconds()); err != nil {
+		b.logger.Warn("forgetting old handled posts", "error", err)
 	}
 	return nil
 }

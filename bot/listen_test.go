@@ -21,6 +21,7 @@ type listenStore struct {
 	mu      sync.Mutex
 	done    map[string]bool
 	cursors map[string]int64
+	pruned  []int64
 }
 
 func newListenStore() *listenStore {
@@ -58,6 +59,13 @@ func (s *listenStore) ListenCursors(context.Context) (map[string]int64, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+func (s *listenStore) PruneListenPosts(_ context.Context, before int64) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pruned = append(s.pruned, before)
+	return 0, nil
 }
 
 func (s *listenStore) StartListenCursor(_ context.Context, at int64) error {
@@ -191,6 +199,9 @@ func TestListenerReconnectsAndCatchesUp(t *testing.T) {
 	require.True(t, started)
 	require.EqualValues(t, 1, st.Reconnects)
 	require.EqualValues(t, 2, st.CaughtUpPosts, "p2 and p3 came from the catch-up")
+	store.mu.Lock()
+	require.Equal(t, []int64{at + 12 - listenKeep.Milliseconds()}, store.pruned, "the second catch-up forgets what it cannot read again")
+	store.mu.Unlock()
 	require.False(t, st.Connected)
 }
 

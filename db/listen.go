@@ -103,3 +103,13 @@ func (d *DB) StartListenCursor(ctx context.Context, at int64) error {
 	}
 	return nil
 }
+
+// PruneListenPosts forgets the posts created before before (ms), handled or not, and returns
+// how many: a catch-up never reads back so far (see ListenCursors), so they cannot come again.
+func (d *DB) PruneListenPosts(ctx context.Context, before int64) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM listen_posts WHERE create_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("prune listen posts: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -75,6 +75,12 @@ func TestListenTakesEachPostOnce(t *testing.T) {
 	ok, err = b.db.TakePost(b.ctx, "post-1", "chan-a", 1000, 0)
 	require.NoError(t, err)
 	require.False(t, ok)
+
+	// Records older than a catch-up reads back are forgotten.
+	n, err := b.db.PruneListenPosts(b.ctx, 2000)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM listen_posts`))
 }
 
 // A question is recorded for a member of the structure only, with its post and echo queued;
