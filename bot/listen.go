@@ -172,10 +172,11 @@ func (b *Bot) ListenerStatus() (ListenerStatus, bool) {
 // observers (observe.go) of every post people write in the channels the bot belongs to.
 //
 // A lost connection is made again after a wait that doubles from 2 s up to listenMaxWait, less
-// a random part of up to half (backoff, jitter.go), so that replicas spread out. Each connection first catches up: for every channel the
-// bot belongs to, the posts created since the channel's cursor (ListenStore; a channel without
-// one, since the newest post seen anywhere), oldest first, so that nothing written while the
-// bot was away or disconnected is missed; it does so again every listenCatchUpEvery.
+// a random part of up to half (backoff, jitter.go), so that replicas spread out. Each
+// connection first catches up: for every channel the bot belongs to, the posts created since
+// the channel's cursor (ListenStore; a channel without one, since the newest post seen
+// anywhere), oldest first, so that nothing written while the bot was away or disconnected is
+// missed; it does so again every listenCatchUpEvery.
 //
 // Each post is handled once across replicas, decided by the database: the replica whose
 // TakePost inserts the post's row handles it, the others skip it (they all hear it on their
@@ -183,10 +184,9 @@ func (b *Bot) ListenerStatus() (ListenerStatus, bool) {
 // post and must hold across restarts and catch-ups, which re-read posts already handled. A
 // replica that dies between taking and finishing a post leaves it unfinished; its channel's
 // cursor stays behind it (for an hour), and the first catch-up after listenLease, on any
-// replica, takes it again.
-// Observers are told at least once, then: the relays they queue are themselves keyed by the
-// post's id. When the database does not answer, the connection is dropped and made again later,
-// and the catch-up reads again what was missed.
+// replica, takes it again. Observers are told at least once, then: the relays they queue are
+// themselves keyed by the post's id. When the database does not answer, the connection is
+// dropped and made again later, and the catch-up reads again what was missed.
 func (b *Bot) RunListener(ctx context.Context) error {
 	b.listen.started.Store(true)
 	b.listen.changedAt.Store(time.Now().UnixNano())
@@ -209,7 +209,8 @@ func (b *Bot) RunListener(ctx context.Context) error {
 }
 
 // listenOnce makes one connection, catches up, and hands on its events until it ends; it
-// reports whether the connection was made (authenticated).
+// reports whether the connection was made (authenticated) and caught up: the waits between
+// attempts start again from the shortest only then.
 func (b *Bot) listenOnce(ctx context.Context) (bool, error) {
 	l := b.listen
 	stream, err := l.dial(ctx)
@@ -231,7 +232,7 @@ func (b *Bot) listenOnce(ctx context.Context) (bool, error) {
 		l.changedAt.Store(time.Now().UnixNano())
 	}()
 	if err := b.catchUp(ctx); err != nil {
-		return true, err
+		return false, err
 	}
 	tick := time.NewTicker(l.catchUpEvery)
 	defer tick.Stop()

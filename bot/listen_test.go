@@ -276,3 +276,31 @@ func TestListenerStateInReadinessAndMetrics(t *testing.T) {
 	_, body = get("/readyz")
 	require.NotContains(t, body, "warnings", "a short disconnection is no warning")
 }
+
+// A connection made while the catch-up cannot be done (the database or Mattermost's API
+// failing) is dropped, and the waits keep growing.
+func TestListenerCatchUpFailureBacksOff(t *testing.T) {
+	t.Parallel()
+	store := newListenStore()
+	store.cursors[""] = 1
+	b, _ := listenBot(t, store)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.listen.dial = func(context.Context) (eventStream, error) {
+		s := newFakeStream()
+		s.events <- hello()
+		return s, nil
+	}
+	b.listen.channels = func(context.Context) ([]memberChannel, error) { return nil, errors.New("HTTP 500") }
+	var waits []time.Duration
+	b.listen.sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		if len(waits) == 5 {
+			cancel()
+			return ctx.Err()
+		}
+		return nil
+	}
+	require.NoError(t, b.RunListener(ctx))
+	require.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second}, waits)
+}
