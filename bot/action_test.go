@@ -138,7 +138,7 @@ func TestClaimFromAClick(t *testing.T) {
 		"«\u202fMe mettre en liste d'attente\u202f» sur l'offre pour être prévenu si une place se libère.", resp.EphemeralText)
 	require.Equal(t, before, cb.snapshot(t), "nothing changed in the database")
 	require.NotNil(t, resp.Update, "its stale copy is shown as it is")
-	require.Equal(t, []string{"waitjoin"}, actionIDs(attachmentOf(t, resp.Update)), "only the waitlist's button is left")
+	require.Equal(t, []string{"waitjoin", "question"}, actionIDs(attachmentOf(t, resp.Update)), "only the waitlist's button is left")
 	// Clicked again at once, as hundreds would: Mattermost applied the first re-rendering to
 	// the post for everyone; the next refusals only answer.
 	resp = cb.click(t, member(b), b.ChannelID, postB, claimB)

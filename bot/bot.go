@@ -181,6 +181,8 @@ type Store interface {
 	guichet.ClientPageStore
 	// What the WebSocket listener has read (listen.go).
 	ListenStore
+	// Questions on a lot and the replies relayed between their threads (question.go).
+	QuestionStore
 }
 
 // Deps is what New needs. Store, Access, Catalog, Client, Signer, CommandTokens and PublicURL

@@ -145,7 +145,7 @@ func TestDispatcherPublishesAndRefreshes(t *testing.T) {
 		require.Equal(t, in[0].Id, posts[i].PostID)
 		a := attachmentOf(t, in[0])
 		require.Equal(t, "DEJ — Déjeuner", a.Title)
-		require.Equal(t, []string{"share", "pass"}, actionIDs(a))
+		require.Equal(t, []string{"share", "pass", "question"}, actionIDs(a))
 	}
 	boards := bd.mm.postsIn("coord-channel")
 	require.Len(t, boards, 1, "one status board")

@@ -26,10 +26,13 @@ type ListenStore interface {
 	FinishPost(ctx context.Context, postID, channelID string, createAt int64) error
 	// SeenPost moves the cursors up to createAt for a post the listener does not hand on.
 	SeenPost(ctx context.Context, channelID string, createAt int64) error
-	// ListenCursors returns each channel's cursor, the key "" holding the cursor of all.
+	// ListenCursors returns each channel's cursor, the key "" holding the cursor of all: the
+	// newest post handled or seen, held back by a recent post taken and never finished.
 	ListenCursors(ctx context.Context) (map[string]int64, error)
 	// StartListenCursor sets the cursor of all channels to at unless it is set.
 	StartListenCursor(ctx context.Context, at int64) error
+	// PruneListenPosts forgets the posts created before before (ms).
+	PruneListenPosts(ctx context.Context, before int64) (int64, error)
 }
 
 const (
@@ -45,6 +48,14 @@ const (
 	listenCatchUpEvery = 5 * time.Minute
 	// listenDisconnectedWarn is how long a disconnection lasts before /readyz warns of it.
 	listenDisconnectedWarn = time.Minute
+	// listenObserveTimeout bounds the observers' work on one post.
+	listenObserveTimeout = 30 * time.Second
+	// listenKeep is how long the record of a handled post is kept: far longer than any catch-up
+	// reads back (the cursors are at most an hour behind the newest post handled).
+	listenKeep = 7 * 24 * time.Hour
+	// listenMaxWait caps the wait between two connection attempts: what people write waits
+	// for the bot no longer than this after Mattermost is back.
+	listenMaxWait = 30 * time.Second
 	// listenCallTimeout bounds each API call of a catch-up.
 	listenCallTimeout = 20 * time.Second
 )
@@ -64,7 +75,7 @@ type listener struct {
 	// belongs to; postsSince returns a channel's posts changed after since (ms). They default
 	// to the Client's; tests replace them.
 	dial         func(ctx context.Context) (eventStream, error)
-	channels     func(ctx context.Context) ([]string, error)
+	channels     func(ctx context.Context) ([]memberChannel, error)
 	postsSince   func(ctx context.Context, channelID string, since int64) ([]*model.Post, error)
 	catchUpEvery time.Duration
 	helloWait    time.Duration
@@ -160,21 +171,22 @@ func (b *Bot) ListenerStatus() (ListenerStatus, bool) {
 // RunListener listens to Mattermost through the bot's WebSocket until ctx ends, and tells the
 // observers (observe.go) of every post people write in the channels the bot belongs to.
 //
-// A lost connection is made again after a wait that doubles from 2 s up to 10 minutes, less a
-// random part (backoff, jitter.go). Each connection first catches up: for every channel the
-// bot belongs to, the posts created since the channel's cursor (ListenStore; a channel without
-// one, since the newest post seen anywhere), oldest first, so that nothing written while the
-// bot was away or disconnected is missed; it does so again every listenCatchUpEvery.
+// A lost connection is made again after a wait that doubles from 2 s up to listenMaxWait, less
+// a random part of up to half (backoff, jitter.go), so that replicas spread out. Each
+// connection first catches up: for every channel the bot belongs to, the posts created since
+// the channel's cursor (ListenStore; a channel without one, since the newest post seen
+// anywhere), oldest first, so that nothing written while the bot was away or disconnected is
+// missed; it does so again every listenCatchUpEvery.
 //
 // Each post is handled once across replicas, decided by the database: the replica whose
 // TakePost inserts the post's row handles it, the others skip it (they all hear it on their
 // own WebSocket). A row rather than the outbox's lease (lease.go) because the decision is per
 // post and must hold across restarts and catch-ups, which re-read posts already handled. A
-// replica that dies between taking and finishing a post leaves it unfinished; the next catch-up
-// after listenLease, on any replica, takes it again (its channel's cursor stays behind it).
-// Observers are told at least once, then: the relays they queue are themselves keyed by the
-// post's id. When the database does not answer, the connection is dropped and made again later,
-// and the catch-up reads again what was missed.
+// replica that dies between taking and finishing a post leaves it unfinished; its channel's
+// cursor stays behind it (for an hour), and the first catch-up after listenLease, on any
+// replica, takes it again. Observers are told at least once, then: the relays they queue are
+// themselves keyed by the post's id. When the database does not answer, the connection is
+// dropped and made again later, and the catch-up reads again what was missed.
 func (b *Bot) RunListener(ctx context.Context) error {
 	b.listen.started.Store(true)
 	b.listen.changedAt.Store(time.Now().UnixNano())
@@ -188,7 +200,7 @@ func (b *Bot) RunListener(ctx context.Context) error {
 			attempts = 0
 		}
 		attempts++
-		wait := backoff(attempts, b.jitter())
+		wait := min(backoff(attempts, b.jitter()), listenMaxWait)
 		b.logger.Warn("Mattermost WebSocket: disconnected, connecting again", "error", err, "wait", wait.String())
 		if err := b.listen.sleep(ctx, wait); err != nil {
 			return nil
@@ -197,7 +209,8 @@ func (b *Bot) RunListener(ctx context.Context) error {
 }
 
 // listenOnce makes one connection, catches up, and hands on its events until it ends; it
-// reports whether the connection was made (authenticated).
+// reports whether the connection was made (authenticated) and caught up: the waits between
+// attempts start again from the shortest only then.
 func (b *Bot) listenOnce(ctx context.Context) (bool, error) {
 	l := b.listen
 	stream, err := l.dial(ctx)
@@ -219,7 +232,7 @@ func (b *Bot) listenOnce(ctx context.Context) (bool, error) {
 		l.changedAt.Store(time.Now().UnixNano())
 	}()
 	if err := b.catchUp(ctx); err != nil {
-		return true, err
+		return false, err
 	}
 	tick := time.NewTicker(l.catchUpEvery)
 	defer tick.Stop()
@@ -313,7 +326,10 @@ func (b *Bot) handleListened(ctx context.Context, p *model.Post) (bool, error) {
 		return false, err
 	}
 	outcome := "handled"
-	if err := b.observePost(ctx, p); err != nil {
+	octx, cancel := context.WithTimeout(ctx, listenObserveTimeout)
+	err = b.observePost(octx, p)
+	cancel()
+	if err != nil {
 		outcome = "failed"
 		b.logger.Error("an observer failed on a post", "post_id", p.Id, "channel_id", p.ChannelId, "error", err)
 	}
@@ -340,10 +356,15 @@ func (b *Bot) catchUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("catch up: %w", err)
 	}
-	for _, ch := range channels {
+	for _, mc := range channels {
+		ch := mc.ID
 		since, ok := cursors[ch]
 		if !ok {
 			since = all
+		}
+		if mc.LastPostAt != 0 && mc.LastPostAt < since {
+			// Nothing posted there since: no call.
+			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, listenCallTimeout)
 		posts, err := l.postsSince(cctx, ch, since)
@@ -368,6 +389,9 @@ func (b *Bot) catchUp(ctx context.Context) error {
 				l.caughtUp.Add(1)
 			}
 		}
+	}
+	if _, err := b.store.PruneListenPosts(ctx, all-listenKeep.Milliseconds()); err != nil {
+		b.logger.Warn("forgetting old handled posts", "error", err)
 	}
 	return nil
 }
@@ -420,9 +444,16 @@ func (c *Client) dialWebSocket(ctx context.Context) (eventStream, error) {
 	return wsStream{wsc: wsc}, nil
 }
 
-// memberChannels lists the ids of the channels the bot belongs to, in every team it is on,
-// direct and group messages included.
-func (c *Client) memberChannels(ctx context.Context) ([]string, error) {
+// memberChannel is a channel the bot belongs to, with the time of its last post (ms, 0 when
+// unknown).
+type memberChannel struct {
+	ID         string
+	LastPostAt int64
+}
+
+// memberChannels lists the channels the bot belongs to, in every team it is on, direct and
+// group messages included.
+func (c *Client) memberChannels(ctx context.Context) ([]memberChannel, error) {
 	botID, err := c.me(ctx)
 	if err != nil {
 		return nil, err
@@ -435,7 +466,7 @@ func (c *Client) memberChannels(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	var ids []string
+	var out []memberChannel
 	for _, t := range teams {
 		var chans []*model.Channel
 		if err := c.call(ctx, "get channels", func(ctx context.Context) (r *model.Response, err error) {
@@ -447,11 +478,11 @@ func (c *Client) memberChannels(ctx context.Context) ([]string, error) {
 		for _, ch := range chans {
 			if !seen[ch.Id] {
 				seen[ch.Id] = true
-				ids = append(ids, ch.Id)
+				out = append(out, memberChannel{ID: ch.Id, LastPostAt: ch.LastPostAt})
 			}
 		}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // postsSince returns the posts of a channel created or changed after since (ms), as

@@ -129,6 +129,9 @@ func (b *Bot) offerAttachment(st *guichet.LotState, ev *guichet.Event) *model.Me
 		fields := map[string]string{"lot": strconv.FormatInt(lot.ID, 10)}
 		att.Actions = append(att.Actions, b.ActionButton(b.t(loc, "BtnWaitlistJoin"), actionWaitJoin, "default", fields, ""))
 	}
+	if q := b.questionButton(st, ev, loc); q != nil {
+		att.Actions = append(att.Actions, q)
+	}
 	return att
 }
 

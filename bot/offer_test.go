@@ -74,7 +74,7 @@ func TestOfferOpenExclusive(t *testing.T) {
 	require.NotContains(t, f, "Attribué à")
 	require.NotContains(t, f, "Lieu", "no place, no field")
 
-	require.Equal(t, []string{"claim", "pass"}, actionIDs(a))
+	require.Equal(t, []string{"claim", "pass", "question"}, actionIDs(a))
 	require.Equal(t, "Je prends", a.Actions[0].Name)
 	require.Equal(t, "Pas pour nous", a.Actions[1].Name)
 	for _, act := range a.Actions {
@@ -104,7 +104,7 @@ func TestOfferSharedPartlyTaken(t *testing.T) {
 	require.Equal(t, "230 couverts sur 450 (encore 2 structures au plus)", f["Reste à prendre"])
 	require.Equal(t, "Tak'Après — 120 couverts, 1\u202f440,00\u00a0€\nKenja — 100 couverts, 1\u202f200,00\u00a0€", f["Attribué à"])
 	require.NotContains(t, f["Attribué à"], "Ancien", "a withdrawn claim holds nothing")
-	require.Equal(t, []string{"share", "pass"}, actionIDs(a))
+	require.Equal(t, []string{"share", "pass", "question"}, actionIDs(a))
 	require.Equal(t, "Je prends une part", a.Actions[0].Name)
 	require.Equal(t, colorOpen, a.Color)
 }
@@ -117,7 +117,7 @@ func TestOfferAfterAward(t *testing.T) {
 	st := &guichet.LotState{Lot: lot, Claims: []*guichet.Claim{
 		{SupplierID: 1, SupplierName: "Métisse Cité", Quantity: 1, Amount: 350000, Status: guichet.ClaimAwarded}}}
 	a := attachmentOf(t, b.OfferPost(st, assisesEvent(), "c"))
-	require.Equal(t, []string{"waitjoin"}, actionIDs(a), "once the lot is awarded, only the waitlist's button")
+	require.Equal(t, []string{"waitjoin", "question"}, actionIDs(a), "once the lot is awarded, only the waitlist's button")
 	require.Equal(t, "good", a.Color)
 	f := fieldsOf(a)
 	require.Equal(t, "Métisse Cité — 1 forfait, 3\u202f500,00\u00a0€", f["Attribué à"])
@@ -156,7 +156,7 @@ func TestOfferWithoutButtons(t *testing.T) {
 			l := sceLot()
 			l.Deadline = &later
 			return l
-		}, buttons: []string{"claim", "pass"}, deadline: "jeudi 3 mars 2011, 11 h 00"},
+		}, buttons: []string{"claim", "pass", "question"}, deadline: "jeudi 3 mars 2011, 11 h 00"},
 		"shared with every place taken": {lot: func() *guichet.Lot {
 			l := dejLot()
 			l.MaxSuppliers = 2
@@ -164,13 +164,13 @@ func TestOfferWithoutButtons(t *testing.T) {
 		}, claims: []*guichet.Claim{
 			{SupplierName: "A", Quantity: 100, Status: guichet.ClaimAwarded},
 			{SupplierName: "B", Quantity: 100, Status: guichet.ClaimAwarded},
-		}, buttons: []string{"waitjoin"}},
+		}, buttons: []string{"waitjoin", "question"}},
 		"review lot with candidacies": {lot: func() *guichet.Lot {
 			l := sceLot()
 			l.Award = guichet.Review
 			return l
 		}, claims: []*guichet.Claim{{SupplierName: "A", Quantity: 1, Status: guichet.ClaimPending}},
-			buttons: []string{"claim", "pass"}},
+			buttons: []string{"claim", "pass", "question"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -24,6 +24,7 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionWaitAccept:   b.waitAcceptClicked,   // waitlist offer by DM: "J'accepte" (waitlist.go)
 		actionSheetsImport: b.sheetsImportClicked, // a dropped spreadsheet's preview: "Importer" (sheets.go)
 		actionSheetsCancel: b.sheetsCancelClicked, // a dropped spreadsheet's preview: "Annuler" (sheets.go)
+		actionQuestion:     b.questionClicked,     // offer: "Une question" (question.go)
 	}
 }
 
@@ -34,23 +35,26 @@ func (b *Bot) dialogRoutes() map[string]DialogHandler {
 		claimDialog:     b.claimSubmitted,     // quantity and note of a claim (action.go)
 		problemDialog:   b.problemSubmitted,   // "Un souci" on a reminder (reminder.go)
 		deliveredDialog: b.deliveredSubmitted, // "Un écart": quantity delivered and a comment (delivered.go)
+		questionDialog:  b.questionSubmitted,  // "Une question" on an offer (question.go)
 	}
 }
 
 // outboxRoutes maps each outbox kind the domain queues to the handler that delivers it.
 func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 	return map[guichet.OutboxKind]OutboxHandler{
-		guichet.OutboxPublishOffer:      b.publishOffer,      // post an offer in a channel (delivery.go)
-		guichet.OutboxRefreshOffer:      b.refreshOffer,      // edit every post of an offer (delivery.go)
-		guichet.OutboxClaimed:           b.claimed,           // a claim: refresh its offer, tell coordination (delivery.go)
-		guichet.OutboxNotice:            b.notice,            // a catalogue message in a channel or DM (delivery.go)
-		guichet.OutboxRefreshBoard:      b.refreshBoard,      // the event's status board (delivery.go)
-		guichet.OutboxReminder:          b.deliverReminder,   // J-7/J-1 reminder or digest (reminder.go)
-		guichet.OutboxRecap:             b.deliverRecap,      // the event's recap (recap.go)
-		guichet.OutboxRecapDraft:        b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
-		guichet.OutboxRefreshRecapDraft: b.refreshRecapDraft, // the draft re-rendered after a delivery or an adjustment (draftrecap.go)
-		guichet.OutboxRelaunchOffer:     b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
-		guichet.OutboxDocument:          b.postDocument,      // a quote's PDF and CSV attached in a channel (document.go)
+		guichet.OutboxPublishOffer:      b.publishOffer,         // post an offer in a channel (delivery.go)
+		guichet.OutboxRefreshOffer:      b.refreshOffer,         // edit every post of an offer (delivery.go)
+		guichet.OutboxClaimed:           b.claimed,              // a claim: refresh its offer, tell coordination (delivery.go)
+		guichet.OutboxNotice:            b.notice,               // a catalogue message in a channel or DM (delivery.go)
+		guichet.OutboxRefreshBoard:      b.refreshBoard,         // the event's status board (delivery.go)
+		guichet.OutboxReminder:          b.deliverReminder,      // J-7/J-1 reminder or digest (reminder.go)
+		guichet.OutboxRecap:             b.deliverRecap,         // the event's recap (recap.go)
+		guichet.OutboxRecapDraft:        b.deliverRecapDraft,    // the recap's draft for the coordinators (draftrecap.go)
+		guichet.OutboxRefreshRecapDraft: b.refreshRecapDraft,    // the draft re-rendered after a delivery or an adjustment (draftrecap.go)
+		guichet.OutboxRelaunchOffer:     b.relaunchOffer,        // an offer posted anew, its older copy pointing to it (declines.go)
+		guichet.OutboxDocument:          b.postDocument,         // a quote's PDF and CSV attached in a channel (document.go)
+		guichet.OutboxQuestion:          b.deliverQuestion,      // a question on a lot, in the coordination channel (question.go)
+		guichet.OutboxQuestionRelay:     b.deliverQuestionRelay, // a reply relayed to a question's other thread (question.go)
 	}
 }
 
@@ -65,4 +69,6 @@ func (b *Bot) registerRoutes() {
 	for kind, h := range b.outboxRoutes() {
 		b.HandleOutbox(kind, h)
 	}
+	// Observers of the posts people write (listen.go).
+	b.Observe(b.relayQuestionReply) // replies in a question's threads (question.go)
 }

@@ -22,7 +22,7 @@ func TestOfferOfAnEventOverHasNoButtons(t *testing.T) {
 		buttons []string
 		text    string
 	}{
-		"the evening of its day": {now: eventEnd.Add(-time.Minute), buttons: []string{"share", "pass"}},
+		"the evening of its day": {now: eventEnd.Add(-time.Minute), buttons: []string{"share", "pass", "question"}},
 		"at its end":             {now: eventEnd, text: "L'événement est passé\u202f: cette offre est close."},
 		"the day after":          {now: eventEnd.Add(11 * time.Hour), text: "L'événement est passé"},
 		"done before its day":    {now: renderNow, status: guichet.EventDone, text: "L'événement est passé"},
@@ -104,7 +104,7 @@ func TestOffersLoseTheirButtonsWhenTheEventIsOver(t *testing.T) {
 		return out
 	}
 	for _, p := range copies() {
-		require.Equal(t, []string{"share", "pass"}, actionIDs(attachmentOf(t, p)))
+		require.Equal(t, []string{"share", "pass", "question"}, actionIDs(attachmentOf(t, p)))
 	}
 
 	// The evening before its end, nothing happens.

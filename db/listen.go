@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// unfinishedWindow is how far back a post taken and never finished holds its channel's
+// cursor (ListenCursors): long enough for the listener to come back and take it again, short
+// enough that a post that can no longer be read (deleted meanwhile) does not hold it for ever.
+const unfinishedWindow = time.Hour
+
 // TakePost decides whether this replica handles post postID (of channel channelID, created at
 // createAt, Mattermost milliseconds): true for the first to ask, and again for whoever asks
 // after a take that never finished has lasted lease (its replica died while handling it);
@@ -60,14 +65,25 @@ func (d *DB) SeenPost(ctx context.Context, channelID string, createAt int64) err
 	return nil
 }
 
-// ListenCursors returns, by channel id, the create_at of the newest post handled or seen there;
-// the key "" holds the newest anywhere. Empty before the listener's first post.
+// ListenCursors returns, by channel id, where to catch up from: the create_at of the newest
+// post handled or seen there, or of the oldest post taken there and never finished (its
+// replica died) in the last unfinishedWindow, whichever is older; the key "" holds the same
+// for all channels. Empty before the listener's first start.
 func (d *DB) ListenCursors(ctx context.Context) (map[string]int64, error) {
 	var rows []struct {
 		ChannelID string `db:"channel_id"`
 		Last      int64  `db:"last_create_at"`
 	}
-	if err := d.db.SelectContext(ctx, &rows, `SELECT channel_id, last_create_at FROM listen_cursors`); err != nil {
+	if err := d.db.SelectContext(ctx, &rows, `
+		WITH unfinished AS (
+			SELECT channel_id, min(create_at) AS at FROM listen_posts
+			WHERE done_at IS NULL AND create_at > $1
+			GROUP BY channel_id
+		)
+		SELECT c.channel_id, LEAST(c.last_create_at,
+			CASE WHEN c.channel_id = '' THEN (SELECT min(at) FROM unfinished) ELSE u.at END) AS last_create_at
+		FROM listen_cursors c LEFT JOIN unfinished u ON u.channel_id = c.channel_id`,
+		d.now().Add(-unfinishedWindow).UnixMilli()); err != nil {
 		return nil, fmt.Errorf("listen cursors: %w", err)
 	}
 	out := make(map[string]int64, len(rows))
@@ -86,4 +102,14 @@ func (d *DB) StartListenCursor(ctx context.Context, at int64) error {
 		return fmt.Errorf("start listen cursor: %w", err)
 	}
 	return nil
+}
+
+// PruneListenPosts forgets the posts created before before (ms), handled or not, and returns
+// how many: a catch-up never reads back so far (see ListenCursors), so they cannot come again.
+func (d *DB) PruneListenPosts(ctx context.Context, before int64) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM listen_posts WHERE create_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("prune listen posts: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -132,7 +132,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServe starts `guichet serve` with the rig bot's settings and env on top, on a port of
-// its own (and an operators' port of its own), logging to name.log in the rig's folder, and
+// its own (and an operators' port of its own, unless env names one), logging to name.log in the rig's folder, and
 // waits for its /readyz. It returns the address it listens on for Mattermost; it is stopped
 // (SIGTERM) when the test ends.
 func startServe(t *testing.T, name string, env map[string]string) (addr string) {
@@ -145,6 +145,7 @@ func startServe(t *testing.T, name string, env map[string]string) (addr string) 
 	for k, v := range env {
 		all[k] = v
 	}
+	opsAddr = all["GUICHET_OPS_LISTEN"]
 	cmd := exec.Command(rig.GuichetBinary(), "serve")
 	cmd.Dir = rig.Dir()
 	for _, kv := range os.Environ() {

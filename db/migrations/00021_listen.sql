@@ -19,7 +19,8 @@ CREATE TABLE listen_posts (
     taken_until timestamptz NOT NULL,
     done_at     timestamptz
 );
-CREATE INDEX listen_posts_done_idx ON listen_posts (done_at);
+CREATE INDEX listen_posts_unfinished_idx ON listen_posts (channel_id, create_at) WHERE done_at IS NULL;
+CREATE INDEX listen_posts_create_at_idx ON listen_posts (create_at);
 
 -- lot_questions: a question a structure's member asked about a lot from its offer (« Une
 -- question »). offer_channel_id is the structure's channel the offer was read in; coord_post_id
