@@ -54,6 +54,9 @@ const (
 	// OutboxRelaunchOffer posts LotID's offer anew in ChannelID, records the new post as the
 	// channel's copy, then edits the older copy PreviousPostID to point to the new one.
 	OutboxRelaunchOffer OutboxKind = "relaunch_offer"
+	// OutboxOrder posts purchase order OrderID's PDF in its structure's channel, with « J'accepte
+	// le bon de commande » while it is current and not accepted (order.go).
+	OutboxOrder OutboxKind = "order"
 )
 
 // OutboxWakeGathered is the wake-up a claim gives its process's dispatcher (db.DB.Claimed; it
@@ -89,6 +92,8 @@ type OutboxPayload struct {
 	// DeliverySupplierID, on an OutboxNotice with LotID, gives the notice the « Oui » and « Un
 	// écart » buttons with which a member of that supplier says what it delivered of its share.
 	DeliverySupplierID int64 `json:"delivery_supplier_id,omitempty"`
+	// OrderID, on an OutboxOrder, is the purchase order revision to post.
+	OrderID int64 `json:"order_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

@@ -22,6 +22,7 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionPublishRecap: b.publishRecapClicked, // the recap's draft: "Publier le bilan" (draftrecap.go)
 		actionWaitJoin:     b.waitJoinClicked,     // full first-come offer: "Me mettre en liste d'attente" (waitlist.go)
 		actionWaitAccept:   b.waitAcceptClicked,   // waitlist offer by DM: "J'accepte" (waitlist.go)
+		actionOrderAccept:  b.orderAcceptClicked,  // a purchase order's PDF: "J'accepte le bon de commande" (order.go)
 	}
 }
 
@@ -47,6 +48,7 @@ func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 		guichet.OutboxRecap:         b.deliverRecap,      // the event's recap (recap.go)
 		guichet.OutboxRecapDraft:    b.deliverRecapDraft, // the recap's draft for the coordinators (draftrecap.go)
 		guichet.OutboxRelaunchOffer: b.relaunchOffer,     // an offer posted anew, its older copy pointing to it (declines.go)
+		guichet.OutboxOrder:         b.deliverOrder,      // a purchase order's PDF in its structure's channel (order.go)
 	}
 }
 

@@ -113,6 +113,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 			return db.ListenOutbox(ctx, cfg.DatabaseDSN(), logger, onNotify)
 		},
 		ReminderDelivery: cfg.ReminderDelivery, OutboxInFlight: cfg.OutboxInFlight,
+		Issuer: cfg.Issuer, Legal: cfg.Legal,
 		EditGap: editGap(cfg.OfferEditGap), OutboxLease: cfg.OutboxLease,
 	})
 	if err != nil {
