@@ -23,6 +23,7 @@ type Store interface {
 	guichet.CoordinatorStore
 	guichet.DeliveryStore
 	guichet.WaitlistStore
+	guichet.InvoiceStore
 	// Enqueue writes one outbox message, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
 	// SupplierLots returns the lots on which the suppliers hold active claims, with those
@@ -64,6 +65,9 @@ type Deps struct {
 	Now func() time.Time
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// PaymentDays is the client's payment term for invoices when the event sets none (the
+	// issuer's); default guichet.DefaultPaymentDays.
+	PaymentDays int
 }
 
 // Handler runs the command language. It is safe for concurrent use.
@@ -75,6 +79,8 @@ type Handler struct {
 	locale string
 	now    func() time.Time
 	log    *slog.Logger
+	// paymentDays is Deps.PaymentDays.
+	paymentDays int
 }
 
 var _ guichet.CommandHandler = (*Handler)(nil)
@@ -85,6 +91,7 @@ func New(d Deps) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.paymentDays = d.PaymentDays
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -223,6 +230,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.recap(ctx, c, cmd)
 	case Paid:
 		return h.paid(ctx, c, cmd)
+	case InvoiceRecord:
+		return h.invoice(ctx, c, cmd)
+	case InvoiceList:
+		return h.invoices(ctx, c, cmd)
 	case Adjust:
 		return h.adjust(ctx, c, cmd)
 	case Promote:

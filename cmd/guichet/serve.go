@@ -125,6 +125,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	// The command handler uses the Bot as its Chat (dialogs are signed by the Bot).
 	b.SetCommands(commands.New(commands.Deps{
 		Store: d, Chat: b, Access: access, Catalog: catalog, Locale: cfg.Locale, Now: now, Logger: logger,
+		PaymentDays: cfg.Issuer.PaymentDays,
 	}))
 	sched, err := scheduler.New(scheduler.Deps{
 		Store: d, Clock: scheduler.ClockFunc(now), Logger: logger, Tick: cfg.SchedulerTick,
