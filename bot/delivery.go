@@ -235,7 +235,7 @@ func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.Ou
 // first time (or again if its post was deleted). When two dispatchers post a first board at
 // once, the one recorded first stays and the other post is deleted.
 func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
-	if err := b.syncOrders(ctx, p.EventID); err != nil {
+	if err := b.SyncOrders(ctx, p.EventID); err != nil {
 		return "", err
 	}
 	board, err := b.store.Board(ctx, p.EventID)

@@ -19,7 +19,7 @@ import (
 // actionOrderAccept is « J'accepte le bon de commande » under a purchase order's PDF.
 const actionOrderAccept = "orderaccept"
 
-// syncOrders makes every structure's purchase order for the event agree with its shares
+// SyncOrders makes every structure's purchase order for the event agree with its shares
 // (Store.SyncOrder), before the board is rendered: the board is refreshed after every change of
 // an event's lots and claims (an award, a release, a lot edit, a cancellation), so this is the
 // one place where orders follow them. An order that cannot be made for want of the issuer's or
@@ -27,7 +27,7 @@ const actionOrderAccept = "orderaccept"
 // (Store.BlockOrder), and the order is made at the next refresh of the board after the details
 // are completed (any change on the event, or `status`). A network that issues no documents
 // (no [issuer] name nor SIRET in the configuration) gets no orders, and no notice.
-func (b *Bot) syncOrders(ctx context.Context, eventID int64) error {
+func (b *Bot) SyncOrders(ctx context.Context, eventID int64) error {
 	if !b.issuesDocuments() {
 		return nil
 	}

@@ -158,3 +158,59 @@ func (d *DB) Invoices(ctx context.Context, eventID int64) ([]*guichet.Invoice, e
 	}
 	return out, nil
 }
+
+// TellOverdueInvoices implements the scheduler's pass: the invoices past their due date at now
+// (a date in the event's time zone) and not fully paid, not told yet, are taken with FOR UPDATE
+// SKIP LOCKED (any number of replicas tell each once), marked told, and listed to each event's
+// coordination channel in one notice per event, in one transaction. It returns how many
+// invoices it told.
+func (d *DB) TellOverdueInvoices(ctx context.Context, now time.Time) (int, error) {
+	told := 0
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var rows []struct {
+			ID        int64         `db:"id"`
+			EventID   int64         `db:"event_id"`
+			Supplier  string        `db:"supplier_name"`
+			Number    string        `db:"number"`
+			Remaining guichet.Cents `db:"remaining"`
+			DueOn     time.Time     `db:"due_on"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `
+			SELECT i.id, i.event_id, s.name AS supplier_name, i.number, i.due_on,
+				i.gross_cents - (SELECT coalesce(sum(p.amount_cents), 0) FROM payments p WHERE p.invoice_id = i.id) AS remaining
+			FROM invoices i JOIN suppliers s ON s.id = i.supplier_id JOIN events e ON e.id = i.event_id
+			WHERE i.overdue_told_at IS NULL AND i.due_on < ($1::timestamptz AT TIME ZONE e.time_zone)::date
+			ORDER BY i.event_id, s.name, i.number
+			FOR UPDATE OF i SKIP LOCKED`, now); err != nil {
+			return fmt.Errorf("overdue invoices: %w", err)
+		}
+		byEvent := map[int64][]string{}
+		var events []int64
+		var ids []int64
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+			if r.Remaining <= 0 {
+				continue
+			}
+			if _, ok := byEvent[r.EventID]; !ok {
+				events = append(events, r.EventID)
+			}
+			byEvent[r.EventID] = append(byEvent[r.EventID], fmt.Sprintf("%s %s: %s (%s)", r.Supplier, r.Number, r.Remaining.String(), r.DueOn.Format(time.DateOnly)))
+			told++
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invoices SET overdue_told_at = $2 WHERE id = ANY($1)`, pqInts(ids), now); err != nil {
+			return fmt.Errorf("mark overdue invoices: %w", err)
+		}
+		for _, ev := range events {
+			if err := noticeCoordinator(ctx, tx, ev, "NoticeInvoicesOverdue", map[string]any{
+				"Count": len(byEvent[ev]), "Invoices": "\n- " + strings.Join(byEvent[ev], "\n- ")}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return told, err
+}

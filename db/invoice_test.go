@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +91,43 @@ func TestInvoicePaymentsAndCorrections(t *testing.T) {
 	bal, err := b.db.Balance(b.ctx, b.event.ID, s.ID)
 	require.NoError(t, err)
 	require.Equal(t, guichet.Cents(1000_00), bal.Paid, "the recap's balance counts the payments and the correction")
+}
+
+// An invoice past its due date and not fully paid is told to the coordinators once, whoever
+// runs the pass and however often; one paid in full is not.
+func TestOverdueInvoicesToldOnce(t *testing.T) {
+	b := setup(t)
+	late, _ := b.orderedSupplier(t, "IMP", 1000_00)
+	paid, _ := b.orderedSupplier(t, "SON", 500_00)
+	day := time.Date(2027, 4, 20, 0, 0, 0, 0, time.UTC)
+	_, err := b.db.RecordInvoice(b.ctx, member(late), b.event.ID, late.ID, guichet.InvoiceInput{Number: "L1", Gross: 1000_00, IssuedOn: day}, 0)
+	require.NoError(t, err)
+	_, err = b.db.RecordInvoice(b.ctx, member(paid), b.event.ID, paid.ID, guichet.InvoiceInput{Number: "P1", Gross: 500_00, IssuedOn: day}, 0)
+	require.NoError(t, err)
+	_, err = b.db.PayInvoice(b.ctx, coordinator, b.event.ID, late.ID, "L1", 300_00, "")
+	require.NoError(t, err)
+	_, err = b.db.PayInvoice(b.ctx, coordinator, b.event.ID, paid.ID, "P1", 500_00, "")
+	require.NoError(t, err)
+
+	n, err := b.db.TellOverdueInvoices(b.ctx, time.Date(2027, 5, 20, 12, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, 0, n, "due on 20 May: not overdue that day")
+	later := time.Date(2027, 5, 21, 8, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	counts := make([]int, 4)
+	for i := range counts {
+		wg.Go(func() {
+			var err error
+			counts[i], err = b.db.TellOverdueInvoices(b.ctx, later)
+			require.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	require.Equal(t, 1, counts[0]+counts[1]+counts[2]+counts[3])
+	var args []string
+	require.NoError(t, b.db.SQL().SelectContext(b.ctx, &args, `SELECT payload->'args'->>'Invoices' FROM outbox
+		WHERE payload->>'message_id' = 'NoticeInvoicesOverdue'`))
+	require.Len(t, args, 1)
+	require.Contains(t, args[0], "L1: 700,00\u00a0€")
+	require.NotContains(t, args[0], "P1")
 }

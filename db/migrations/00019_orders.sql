@@ -28,6 +28,8 @@ CREATE TABLE invoices (
     issued_on         date   NOT NULL,
     due_on            date   NOT NULL CHECK (due_on >= issued_on),
     file_id           text   NOT NULL DEFAULT '',
+    -- When the coordinators were told the invoice is overdue (TellOverdueInvoices), once.
+    overdue_told_at   timestamptz,
     recorded_by       text   NOT NULL DEFAULT '',
     recorded_by_name  text   NOT NULL DEFAULT '',
     created_at        timestamptz NOT NULL DEFAULT now(),
