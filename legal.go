@@ -116,20 +116,20 @@ func ParseStructureKind(s string) (StructureKind, bool) {
 // zero value is a profile nothing is known of.
 type LegalProfile struct {
 	// SIRET is the establishment's 14 digits, checked by CheckSIRET ("" while unknown).
-	SIRET string `db:"siret" toml:"siret"`
+	SIRET string `db:"siret" toml:"siret" env:"SIRET"`
 	// LegalForm is the legal form as the structure writes it ("Association loi 1901", "SCOP
 	// SARL"…), printed on documents.
-	LegalForm string `db:"legal_form" toml:"legal_form"`
+	LegalForm string `db:"legal_form" toml:"legal_form" env:"LEGAL_FORM"`
 	// Kind classifies the structure for the client's report ("" while unknown).
 	Kind StructureKind `db:"kind" toml:"-"`
 	// VATRegime and VATRateBP: the regime, and the rate in basis points (2000 = 20 %) when
 	// liable (0 otherwise).
-	VATRegime VATRegime `db:"vat_regime" toml:"vat_regime"`
-	VATRateBP int       `db:"vat_rate_bp" toml:"vat_rate_bp"`
+	VATRegime VATRegime `db:"vat_regime" toml:"vat_regime" env:"VAT_REGIME"`
+	VATRateBP int       `db:"vat_rate_bp" toml:"vat_rate_bp" env:"VAT_RATE_BP"`
 	// Address is the postal address, lines separated by "\n".
-	Address string `db:"address" toml:"address"`
+	Address string `db:"address" toml:"address" env:"ADDRESS"`
 	// BillingEmail is where orders and payment notices go.
-	BillingEmail string `db:"billing_email" toml:"billing_email"`
+	BillingEmail string `db:"billing_email" toml:"billing_email" env:"BILLING_EMAIL"`
 }
 
 // SIREN returns the first nine digits of the SIRET, "" when it is unknown.
@@ -300,11 +300,11 @@ func (m LegalMentions) For(r VATRegime) string {
 // Issuer is the network that coordinates and issues the client's documents (quote, purchase
 // orders), from the configuration's [issuer] section.
 type Issuer struct {
-	Name string `toml:"name"`
+	Name string `toml:"name" env:"NAME"`
 	// Profile holds its SIRET, legal form, VAT regime and address (Kind is unused).
 	LegalProfile
 	// Logo is the path of a PNG or JPEG printed at the top of documents ("" for none).
-	Logo string `toml:"logo"`
+	Logo string `toml:"logo" env:"LOGO"`
 	// PaymentDays is the client's payment term in days, for due dates (default 30).
-	PaymentDays int `toml:"payment_days"`
+	PaymentDays int `toml:"payment_days" env:"PAYMENT_DAYS"`
 }
