@@ -52,6 +52,7 @@ func (s *session) check(ctx context.Context, out string) []result {
 		s.checkReminders(ctx, phaseLast),
 		s.checkConfirmations(ctx),
 		s.checkRecap(ctx, out),
+		s.checkOrders(ctx, out),
 	}
 }
 

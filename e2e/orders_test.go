@@ -101,6 +101,16 @@ func TestPurchaseOrderAcceptedInvoicedAndPaid(t *testing.T) {
 		require.Contains(t, spaceless(text), spaceless(want), "the order's PDF reads:\n%s", text)
 	}
 
+	// Someone who can read the channel but is no member of the structure clicks: refused,
+	// nothing recorded, the button stays.
+	_, _, err = rig.Admin().Client.AddChannelMember(ctx, w.channels[0].Id, w.observer.ID)
+	require.NoError(t, err)
+	watch := w.observer.Watch(t)
+	require.NoError(t, w.observer.Click(t, orderPost.Id, btnOrderAccept))
+	watch.Ephemeral(t, func(p *model.Post) bool { return p.ChannelId == w.channels[0].Id })
+	require.Equal(t, 0, count(t, `SELECT count(*) FROM audit WHERE action = 'order.accept' AND supplier_id = $1`, w.suppliers[0].ID))
+	require.Equal(t, 0, count(t, `SELECT count(*) FROM documents WHERE kind = 'order' AND supplier_id = $1 AND accepted_at IS NOT NULL`, w.suppliers[0].ID))
+
 	// The member accepts it: the post loses its button and says who accepted; the board says
 	// one order of two is accepted.
 	require.NoError(t, w.members[0].Click(t, orderPost.Id, btnOrderAccept))

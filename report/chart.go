@@ -46,11 +46,29 @@ type ChartData struct {
 	Labels  []string
 	// Locale is the language the axis's amounts are written in.
 	Locale string
-	// Paid, when set (an event with purchase orders or invoices), goes with Names: what each
-	// structure was paid; its bar is then drawn in two parts, paid and still due, named in a
-	// legend by PaidLabel and DueLabel.
+	// Paid, when set (an event with purchase orders or invoices), goes with Names: the part of
+	// each structure's bar that is paid (paidPart); the bar is then drawn in two parts, paid
+	// and still due, named in a legend by PaidLabel and DueLabel.
 	Paid                []guichet.Cents
 	PaidLabel, DueLabel string
+}
+
+// paidPart returns the part of the structure's agreed amount that is paid, in the proportion
+// of what it was paid to what it is owed in all (paid and still owed, VAT included once it
+// invoiced), rounded to the cent: the whole when nothing is owed any more, none before a
+// payment.
+func paidPart(s *SupplierPart) guichet.Cents {
+	owed := s.Owed()
+	if owed < 0 {
+		owed = 0
+	}
+	if s.Paid <= 0 {
+		return 0
+	}
+	if owed == 0 {
+		return s.Agreed
+	}
+	return guichet.Cents((int64(s.Agreed)*int64(s.Paid) + int64(s.Paid+owed)/2) / int64(s.Paid+owed))
 }
 
 // DueColor is the colour of the part of a bar still due (Paid charts).
@@ -72,7 +90,7 @@ func ChartOf(cat *l10n.Catalog, r *Recap, locale string) ChartData {
 		c.Amounts = append(c.Amounts, s.Agreed)
 		c.Labels = append(c.Labels, l10n.Money(s.Agreed, locale))
 		if r.Desk {
-			c.Paid = append(c.Paid, s.Paid)
+			c.Paid = append(c.Paid, paidPart(s))
 		}
 	}
 	if r.Desk {
@@ -162,7 +180,6 @@ func (c ChartData) PNG() ([]byte, error) {
 		p.Add(paidBars, dueBars)
 		p.Legend.Add(c.PaidLabel, paidBars)
 		p.Legend.Add(c.DueLabel, dueBars)
-		p.Legend.Top = true
 		p.Legend.TextStyle.Font = sans(11, false)
 	} else {
 		bars, err := plotter.NewBarChart(values, vg.Points(chartBar))
