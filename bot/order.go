@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -42,21 +44,23 @@ func (b *Bot) SyncOrders(ctx context.Context, eventID int64) error {
 			ChannelID: ev.CoordChannelID, EventID: ev.ID, MessageID: "NoticeOrderIssuerMissing",
 			Args: map[string]any{"Missing": b.fieldNames(loc, missing)}})
 	}
+	// One structure's failure does not keep the others' orders from being made.
+	var errs []error
 	for _, basis := range bases {
 		s := basis.Supplier
 		if missing := s.Missing(); len(missing) > 0 {
 			if err := b.store.BlockOrder(ctx, ev.ID, s.ID, strings.Join(missing, ","), guichet.OutboxPayload{
 				ChannelID: ev.CoordChannelID, EventID: ev.ID, MessageID: "NoticeOrderMissing",
 				Args: map[string]any{"Supplier": s.Name, "Slug": s.Slug, "Missing": b.fieldNames(loc, missing)}}); err != nil {
-				return err
+				errs = append(errs, err)
 			}
 			continue
 		}
 		if _, _, err := b.store.SyncOrder(ctx, ev.ID, s.ID, b.orderDraft); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("order of %s: %w", s.Name, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // issuesDocuments reports whether the configuration names an issuer (its name or SIRET): only
@@ -107,7 +111,7 @@ func (b *Bot) OrderDocument(basis *guichet.OrderBasis) *desk.Document {
 	loc := b.eventLocale(ev)
 	zone, err := ev.Location()
 	if err != nil {
-		zone = nil
+		zone = time.UTC
 	}
 	d := &desk.Document{Kind: desk.Order, Locale: loc, Location: zone, Issuer: b.issuer,
 		Recipient: desk.Party{Name: s.Name, LegalProfile: s.LegalProfile}, Event: ev, Legal: b.legal}
@@ -158,10 +162,7 @@ func (b *Bot) orderDraft(basis *guichet.OrderBasis) (*guichet.OrderDraft, guiche
 	}
 	sum := sha256.Sum256(digest)
 	t := doc.Totals()
-	now := b.now()
-	if doc.Location != nil {
-		now = now.In(doc.Location)
-	}
+	now := b.now().In(doc.Location)
 	draft := &guichet.OrderDraft{EventID: basis.Event.ID, SupplierID: basis.Supplier.ID, Content: hex.EncodeToString(sum[:]),
 		Net: t.Net, VAT: t.VAT, Gross: t.Gross, Year: now.Year()}
 	render := func(number string, revision int, replaces *guichet.Order) ([]byte, error) {
