@@ -63,4 +63,5 @@ func (b *Bot) registerRoutes() {
 	for kind, h := range b.outboxRoutes() {
 		b.HandleOutbox(kind, h)
 	}
+	b.Observe(b.invoiceDropped) // a PDF dropped in a direct message: a structure's invoice (invoicedrop.go)
 }

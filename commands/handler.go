@@ -112,6 +112,8 @@ type call struct {
 	teamID    string
 	triggerID string
 	locale    string
+	// fileID is the file posted with the words (guichet.CommandRequest.FileID).
+	fileID string
 	// role is who may run the command; for roleEventCoordinator, checked is set once the
 	// actor's right on the event it acts on has been checked (Handler.entered).
 	role    role
@@ -127,7 +129,7 @@ func (h *Handler) t(c *call, id string, args map[string]any) string {
 // answers privately. Errors meant for people are answered in their language; other errors
 // are logged and answered with the generic message.
 func (h *Handler) HandleCommand(ctx context.Context, req guichet.CommandRequest) guichet.CommandReply {
-	c := &call{actor: req.Actor, channelID: req.ChannelID, teamID: req.TeamID, triggerID: req.TriggerID, locale: h.locale}
+	c := &call{actor: req.Actor, channelID: req.ChannelID, teamID: req.TeamID, triggerID: req.TriggerID, locale: h.locale, fileID: req.FileID}
 	if e, err := h.store.EventByChannel(ctx, req.ChannelID); err == nil {
 		c.locale = l10n.Locale(e.Locale)
 	}

@@ -85,7 +85,7 @@ func (h *Handler) invoice(ctx context.Context, c *call, cmd InvoiceRecord) (stri
 	if err != nil {
 		return "", err
 	}
-	in := guichet.InvoiceInput{Number: cmd.Number, Gross: cmd.Gross, IssuedOn: h.now()}
+	in := guichet.InvoiceInput{Number: cmd.Number, Gross: cmd.Gross, IssuedOn: h.now(), FileID: c.fileID}
 	if loc, err := e.Location(); err == nil {
 		in.IssuedOn = in.IssuedOn.In(loc)
 	}

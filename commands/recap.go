@@ -42,7 +42,11 @@ func (h *Handler) paid(ctx context.Context, c *call, cmd Paid) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return h.t(c, "CmdInvoicePaid", map[string]any{"Amount": l10n.Money(cmd.Amount, c.locale), "Correction": cmd.Amount < 0,
+		amount := cmd.Amount
+		if amount < 0 {
+			amount = -amount
+		}
+		return h.t(c, "CmdInvoicePaid", map[string]any{"Amount": l10n.Money(amount, c.locale), "Correction": cmd.Amount < 0,
 			"Number": inv.Number, "Supplier": inv.SupplierName, "Gross": l10n.Money(inv.Gross, c.locale),
 			"Paid": l10n.Money(inv.Paid, c.locale), "Remaining": l10n.Money(inv.Remaining(), c.locale)}), nil
 	}
