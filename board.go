@@ -85,4 +85,6 @@ func (s *LotState) Free() int64 {
 type Board struct {
 	Event *Event
 	Lots  []*LotState
+	// Orders are the current purchase orders of the event, by structure name (order.go).
+	Orders []*Order
 }

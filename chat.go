@@ -59,6 +59,9 @@ type CommandRequest struct {
 	// Text is what follows the trigger word.
 	Text      string
 	TriggerID string
+	// FileID is a file the person posted with the words (a PDF dropped in a direct message to
+	// the bot, read by an observer); a slash command has none.
+	FileID string
 }
 
 // CommandReply is the answer to the person who typed the command: privately unless

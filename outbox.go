@@ -54,6 +54,9 @@ const (
 	// OutboxRelaunchOffer posts LotID's offer anew in ChannelID, records the new post as the
 	// channel's copy, then edits the older copy PreviousPostID to point to the new one.
 	OutboxRelaunchOffer OutboxKind = "relaunch_offer"
+	// OutboxOrder posts purchase order OrderID's PDF in its structure's channel, with « J'accepte
+	// le bon de commande » while it is current and not accepted (order.go).
+	OutboxOrder OutboxKind = "order"
 )
 
 // OutboxWakeGathered is the wake-up a claim gives its process's dispatcher (db.DB.Claimed; it
@@ -94,6 +97,8 @@ type OutboxPayload struct {
 	PublicationID int64 `json:"publication_id,omitempty"`
 	// DocumentID, on an OutboxDocument, is the stored document posted with its files.
 	DocumentID int64 `json:"document_id,omitempty"`
+	// OrderID, on an OutboxOrder, is the purchase order revision to post.
+	OrderID int64 `json:"order_id,omitempty"`
 }
 
 // OutboxMessage is a message to Mattermost, written in the same transaction as the change that

@@ -46,6 +46,10 @@ type RecapData struct {
 	// default) to structures (SupplierID set): their ConfirmedAt and Problem say whether each
 	// structure confirmed.
 	Confirmations []*Reminder
+	// Orders are the current purchase orders of the event; Invoices its invoices with what
+	// was paid against each (order.go, invoice.go).
+	Orders   []*Order
+	Invoices []*Invoice
 }
 
 // AuditLine is an audit entry with the names a person reads: the lot's code and the

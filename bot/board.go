@@ -79,6 +79,11 @@ func (b *Bot) BoardPost(board *guichet.Board) *model.Post {
 			sb.WriteString(row)
 		}
 	}
+	if orders := b.boardOrders(board, loc); orders != "" && utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(orders) < boardBudget {
+		sb.WriteString("\n")
+		sb.WriteString(harmlessText(orders))
+		sb.WriteString("\n")
+	}
 	sb.WriteString("\n")
 	sb.WriteString(b.t(loc, "BoardUpdated", "At", b.dateTime(b.now(), ev, loc)))
 	return &model.Post{ChannelId: ev.CoordChannelID, Message: sb.String()}

@@ -29,6 +29,9 @@ import (
 // (checked in cmd/guichet). Errors meant for people are *guichet.Error; ENOTFOUND for an id
 // that names nothing, unless said otherwise.
 type Store interface {
+	// Purchase orders (order.go).
+	guichet.OrderStore
+
 	// Offers and claims (action.go, offer.go, delivery.go, pass.go).
 
 	// Event returns the event with that id.
@@ -233,6 +236,11 @@ type Deps struct {
 	// ReminderDelivery is where structures get their reminders: DeliverDM (to each member,
 	// the default) or DeliverChannel (the structure's channel).
 	ReminderDelivery string
+	// Issuer and Legal are the network that issues the client's documents and the legal
+	// mentions they print (the configuration's [issuer] and [legal]); purchase orders wait
+	// for the issuer's name and legal profile (order.go).
+	Issuer guichet.Issuer
+	Legal  guichet.LegalMentions
 }
 
 // Bot is the Mattermost adapter: client, HTTP endpoints, outbox dispatcher, rendering.
@@ -264,6 +272,9 @@ type Bot struct {
 	handlerTimeout, usernameTimeout, unansweredWait time.Duration
 	// reminderDelivery is DeliverDM or DeliverChannel.
 	reminderDelivery string
+	// issuer and legal are Deps.Issuer and Deps.Legal.
+	issuer guichet.Issuer
+	legal  guichet.LegalMentions
 	// inFlight is Deps.OutboxInFlight.
 	inFlight int
 	// outboxLease is Deps.OutboxLease; deliveryTimeout and leaseMargin are the constants of the
@@ -333,6 +344,7 @@ func New(d Deps) (*Bot, error) {
 		outbox: map[guichet.OutboxKind]OutboxHandler{},
 	}
 	b.reminderDelivery = d.ReminderDelivery
+	b.issuer, b.legal = d.Issuer, d.Legal
 	b.inFlight = d.OutboxInFlight
 	b.outboxLease = d.OutboxLease
 	if b.outboxLease <= 0 {

@@ -231,13 +231,25 @@ func (b *Bot) notice(ctx context.Context, m *guichet.OutboxMessage, p guichet.Ou
 	return created.Id, nil
 }
 
-// refreshBoard updates the event's status board in its coordination channel, or posts it the
+// refreshBoard makes the event's purchase orders agree with its shares (SyncOrders), then
+// updates the event's status board. A failure to make an order does not keep the board from
+// being refreshed; it is returned afterwards, so that the message is tried again.
+func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+	ordersErr := b.SyncOrders(ctx, p.EventID)
+	postID, err := b.renderBoard(ctx, m, p)
+	if err == nil && ordersErr != nil {
+		err = fmt.Errorf("purchase orders: %w", ordersErr)
+	}
+	return postID, err
+}
+
+// renderBoard updates the event's status board in its coordination channel, or posts it the
 // first time (or again if its post was deleted). When Mattermost refuses the edit because the
 // board is older than its edit time limit (ServiceSettings.PostEditTimeLimit), a fresh board
 // is posted, recorded, and the old one deleted (kept if the deletion is refused). When two
 // dispatchers post a board at once, the one recorded first stays and the other post is
 // deleted.
-func (b *Bot) refreshBoard(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
+func (b *Bot) renderBoard(ctx context.Context, m *guichet.OutboxMessage, p guichet.OutboxPayload) (string, error) {
 	board, err := b.store.Board(ctx, p.EventID)
 	if err != nil {
 		return "", err

@@ -25,6 +25,7 @@ func (b *Bot) actionRoutes() map[string]ActionHandler {
 		actionSheetsImport: b.sheetsImportClicked, // a dropped spreadsheet's preview: "Importer" (sheets.go)
 		actionSheetsCancel: b.sheetsCancelClicked, // a dropped spreadsheet's preview: "Annuler" (sheets.go)
 		actionQuestion:     b.questionClicked,     // offer: "Une question" (question.go)
+		actionOrderAccept:  b.orderAcceptClicked,  // a purchase order's PDF: "J'accepte le bon de commande" (order.go)
 	}
 }
 
@@ -55,6 +56,7 @@ func (b *Bot) outboxRoutes() map[guichet.OutboxKind]OutboxHandler {
 		guichet.OutboxDocument:          b.postDocument,         // a quote's PDF and CSV attached in a channel (document.go)
 		guichet.OutboxQuestion:          b.deliverQuestion,      // a question on a lot, in the coordination channel (question.go)
 		guichet.OutboxQuestionRelay:     b.deliverQuestionRelay, // a reply relayed to a question's other thread (question.go)
+		guichet.OutboxOrder:             b.deliverOrder,         // a purchase order's PDF in its structure's channel (order.go)
 	}
 }
 
@@ -71,4 +73,5 @@ func (b *Bot) registerRoutes() {
 	}
 	// Observers of the posts people write (listen.go).
 	b.Observe(b.relayQuestionReply) // replies in a question's threads (question.go)
+	b.Observe(b.invoiceDropped)     // a PDF dropped in a direct message: a structure's invoice (invoicedrop.go)
 }

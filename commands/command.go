@@ -161,12 +161,15 @@ type Recap struct {
 	Preview bool
 }
 
-// Paid records a payment to a structure for an event (Event empty: the channel's).
+// Paid records a payment to a structure for an event (Event empty: the channel's). With
+// Invoice (`facture=…`), the payment is against that invoice of the structure, and a negative
+// Amount is a correction whose reason is Note (`motif=…`); without, Amount is more than zero.
 type Paid struct {
 	Supplier string
-	Amount   guichet.Cents // more than zero
+	Amount   guichet.Cents
 	Event    string
 	Note     string
+	Invoice  string
 }
 
 // MyLots lists what the person's structures hold.

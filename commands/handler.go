@@ -25,6 +25,7 @@ type Store interface {
 	guichet.WaitlistStore
 	guichet.ClientLinkStore
 	guichet.QuoteStore
+	guichet.InvoiceStore
 	// Enqueue writes one outbox message, due at once.
 	Enqueue(ctx context.Context, kind guichet.OutboxKind, p guichet.OutboxPayload) error
 	// SupplierLots returns the lots on which the suppliers hold active claims, with those
@@ -76,6 +77,9 @@ type Deps struct {
 	// print (config [issuer] and [legal]; Legal defaults to guichet.DefaultLegalMentions).
 	Issuer guichet.Issuer
 	Legal  guichet.LegalMentions
+	// PaymentDays is the client's payment term for invoices when the event sets none (the
+	// issuer's); default guichet.DefaultPaymentDays.
+	PaymentDays int
 }
 
 // Handler runs the command language. It is safe for concurrent use.
@@ -92,6 +96,8 @@ type Handler struct {
 	clientLinkURL func(*guichet.ClientLink) string
 	issuer        guichet.Issuer
 	legal         guichet.LegalMentions
+	// paymentDays is Deps.PaymentDays.
+	paymentDays int
 }
 
 var _ guichet.CommandHandler = (*Handler)(nil)
@@ -106,6 +112,7 @@ func New(d Deps) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.paymentDays = d.PaymentDays
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -126,6 +133,8 @@ type call struct {
 	teamID    string
 	triggerID string
 	locale    string
+	// fileID is the file posted with the words (guichet.CommandRequest.FileID).
+	fileID string
 	// role is who may run the command; for roleEventCoordinator, checked is set once the
 	// actor's right on the event it acts on has been checked (Handler.entered).
 	role    role
@@ -143,7 +152,7 @@ func (h *Handler) t(c *call, id string, args map[string]any) string {
 // answers privately. Errors meant for people are answered in their language; other errors
 // are logged and answered with the generic message.
 func (h *Handler) HandleCommand(ctx context.Context, req guichet.CommandRequest) guichet.CommandReply {
-	c := &call{actor: req.Actor, channelID: req.ChannelID, teamID: req.TeamID, triggerID: req.TriggerID, locale: h.locale}
+	c := &call{actor: req.Actor, channelID: req.ChannelID, teamID: req.TeamID, triggerID: req.TriggerID, locale: h.locale, fileID: req.FileID}
 	if e, err := h.store.EventByChannel(ctx, req.ChannelID); err == nil {
 		c.locale = l10n.Locale(e.Locale)
 	}
@@ -257,6 +266,10 @@ func (h *Handler) dispatch(ctx context.Context, c *call, cmd Command) (string, e
 		return h.recap(ctx, c, cmd)
 	case Paid:
 		return h.paid(ctx, c, cmd)
+	case InvoiceRecord:
+		return h.invoice(ctx, c, cmd)
+	case InvoiceList:
+		return h.invoices(ctx, c, cmd)
 	case Adjust:
 		return h.adjust(ctx, c, cmd)
 	case Promote:

@@ -63,6 +63,7 @@ var specs = []*spec{
 	{name: "decline", usage: "HelpUsageDecline", description: "HelpDescDecline", example: "HelpExampleDecline", role: roleEventCoordinator, parse: parseDecline},
 	{name: "remind", usage: "HelpUsageRemind", description: "HelpDescRemind", example: "HelpExampleRemind", role: roleEventCoordinator, parse: parseRemind},
 	{name: "recap", usage: "HelpUsageRecap", description: "HelpDescRecap", example: "HelpExampleRecap", role: roleEventCoordinator, parse: parseRecap},
+	{name: "invoices", usage: "HelpUsageInvoices", description: "HelpDescInvoices", example: "HelpExampleInvoices", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return InvoiceList{Event: e} })},
 	{name: "paid", usage: "HelpUsagePaid", description: "HelpDescPaid", example: "HelpExamplePaid", role: roleEventCoordinator, parse: parsePaid},
 	{name: "relaunch", usage: "HelpUsageDeclinesRelaunch", description: "HelpDescDeclinesRelaunch", example: "HelpExampleDeclinesRelaunch", role: roleEventCoordinator, parse: parseRelaunch},
 	{name: "promote", usage: "HelpUsageWaitlistPromote", description: "HelpDescWaitlistPromote", example: "HelpExampleWaitlistPromote", role: roleEventCoordinator, parse: parsePromote},
@@ -74,6 +75,7 @@ var specs = []*spec{
 	{name: "coordinator list", usage: "HelpUsageCoordinatorList", description: "HelpDescCoordinatorList", example: "HelpExampleCoordinatorList", role: roleEventCoordinator, parse: parseEventOnly(func(e string) Command { return CoordinatorList{Event: e} })},
 	{name: "claim", usage: "HelpUsageClaim", description: "HelpDescClaim", example: "HelpExampleClaim", parse: parseClaim},
 	{name: "release", usage: "HelpUsageRelease", description: "HelpDescRelease", example: "HelpExampleRelease", parse: parseRelease},
+	{name: "invoice", usage: "HelpUsageInvoice", description: "HelpDescInvoice", example: "HelpExampleInvoice", parse: parseInvoice},
 	{name: "mylots", usage: "HelpUsageMyLots", description: "HelpDescMyLots", example: "HelpExampleMyLots", parse: noArgs(MyLots{})},
 	{name: "help", usage: "HelpUsageHelp", description: "HelpDescHelp", example: "HelpExampleHelp", parse: parseHelp},
 }
@@ -92,6 +94,7 @@ var verbs = map[string]string{
 	"paid": "paid", "pay": "paid", "payment": "paid", "paye": "paid", "payer": "paid", "paiement": "paid",
 	"award": "award", "attribuer": "award",
 	"quote": "quote", "devis": "quote",
+	"invoice": "invoice", "facture": "invoice", "invoices": "invoices", "factures": "invoices",
 	"adjust": "adjust", "ajuster": "adjust", "ajustement": "adjust",
 	"promote": "promote", "promouvoir": "promote",
 	"decline": "decline", "refuser": "decline",
@@ -1023,7 +1026,10 @@ func parsePaid(a *args) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Note, err = a.typed(guichet.PaymentNote, "note", "commentaire", "reference", "ref", "facture", "motif"); err != nil {
+	if c.Note, err = a.typed(guichet.PaymentNote, "note", "commentaire", "reference", "ref", "motif", "reason"); err != nil {
+		return nil, err
+	}
+	if c.Invoice, _, err = a.opt("facture", "invoice"); err != nil {
 		return nil, err
 	}
 	words := a.pos
@@ -1060,10 +1066,18 @@ func parsePaid(a *args) (Command, error) {
 		}
 	}
 	amount := words[at]
+	// A correction against an invoice is a negative amount: "-120,50".
+	negative := c.Invoice != "" && strings.HasPrefix(amount, "-")
+	if negative {
+		amount = amount[1:]
+	}
 	if c.Amount, err = guichet.ParseEuros(amount); err != nil {
 		return nil, a.bad(err)
 	}
-	if c.Amount <= 0 {
+	if negative {
+		c.Amount = -c.Amount
+	}
+	if c.Amount == 0 {
 		return nil, a.bad(guichet.Errorf(guichet.EINVALID, "ErrPaymentAmount", "Value", amount))
 	}
 	rest := words[at+1:]

@@ -79,7 +79,11 @@ func TestParse(t *testing.T) {
 		"paiement spaced amount":     {`paiement « Romsi » "1 320 €"`, Paid{Supplier: "Romsi", Amount: 132000}},
 		"paid euro sign apart":       {`paid Romsi 450 € assises-2011`, Paid{Supplier: "Romsi", Amount: 45000, Event: "assises-2011"}},
 		"paid name ending in digits": {`paid Atelier 21 "1 200"`, Paid{Supplier: "Atelier 21", Amount: 120000}},
-		"paid structure=":            {`paid 450 assises-2011 structure="Regart's" facture=F-12`, Paid{Supplier: "Regart's", Amount: 45000, Event: "assises-2011", Note: "F-12"}},
+		"paid structure=":            {`paid 450 assises-2011 structure="Regart's" facture=F-12`, Paid{Supplier: "Regart's", Amount: 45000, Event: "assises-2011", Invoice: "F-12"}},
+		"paid correction":            {`payer Romsi -120,50 facture=F-12 motif="saisi deux fois"`, Paid{Supplier: "Romsi", Amount: -12050, Invoice: "F-12", Note: "saisi deux fois"}},
+		"invoice":                    {`facture assises-2027 numéro=F-2027-012 montant="1 320,50" date=20/04/2027`, InvoiceRecord{Event: "assises-2027", Number: "F-2027-012", Gross: 132050, Day: "20/04/2027"}},
+		"invoice english":            {`invoice number=F1 amount=10.5 structure=Romsi`, InvoiceRecord{Supplier: "Romsi", Number: "F1", Gross: 1050}},
+		"invoices":                   {`factures assises-2027`, InvoiceList{Event: "assises-2027"}},
 		"état":                       {"état", Status{}},
 		"award":                      {`award DEJ "Le Goût des Autres"`, Award{Lot: LotRef{Code: "DEJ"}, Supplier: "Le Goût des Autres"}},
 		"attribuer unquoted":         {`attribuer assises/DEJ Le Goût des Autres`, Award{Lot: LotRef{Event: "assises", Code: "DEJ"}, Supplier: "Le Goût des Autres"}},
@@ -203,6 +207,10 @@ func TestParseErrors(t *testing.T) {
 		"paid amount only":          {"paid 450", "CmdMissing", map[string]any{"What": msg("CmdArgSupplier")}},
 		"paid zero":                 {"paid Romsi 0", "CmdBadValue", nil},
 		"paid negative":             {"paid Romsi -5", "CmdBadValue", nil},
+		"invoice no number":         {"facture montant=10", "CmdMissing", map[string]any{"What": msg("CmdArgInvoiceNumber"), "Usage": msg("HelpUsageInvoice")}},
+		"invoice no amount":         {"facture numéro=F1", "CmdMissing", map[string]any{"What": msg("CmdArgAmount")}},
+		"invoice zero":              {"facture numéro=F1 montant=0", "CmdBadValue", nil},
+		"invoice bad date":          {"facture numéro=F1 montant=10 date=31/02/2027", "CmdBadValue", nil},
 		"paid too many cents":       {"paid Romsi 12,345", "CmdBadValue", nil},
 		"paid words":                {"paid Romsi douze", "CmdBadValue", nil},
 		"paid words and event":      {"paid Romsi douze assises-2011", "CmdBadValue", nil},
@@ -267,5 +275,5 @@ func TestEveryCommandIsParsedAndHelped(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, Help{Topic: s.name}, h)
 	}
-	require.Len(t, specs, 35)
+	require.Len(t, specs, 37)
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 
+	"guichet.dev/guichet/l10n"
 	"guichet.dev/guichet/report"
 )
 
@@ -35,6 +36,19 @@ func (h *Handler) paid(ctx context.Context, c *call, cmd Paid) (string, error) {
 	s, err := h.store.SupplierByRef(ctx, cmd.Supplier)
 	if err != nil {
 		return "", err
+	}
+	if cmd.Invoice != "" {
+		inv, err := h.store.PayInvoice(ctx, c.actor, e.ID, s.ID, cmd.Invoice, cmd.Amount, cmd.Note)
+		if err != nil {
+			return "", err
+		}
+		amount := cmd.Amount
+		if amount < 0 {
+			amount = -amount
+		}
+		return h.t(c, "CmdInvoicePaid", map[string]any{"Amount": l10n.Money(amount, c.locale), "Correction": cmd.Amount < 0,
+			"Number": inv.Number, "Supplier": inv.SupplierName, "Gross": l10n.Money(inv.Gross, c.locale),
+			"Paid": l10n.Money(inv.Paid, c.locale), "Remaining": l10n.Money(inv.Remaining(), c.locale)}), nil
 	}
 	bal, err := h.store.RecordPayment(ctx, c.actor, e.ID, s.ID, cmd.Amount, cmd.Note)
 	if err != nil {

@@ -20,6 +20,11 @@ func (h *Handler) status(ctx context.Context, c *call, cmd Status) (string, erro
 	if err != nil {
 		return "", err
 	}
+	// The board's refresh also makes the purchase orders that waited for legal details
+	// (bot/order.go).
+	if err := h.store.Enqueue(ctx, guichet.OutboxRefreshBoard, guichet.OutboxPayload{EventID: e.ID}); err != nil {
+		return "", err
+	}
 	var budget, awarded guichet.Cents
 	filled, live, pending := 0, 0, 0
 	var out []string

@@ -91,6 +91,7 @@ type Config struct {
 	// Issuer is the network that coordinates and issues the client's documents (the [issuer]
 	// section): its name, SIRET, address, VAT regime and rate, logo, and the client's payment
 	// term (default 30 days). Documents are refused while what they need of it is missing.
+	// Each key is also GUICHET_ISSUER_<KEY> (GUICHET_ISSUER_NAME, GUICHET_ISSUER_SIRET…).
 	Issuer guichet.Issuer `toml:"issuer" envPrefix:"ISSUER_"`
 	// Legal holds the legal mentions the documents print (the [legal] section); each left
 	// empty takes its default, guichet.DefaultLegalMentions, which cites its source.
@@ -332,25 +333,25 @@ func (c *Config) validateIssuer() error {
 	if is.SIRET != "" {
 		siret, err := guichet.CheckSIRET(is.SIRET)
 		if err != nil {
-			return &Error{Key: "issuer.siret", Env: "-", Problem: "not a valid SIRET (14 digits whose check digit matches): " + is.SIRET}
+			return &Error{Key: "issuer.siret", Env: "ISSUER_SIRET", Problem: "not a valid SIRET (14 digits whose check digit matches): " + is.SIRET}
 		}
 		is.SIRET = siret
 	}
 	if is.VATRegime != guichet.VATUnset {
 		r, ok := guichet.ParseVATRegime(string(is.VATRegime))
 		if !ok {
-			return &Error{Key: "issuer.vat_regime", Env: "-", Problem: `must be "liable", "association" or "franchise"`}
+			return &Error{Key: "issuer.vat_regime", Env: "ISSUER_VAT_REGIME", Problem: `must be "liable", "association" or "franchise"`}
 		}
 		is.VATRegime = r
 	}
 	if is.VATRateBP < 0 || is.VATRateBP > 10000 || (is.VATRegime != guichet.VATLiable && is.VATRateBP != 0) {
-		return &Error{Key: "issuer.vat_rate_bp", Env: "-", Problem: "the VAT rate in basis points (2000 = 20 %), from 0 to 10000, only with vat_regime = \"liable\""}
+		return &Error{Key: "issuer.vat_rate_bp", Env: "ISSUER_VAT_RATE_BP", Problem: "the VAT rate in basis points (2000 = 20 %), from 0 to 10000, only with vat_regime = \"liable\""}
 	}
 	if is.PaymentDays == 0 {
 		is.PaymentDays = 30
 	}
 	if is.PaymentDays < 0 || is.PaymentDays > 365 {
-		return &Error{Key: "issuer.payment_days", Env: "-", Problem: "the client's payment term, from 1 to 365 days"}
+		return &Error{Key: "issuer.payment_days", Env: "ISSUER_PAYMENT_DAYS", Problem: "the client's payment term, from 1 to 365 days"}
 	}
 	return nil
 }

@@ -129,3 +129,25 @@ func TestIssuerAndLegalMentions(t *testing.T) {
 	require.Equal(t, "TVA non applicable, art. 293 B du CGI (nouvelle rédaction)", cfg.Legal.Franchise)
 	require.Contains(t, cfg.Legal.ExemptAssociation, "261") // the default, kept
 }
+
+// The issuer is set from the environment as every other key: GUICHET_ISSUER_<KEY>.
+func TestIssuerFromTheEnvironment(t *testing.T) {
+	t.Setenv("GUICHET_ISSUER_NAME", "Réseau ESS")
+	t.Setenv("GUICHET_ISSUER_SIRET", "73282932000074")
+	t.Setenv("GUICHET_ISSUER_LEGAL_FORM", "Association loi 1901")
+	t.Setenv("GUICHET_ISSUER_VAT_REGIME", "association")
+	t.Setenv("GUICHET_ISSUER_ADDRESS", "Nantes")
+	t.Setenv("GUICHET_ISSUER_PAYMENT_DAYS", "45")
+	cfg, err := config.Load(write(t, "database_url = \"postgres://a@b/c\"\n"))
+	require.NoError(t, err)
+	require.Equal(t, "Réseau ESS", cfg.Issuer.Name)
+	require.Equal(t, "73282932000074", cfg.Issuer.SIRET)
+	require.Equal(t, "Association loi 1901", cfg.Issuer.LegalForm)
+	require.Equal(t, "association", string(cfg.Issuer.VATRegime))
+	require.Equal(t, "Nantes", cfg.Issuer.Address)
+	require.Equal(t, 45, cfg.Issuer.PaymentDays)
+
+	t.Setenv("GUICHET_ISSUER_SIRET", "73282932000075")
+	_, err = config.Load(write(t, "database_url = \"postgres://a@b/c\"\n"))
+	require.ErrorContains(t, err, "GUICHET_ISSUER_SIRET")
+}

@@ -247,6 +247,9 @@ func (d *DB) Board(ctx context.Context, eventID int64) (*guichet.Board, error) {
 			st.Answers = *a
 		}
 	}
+	if b.Orders, err = currentOrders(ctx, d.db, eventID); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 

@@ -69,6 +69,13 @@ func (d *DB) RecapData(ctx context.Context, eventID int64) (*guichet.RecapData, 
 		ORDER BY supplier_id`, eventID, string(kind)); err != nil {
 		return nil, fmt.Errorf("recap confirmations: %w", err)
 	}
+	if out.Orders, err = currentOrders(ctx, tx, eventID); err != nil {
+		return nil, err
+	}
+	if err := tx.SelectContext(ctx, &out.Invoices, `SELECT `+invoiceColumns+invoiceFrom+`
+		WHERE i.event_id = $1 ORDER BY s.name, i.issued_on, i.id`, eventID); err != nil {
+		return nil, fmt.Errorf("recap invoices: %w", err)
+	}
 	return out, nil
 }
 

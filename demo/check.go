@@ -53,6 +53,7 @@ func (s *session) check(ctx context.Context, out string) []result {
 		s.checkConfirmations(ctx),
 		s.checkRecap(ctx, out),
 		s.checkQuote(ctx, out),
+		s.checkOrders(ctx, out),
 	}
 	return append(results, s.checkSecondAct(ctx)...)
 }

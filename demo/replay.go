@@ -46,7 +46,7 @@ func (f *fixture) prepareAt() (time.Time, error) {
 // replay plays the event from chat, phase by phase, on the bot's simulated clock.
 func (s *session) replay(ctx context.Context) error {
 	for _, step := range []func(context.Context) error{
-		s.prepare, s.claims, s.quote, s.firstReminder, s.secondAct, s.reminders, s.alert, s.eventDay, s.recap,
+		s.prepare, s.claims, s.firstReminder, s.secondAct, s.quote, s.orders, s.reminders, s.alert, s.eventDay, s.invoices, s.recap,
 		s.clientPage,
 	} {
 		if err := step(ctx); err != nil {

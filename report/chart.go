@@ -46,7 +46,33 @@ type ChartData struct {
 	Labels  []string
 	// Locale is the language the axis's amounts are written in.
 	Locale string
+	// Paid, when set (an event with purchase orders or invoices), goes with Names: the part of
+	// each structure's bar that is paid (paidPart); the bar is then drawn in two parts, paid
+	// and still due, named in a legend by PaidLabel and DueLabel.
+	Paid                []guichet.Cents
+	PaidLabel, DueLabel string
 }
+
+// paidPart returns the part of the structure's agreed amount that is paid, in the proportion
+// of what it was paid to what it is owed in all (paid and still owed, VAT included once it
+// invoiced), rounded to the cent: the whole when nothing is owed any more, none before a
+// payment.
+func paidPart(s *SupplierPart) guichet.Cents {
+	owed := s.Owed()
+	if owed < 0 {
+		owed = 0
+	}
+	if s.Paid <= 0 {
+		return 0
+	}
+	if owed == 0 {
+		return s.Agreed
+	}
+	return guichet.Cents((int64(s.Agreed)*int64(s.Paid) + int64(s.Paid+owed)/2) / int64(s.Paid+owed))
+}
+
+// DueColor is the colour of the part of a bar still due (Paid charts).
+var DueColor = color.RGBA{R: 0xe0, G: 0x8a, B: 0x1e, A: 0xff}
 
 // ChartOf returns what the recap's chart shows in locale ("" for the event's language).
 func ChartOf(cat *l10n.Catalog, r *Recap, locale string) ChartData {
@@ -63,6 +89,12 @@ func ChartOf(cat *l10n.Catalog, r *Recap, locale string) ChartData {
 		c.Names = append(c.Names, s.Name)
 		c.Amounts = append(c.Amounts, s.Agreed)
 		c.Labels = append(c.Labels, l10n.Money(s.Agreed, locale))
+		if r.Desk {
+			c.Paid = append(c.Paid, paidPart(s))
+		}
+	}
+	if r.Desk {
+		c.PaidLabel, c.DueLabel = cat.T(locale, "RecapChartPaid", nil), cat.T(locale, "RecapChartDue", nil)
 	}
 	return c
 }
@@ -125,14 +157,40 @@ func (c ChartData) PNG() ([]byte, error) {
 	grid.Horizontal.Color = nil
 	grid.Vertical.Color = color.Gray{Y: 0xdd}
 	p.Add(grid)
-	bars, err := plotter.NewBarChart(values, vg.Points(chartBar))
-	if err != nil {
-		return nil, fmt.Errorf("chart bars: %w", err)
+	if len(c.Paid) == n {
+		// Two parts per bar: paid, then what is still due stacked on it.
+		paid, due := make(plotter.Values, n), make(plotter.Values, n)
+		for i := range c.Names {
+			y := n - 1 - i
+			paid[y] = math.Max(0, math.Min(values[y], float64(c.Paid[i])/100))
+			due[y] = values[y] - paid[y]
+		}
+		paidBars, err := plotter.NewBarChart(paid, vg.Points(chartBar))
+		if err != nil {
+			return nil, fmt.Errorf("chart bars: %w", err)
+		}
+		dueBars, err := plotter.NewBarChart(due, vg.Points(chartBar))
+		if err != nil {
+			return nil, fmt.Errorf("chart bars: %w", err)
+		}
+		paidBars.Horizontal, dueBars.Horizontal = true, true
+		paidBars.Color, dueBars.Color = BarColor, DueColor
+		paidBars.LineStyle.Width, dueBars.LineStyle.Width = 0, 0
+		dueBars.StackOn(paidBars)
+		p.Add(paidBars, dueBars)
+		p.Legend.Add(c.PaidLabel, paidBars)
+		p.Legend.Add(c.DueLabel, dueBars)
+		p.Legend.TextStyle.Font = sans(11, false)
+	} else {
+		bars, err := plotter.NewBarChart(values, vg.Points(chartBar))
+		if err != nil {
+			return nil, fmt.Errorf("chart bars: %w", err)
+		}
+		bars.Horizontal = true
+		bars.Color = BarColor
+		bars.LineStyle.Width = 0
+		p.Add(bars)
 	}
-	bars.Horizontal = true
-	bars.Color = BarColor
-	bars.LineStyle.Width = 0
-	p.Add(bars)
 	p.NominalY(names...)
 
 	amounts, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})

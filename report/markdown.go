@@ -122,6 +122,9 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 			line("RecapLotsInCSV", nil)
 		}
 	}
+	if r.Desk {
+		writeDesk(&b, cat, r, locale, rows)
+	}
 	if r.Deliveries+r.Adjustments > 0 {
 		writeDeliveries(&b, cat, r, locale)
 	}
@@ -144,6 +147,23 @@ func markdown(cat *l10n.Catalog, r *Recap, locale string, withLots bool, rows in
 		b.WriteString("- " + s + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeDesk writes, per structure, what was ordered, delivered (agreed with adjustments),
+// invoiced, paid and is still owed (SupplierPart.Owed), then the totals.
+func writeDesk(b *strings.Builder, cat *l10n.Catalog, r *Recap, locale string, rows int) {
+	b.WriteString("\n")
+	b.WriteString(cat.T(locale, "RecapDeskHeader", nil))
+	b.WriteString("\n|:--|--:|--:|--:|--:|--:|\n")
+	money := func(c guichet.Cents) string { return l10n.Money(c, locale) }
+	for i, s := range r.Suppliers {
+		if i >= rows {
+			break
+		}
+		b.WriteString("| " + strings.Join([]string{cell(s.Name), money(s.Ordered), money(s.Due), money(s.Invoiced), money(s.Paid), money(s.Owed())}, " | ") + " |\n")
+	}
+	b.WriteString("| " + strings.Join([]string{cat.T(locale, "RecapTotalRow", nil), bold(money(r.Ordered)), bold(money(r.Due)),
+		bold(money(r.Invoiced)), bold(money(r.Paid)), bold(money(r.Owed()))}, " | ") + " |\n")
 }
 
 // writeDeliveries writes, for each awarded share, what was agreed, what the structure reported

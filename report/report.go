@@ -49,6 +49,10 @@ type Recap struct {
 	Deliveries, Adjustments int
 	// Paid is what was recorded as paid to the structures.
 	Paid guichet.Cents
+	// Ordered and Invoiced add the structures' current purchase orders and invoices (gross);
+	// Desk says whether the event has any, so that the recap shows them.
+	Ordered, Invoiced guichet.Cents
+	Desk              bool
 	// LotsFilled, LotsUnfilled and LotsCancelled count the lots by outcome.
 	LotsFilled, LotsUnfilled, LotsCancelled int
 	// ConfirmReminder names the reminder structures confirm, the last before the event, as
@@ -61,6 +65,15 @@ type Recap struct {
 
 // Remaining returns what is still due to the network: Due minus Paid.
 func (r *Recap) Remaining() guichet.Cents { return r.Due - r.Paid }
+
+// Owed returns what is still to pay the structures, each counted as SupplierPart.Owed.
+func (r *Recap) Owed() guichet.Cents {
+	var out guichet.Cents
+	for _, s := range r.Suppliers {
+		out += s.Owed()
+	}
+	return out
+}
 
 // SupplierCount returns how many suppliers took part: those with an awarded claim.
 func (r *Recap) SupplierCount() int {
@@ -101,6 +114,18 @@ type SupplierPart struct {
 	Due  guichet.Cents
 	Paid guichet.Cents
 	J1   Confirmation
+	// Ordered is the gross of its current purchase order (0 without one); Invoiced the sum of
+	// its invoices (gross).
+	Ordered, Invoiced guichet.Cents
+}
+
+// Owed returns what is still to pay the structure: what it invoiced less what it was paid,
+// once it invoiced; before, Remaining.
+func (s *SupplierPart) Owed() guichet.Cents {
+	if s.Invoiced > 0 {
+		return s.Invoiced - s.Paid
+	}
+	return s.Remaining()
 }
 
 // Remaining returns what is still due to the structure, after adjustments (negative when it
@@ -246,6 +271,18 @@ func FromData(d *guichet.RecapData) *Recap {
 		s := structure(p.SupplierID, p.SupplierName)
 		s.Paid += p.Amount
 		r.Paid += p.Amount
+	}
+	for _, o := range d.Orders {
+		s := structure(o.SupplierID, o.SupplierName)
+		s.Ordered += o.Gross
+		r.Ordered += o.Gross
+		r.Desk = true
+	}
+	for _, inv := range d.Invoices {
+		s := structure(inv.SupplierID, inv.SupplierName)
+		s.Invoiced += inv.Gross
+		r.Invoiced += inv.Gross
+		r.Desk = true
 	}
 	for _, rem := range d.Confirmations {
 		if rem.SupplierID == nil {

@@ -151,6 +151,10 @@ func TestRunTicks(t *testing.T) {
 	require.GreaterOrEqual(t, st.takes, 3, "a pass at start, then one a second")
 }
 
+func (f *fakeStore) TellOverdueInvoices(ctx context.Context, now time.Time) (int, error) {
+	return 0, nil
+}
+
 func (f *fakeStore) ExpireWaitlistOffers(ctx context.Context, now time.Time) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

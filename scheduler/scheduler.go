@@ -39,6 +39,9 @@ type Store interface {
 	// ExpireWaitlistOffers ends each waitlist offer expired at now, once, and offers its lot
 	// to the next in line (guichet.WaitlistStore).
 	ExpireWaitlistOffers(ctx context.Context, now time.Time) (int, error)
+	// TellOverdueInvoices tells each event's coordinators, once per invoice, which invoices
+	// are past their due date at now and not fully paid.
+	TellOverdueInvoices(ctx context.Context, now time.Time) (int, error)
 }
 
 // Deps is what New needs. Zero fields take their defaults.
@@ -160,6 +163,13 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 			n, err := s.store.CloseEndedOffers(work, now)
 			if n > 0 {
 				s.log.Info("offers of events that are over closed", "events", n)
+			}
+			return err
+		}},
+		{"overdue_invoices", func() error {
+			n, err := s.store.TellOverdueInvoices(work, now)
+			if n > 0 {
+				s.log.Info("coordinators told of overdue invoices", "invoices", n)
 			}
 			return err
 		}},

@@ -113,6 +113,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 			return db.ListenOutbox(ctx, cfg.DatabaseDSN(), logger, onNotify)
 		},
 		ReminderDelivery: cfg.ReminderDelivery, OutboxInFlight: cfg.OutboxInFlight,
+		Issuer: cfg.Issuer, Legal: cfg.Legal,
 		EditGap: editGap(cfg.OfferEditGap), OutboxLease: cfg.OutboxLease,
 	})
 	if err != nil {
@@ -125,6 +126,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	cmds := commands.New(commands.Deps{
 		Store: d, Chat: b, Access: access, Catalog: catalog, Sheets: d, Locale: cfg.Locale, Now: now, Logger: logger,
 		ClientLinkURL: b.ClientLinkURL, Issuer: cfg.Issuer, Legal: cfg.Legal,
+		PaymentDays: cfg.Issuer.PaymentDays,
 	})
 	b.SetCommands(cmds)
 	b.SetSheets(cmds)
