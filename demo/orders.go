@@ -35,8 +35,15 @@ func (s *session) orders(ctx context.Context) error {
 	for _, sup := range s.fx.suppliers {
 		u := s.rig.User(sup.Members[0])
 		ch := s.rig.Channel(sup.Channel)
-		order, err := s.waitPost(ctx, u, ch.Id, "the purchase order in ~"+ch.Name, func(p *model.Post) bool {
-			return p.UserId == s.rig.BotUserID() && len(p.FileIds) == 1 && mmrig.Button(p, label) != nil
+		// The order was revised when its shares or the event's day changed: accept the current
+		// revision's post, whose title names its number and revision.
+		order, err := s.waitPost(ctx, u, ch.Id, "the current purchase order in ~"+ch.Name, func(p *model.Post) bool {
+			if p.UserId != s.rig.BotUserID() || len(p.FileIds) != 1 || mmrig.Button(p, label) == nil {
+				return false
+			}
+			cur, err := s.currentOrder(ctx, sup.Name)
+			return err == nil && cur != nil &&
+				strings.Contains(p.Message, s.cat.T(s.locale, "MsgOrderRevisionName", map[string]any{"Number": cur.Number, "Revision": cur.Revision})+"**")
 		})
 		if err != nil {
 			return err
@@ -214,4 +221,19 @@ func spaceless(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// currentOrder returns the current revision of the structure's order for the event, nil when it
+// has none.
+func (s *session) currentOrder(ctx context.Context, supplier string) (*guichet.Order, error) {
+	orders, err := s.rig.DB().Orders(ctx, s.event.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range orders {
+		if orders[i].SupplierName == supplier && orders[i].ReplacedBy == nil {
+			return orders[i], nil
+		}
+	}
+	return nil, nil
 }
