@@ -328,7 +328,7 @@ func (d *DB) Publish(ctx context.Context, actor guichet.Actor, eventID int64) (i
 			return notFound(err, "ErrEventNotFound", "Slug", eventID)
 		}
 		// The publication the messages belong to, so that the one who published is told once
-		// when the last of them is delivered or refused (migration 00025).
+		// when the last of them is delivered or refused (migration 00023).
 		publication, err := startPublication(ctx, tx, eventID, actor)
 		if err != nil {
 			return err

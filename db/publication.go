@@ -12,7 +12,7 @@ import (
 // startPublication opens a publication of event eventID by actor in tx and returns its id, or
 // 0 when no one is to be told when it ends (an actor without a Mattermost user id: the demo,
 // a command line). Its messages carry the id (payload "publication_id"); when the last of them
-// is delivered or refused for good, a trigger (migration 00025) queues, in that message's
+// is delivered or refused for good, a trigger (migration 00023) queues, in that message's
 // transaction, one direct message to actor: "NoticeTodayPublicationEnded" with the counts
 // (Posted, Channels, Skipped, Failed, FailedChannels) and the refusing channels' names
 // (FailedNames, the first 30, FailedMore for the rest).
