@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"codeberg.org/go-fonts/liberation/liberationsansbold"
-	"codeberg.org/go-fonts/liberation/liberationsansregular"
 	"codeberg.org/go-pdf/fpdf"
 
 	"guichet.dev/guichet"
@@ -25,24 +23,7 @@ func RenderClientPDF(p *ClientPage, c *l10n.Catalog, chart []byte) ([]byte, erro
 	money := func(v guichet.Cents) string { return l10n.Money(v, p.Locale) }
 	title := t("MsgClientPageTitle", map[string]any{"Event": p.Event})
 
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(p.Issued)
-	pdf.SetModificationDate(p.Issued)
-	pdf.SetCatalogSort(true)
-	pdf.SetCompression(true)
-	pdf.SetProducer("Guichet", true)
-	pdf.SetTitle(title, true)
-	pdf.SetLang(l10n.Locale(p.Locale))
-	pdf.AddUTF8FontFromBytes("sans", "", liberationsansregular.TTF)
-	pdf.AddUTF8FontFromBytes("sans", "B", liberationsansbold.TTF)
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(true, margin+5)
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-margin)
-		pdf.SetFont("sans", "", 8)
-		pdf.CellFormat(0, 4, title+" — "+t("DocPage", map[string]any{"Page": pdf.PageNo()}), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
+	pdf := newPDF(c, p.Locale, title, "", p.Issued)
 
 	pdf.SetFont("sans", "B", 16)
 	pdf.MultiCell(0, 8, p.Event, "", "L", false)

@@ -79,25 +79,7 @@ func RenderPDF(d *Document, c *l10n.Catalog) ([]byte, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(d.Issued)
-	pdf.SetModificationDate(d.Issued)
-	pdf.SetCatalogSort(true)
-	pdf.SetCompression(true)
-	pdf.SetProducer("Guichet", true)
-	pdf.SetTitle(d.Title(c), true)
-	pdf.SetAuthor(d.Issuer.Name, true)
-	pdf.SetLang(l10n.Locale(d.Locale))
-	pdf.AddUTF8FontFromBytes("sans", "", liberationsansregular.TTF)
-	pdf.AddUTF8FontFromBytes("sans", "B", liberationsansbold.TTF)
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(true, margin+5)
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-margin)
-		pdf.SetFont("sans", "", 8)
-		pdf.CellFormat(0, 4, d.Title(c)+" — "+c.T(d.Locale, "DocPage", map[string]any{"Page": pdf.PageNo()}), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
+	pdf := newPDF(c, d.Locale, d.Title(c), d.Issuer.Name, d.Issued)
 	t := func(id string, args map[string]any) string { return c.T(d.Locale, id, args) }
 	money := func(v guichet.Cents) string { return l10n.Money(v, d.Locale) }
 
@@ -239,6 +221,34 @@ func RenderPDF(d *Document, c *l10n.Catalog) ([]byte, error) {
 		return nil, fmt.Errorf("desk: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// newPDF starts a reproducible A4 document in locale: its creation date is issued, its catalogue
+// sorted, its fonts (Liberation Sans, regular as "sans" and bold as "sans" "B") embedded from
+// the binary; every page ends with the title and the page's number. Its first page is added.
+func newPDF(c *l10n.Catalog, locale, title, author string, issued time.Time) *fpdf.Fpdf {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(issued)
+	pdf.SetModificationDate(issued)
+	pdf.SetCatalogSort(true)
+	pdf.SetCompression(true)
+	pdf.SetProducer("Guichet", true)
+	pdf.SetTitle(title, true)
+	if author != "" {
+		pdf.SetAuthor(author, true)
+	}
+	pdf.SetLang(l10n.Locale(locale))
+	pdf.AddUTF8FontFromBytes("sans", "", liberationsansregular.TTF)
+	pdf.AddUTF8FontFromBytes("sans", "B", liberationsansbold.TTF)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, margin+5)
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-margin)
+		pdf.SetFont("sans", "", 8)
+		pdf.CellFormat(0, 4, title+" — "+c.T(locale, "DocPage", map[string]any{"Page": pdf.PageNo()}), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+	return pdf
 }
 
 // party prints a profile's address, legal form, SIRET and VAT regime, one per line, skipping
