@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -14,15 +16,17 @@ import (
 	"guichet.dev/guichet/internal/mmrig"
 )
 
-// BenchmarkListenerPosts has 20 members write 25 posts each, at once, in a channel of the bot,
+// BenchmarkListenerPosts has GUICHET_BENCH_MEMBERS members (default 20) write
+// GUICHET_BENCH_POSTS_EACH posts each (default 25), at once, in a channel of the bot,
 // and waits until the listener has handed every post on; it reports the posts handled per
 // second from the first post to the last handled, the posts Mattermost took per second (side
 // by side: what bounds the first), how long after the last post was written the listener was
 // done, and the bot's resident memory afterwards (process_resident_memory_bytes). Run it alone:
 //
 //	go test ./e2e -run '^$' -bench BenchmarkListenerPosts -benchtime 1x
+//	GUICHET_BENCH_MEMBERS=500 GUICHET_BENCH_POSTS_EACH=2 go test ./e2e -run '^$' -bench BenchmarkListenerPosts -benchtime 1x
 func BenchmarkListenerPosts(b *testing.B) {
-	const members, each = 20, 25
+	members, each := benchEnvInt(b, "GUICHET_BENCH_MEMBERS", 20), benchEnvInt(b, "GUICHET_BENCH_POSTS_EACH", 25)
 	ctx := context.Background()
 	users := make([]*mmrig.User, members)
 	names := make([]string, members)
@@ -76,4 +80,17 @@ func BenchmarkListenerPosts(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(metric(b, rig.OpsURL(), "process_resident_memory_bytes")/(1<<20), "MB_resident")
+}
+
+// benchEnvInt reads a positive whole number from the environment variable name, def when unset.
+func benchEnvInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: a positive whole number, please", name, v)
+	}
+	return n
 }

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,33 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
-	"guichet.dev/guichet/bot"
 	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
 
 const btnOrderAccept = "J'accepte le bon de commande"
-
-// ordersIssuer is the network that issues the documents in these tests.
-var ordersIssuer = guichet.Issuer{Name: "Réseau ESS Nantes", PaymentDays: 30, LegalProfile: guichet.LegalProfile{
-	SIRET: "73282932000074", LegalForm: "Association loi 1901", VATRegime: guichet.VATExemptAssociation, Address: "8 rue Saint-Domingue, 44200 Nantes"}}
-
-// ordersReplica is the bot's code run as a replica whose configuration names the issuer (the
-// rig's bot has none, so that other tests' events make no orders): what its board refresh does
-// first, Bot.SyncOrders.
-func ordersReplica(t *testing.T) *bot.Bot {
-	t.Helper()
-	signer, err := bot.NewSigner([]byte(rig.SigningKey()))
-	require.NoError(t, err)
-	client := bot.NewClient(rig.MattermostURL(), rig.Setup().BotToken, bot.ClientOptions{})
-	b, err := bot.New(bot.Deps{
-		Store: rig.DB(), Access: &guichet.Access{Store: rig.DB()}, Catalog: l10n.New(), Client: client,
-		Signer: signer, CommandTokens: []string{rig.CommandToken()}, PublicURL: rig.BotURL(),
-		Issuer: ordersIssuer, Legal: guichet.DefaultLegalMentions(),
-	})
-	require.NoError(t, err)
-	return b
-}
 
 // spaceless drops every kind of space, so that amounts read back from a PDF compare whatever
 // space the text extraction gives for the narrow no-break one.
@@ -84,8 +59,6 @@ func TestPurchaseOrderAcceptedInvoicedAndPaid(t *testing.T) {
 	require.Len(t, cl, 2)
 	require.Equal(t, guichet.Cents(450001), cl[0].Amount+cl[1].Amount)
 
-	require.NoError(t, ordersReplica(t).SyncOrders(ctx, w.event.ID))
-
 	// The SCOP's order: its PDF in its channel, with the button; its totals are its share, with
 	// 10 % VAT.
 	orderPost := w.members[0].WaitPost(t, w.channels[0].Id, func(p *model.Post) bool {
@@ -94,10 +67,10 @@ func TestPurchaseOrderAcceptedInvoicedAndPaid(t *testing.T) {
 	require.Contains(t, orderPost.Message, "BC-")
 	data, _, err := w.members[0].Client.GetFile(ctx, orderPost.FileIds[0])
 	require.NoError(t, err)
-	text := pdfText(t, data)
+	text := readPDF(t, data)
 	share := cl[0].Amount
 	vat := guichet.LegalProfile{VATRegime: guichet.VATLiable, VATRateBP: 1000}.VAT(share)
-	for _, want := range []string{l10n.Money(share, "fr"), l10n.Money(vat, "fr"), l10n.Money(share+vat, "fr"), "Scop Bdc Traiteur", "Hall 2", "Réseau ESS Nantes"} {
+	for _, want := range []string{l10n.Money(share, "fr"), l10n.Money(vat, "fr"), l10n.Money(share+vat, "fr"), "Scop Bdc Traiteur", "Hall 2", e2eIssuer["GUICHET_ISSUER_NAME"]} {
 		require.Contains(t, spaceless(text), spaceless(want), "the order's PDF reads:\n%s", text)
 	}
 
@@ -151,14 +124,4 @@ func TestPurchaseOrderAcceptedInvoicedAndPaid(t *testing.T) {
 	require.Contains(t, pay(`-200 e2e-bdc facture=F-77 motif="saisi en trop"`), "Correction de")
 	require.Equal(t, 2, count(t, `SELECT count(*) FROM payments WHERE supplier_id = $1 AND invoice_id IS NOT NULL`, w.suppliers[1].ID))
 	require.Equal(t, 1, count(t, `SELECT count(*) FROM audit WHERE action = 'payment.correct' AND supplier_id = $1`, w.suppliers[1].ID))
-}
-
-// pdfText returns the text of a PDF, as pdftotext reads it.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "doc.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
-	require.NoError(t, err)
-	return string(out)
 }

@@ -125,8 +125,8 @@ func TestQuoteFromChat(t *testing.T) {
 	require.Contains(t, say(t, w.members[2], w.channels[2].Id, "/guichet libérer "+slug+"/PHO"), "libère")
 	out = say(t, coord, ch, "/guichet devis "+slug)
 	require.Contains(t, out, "révision 2")
-	require.Equal(t, 2, count(t, `SELECT count(*) FROM documents WHERE event_id = $1`, w.event.ID))
-	require.Equal(t, 1, count(t, `SELECT count(*) FROM documents WHERE event_id = $1 AND replaced_by IS NULL`, w.event.ID))
+	require.Equal(t, 2, count(t, `SELECT count(*) FROM documents WHERE kind = 'quote' AND event_id = $1`, w.event.ID))
+	require.Equal(t, 1, count(t, `SELECT count(*) FROM documents WHERE kind = 'quote' AND event_id = $1 AND replaced_by IS NULL`, w.event.ID))
 	rig.WaitPost(t, ch, func(p *model.Post) bool {
 		return p.UserId == rig.BotUserID() && strings.Contains(p.Message, "révision 2") && len(p.FileIds) == 2
 	})
