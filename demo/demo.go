@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -55,6 +56,9 @@ var ErrChecksFailed = errors.New("some checks of the replay failed")
 // transcript so far and the logs are still written).
 func Run(ctx context.Context, opts Options) (err error) {
 	opts.defaults()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		return errors.New("the demo reads the documents it makes back as text with pdftotext, which is missing: install it (Debian or Ubuntu: apt-get install poppler-utils)")
+	}
 	p := &progress{w: opts.Progress, began: time.Now()}
 	fx, err := loadFixture()
 	if err != nil {
