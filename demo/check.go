@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,24 @@ func (s *session) check(ctx context.Context, out string) []result {
 		s.checkQuote(ctx, out),
 		s.checkOrders(ctx, out),
 	}
-	return append(results, s.checkSecondAct(ctx)...)
+	results = append(results, s.checkSecondAct(ctx)...)
+	return append(results, s.checkRendered())
+}
+
+// checkRendered verifies that every post and private answer the people read rendered from the
+// catalogue in full: none holds a message id in brackets (a missing message or a template that
+// failed on its arguments).
+func (s *session) checkRendered() result {
+	r := fmt.Sprintf("every one of the %d posts and answers read rendered in full from the catalogue", s.tr.read)
+	if len(s.tr.unrendered) == 0 {
+		return pass("%s", r)
+	}
+	ids := make([]string, 0, len(s.tr.unrendered))
+	for id, n := range s.tr.unrendered {
+		ids = append(ids, fmt.Sprintf("%s (%d)", id, n))
+	}
+	sort.Strings(ids)
+	return fail("%s; but these did not render: %s", r, strings.Join(ids, ", "))
 }
 
 func (s *session) checkLots(ctx context.Context) result {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,16 @@ func TestPrepareAtIsBeforeTheFirstReminder(t *testing.T) {
 	first, err := e.LocalTime(-specs[0].DaysBefore, specs[0].Hour, specs[0].Minute)
 	require.NoError(t, err)
 	require.True(t, at.Before(first), "the offers go out before the first reminder is due")
+}
+
+// A message id in brackets is the catalogue's rendering of a message it misses or cannot
+// render; a button's label in brackets is not.
+func TestTranscriptNotesUnrenderedMessages(t *testing.T) {
+	tr := newTranscript(l10n.New(), "fr", time.UTC, nil, io.Discard)
+	tr.note("✅ **Coop** a accepté [Je prends] [J'accepte le bon de commande]")
+	require.Empty(t, tr.unrendered)
+	tr.note("[NoticeOrderAccepted]")
+	tr.note("avant [ErrLotFull] après [NoticeOrderAccepted]")
+	require.Equal(t, map[string]int{"NoticeOrderAccepted": 2, "ErrLotFull": 1}, tr.unrendered)
+	require.Equal(t, 3, tr.read)
 }

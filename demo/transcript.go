@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -31,10 +32,28 @@ type transcript struct {
 	w       io.Writer // everything, as it is written
 	phase   int
 	actions []string
+	// read counts the posts and private answers written into the transcript; unrendered, the
+	// message ids found in them in brackets, as the catalogue renders a message it misses or
+	// cannot render.
+	read       int
+	unrendered map[string]int
+}
+
+// unrenderedID matches a message id in brackets: the catalogue's rendering of a message that
+// is missing or whose template failed (l10n.Catalog.T).
+var unrenderedID = regexp.MustCompile(`\[((?:` + strings.Join(l10n.Prefixes, "|") + `)[A-Z][A-Za-z0-9]*)\]`)
+
+// note counts text as read and remembers the message ids it holds unrendered.
+func (t *transcript) note(text string) {
+	t.read++
+	for _, m := range unrenderedID.FindAllStringSubmatch(text, -1) {
+		t.unrendered[m[1]]++
+	}
 }
 
 func newTranscript(cat *l10n.Catalog, locale string, zone *time.Location, clock *simClock, w io.Writer) *transcript {
-	return &transcript{cat: cat, locale: locale, zone: zone, clock: clock, names: map[string]string{}, seen: map[string]string{}, w: w}
+	return &transcript{cat: cat, locale: locale, zone: zone, clock: clock, names: map[string]string{}, seen: map[string]string{}, w: w,
+		unrendered: map[string]int{}}
 }
 
 func (t *transcript) tr(id string, kv ...any) string {
@@ -71,6 +90,7 @@ func (t *transcript) action(realAt time.Time, who, where, what string, answers .
 		if strings.TrimSpace(a) == "" {
 			continue
 		}
+		t.note(a)
 		b.WriteString("\n" + indent(a, "           ↳ ", "             "))
 	}
 	t.actions = append(t.actions, b.String())
@@ -98,6 +118,7 @@ func (t *transcript) endPhase(views []view) {
 		var lines []string
 		for _, p := range v.posts {
 			text := t.postText(p)
+			t.note(text)
 			old, known := t.seen[p.Id]
 			if known && old == text {
 				continue
