@@ -1,10 +1,8 @@
 package commands_test
 
 import (
+	"context"
 	"encoding/csv"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/commands"
+	"guichet.dev/guichet/desk"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -49,18 +48,12 @@ func (b *bundle) claimed2011(t *testing.T) {
 	}
 }
 
-// pdfText reads a PDF back as text with pdftotext, spaces made plain.
+// pdfText reads a PDF back as text, spaces made plain (desk.PDFText).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext is needed to read documents back (Debian package poppler-utils): %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "q.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	text, err := desk.PDFText(context.Background(), pdf, true)
 	require.NoError(t, err)
-	return strings.ReplaceAll(strings.ReplaceAll(string(out), "\u202f", " "), "\u00a0", " ")
+	return text
 }
 
 func TestSupplierEditRightsAndAudit(t *testing.T) {

@@ -6,11 +6,11 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strings"
 	"time"
 
+	"guichet.dev/guichet/desk"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -55,13 +55,11 @@ func (s *session) clientPage(ctx context.Context) error {
 		return fmt.Errorf("client page's PDF: %w", err)
 	}
 	// The PDF read back as text says the same total, to the cent.
-	cmd := exec.CommandContext(ctx, "pdftotext", "-", "-")
-	cmd.Stdin = strings.NewReader(pdf)
-	text, err := cmd.Output()
+	text, err := desk.PDFText(ctx, []byte(pdf), false)
 	if err != nil {
-		return fmt.Errorf("client page's PDF read back with pdftotext (Debian package poppler-utils): %w", err)
+		return fmt.Errorf("client page's PDF read back: %w", err)
 	}
-	if !strings.Contains(strings.NewReplacer("\u202f", " ", "\u00a0", " ").Replace(string(text)), total) {
+	if !strings.Contains(text, total) {
 		return fmt.Errorf("client page's PDF: the total %s is not in it", total)
 	}
 	s.tr.action(at, "client", link, s.t("CmdClientDemoOpened", "Total", l10n.Money(s.fx.budget(), s.locale),

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/desk"
 	"guichet.dev/guichet/internal/mmrig"
 	"guichet.dev/guichet/l10n"
 )
@@ -176,11 +176,11 @@ func (s *session) checkOrders(ctx context.Context, out string) result {
 		if err := os.WriteFile(path, pdf, 0o644); err != nil {
 			return fail("purchase orders: %v", err)
 		}
-		text, err := exec.CommandContext(ctx, "pdftotext", "-layout", path, "-").Output()
+		text, err := desk.PDFText(ctx, pdf, true)
 		if err != nil {
-			return fail("purchase orders: pdftotext %s: %v", path, err)
+			return fail("purchase orders: %s: %v", path, err)
 		}
-		read := spaceless(string(text))
+		read := spaceless(text)
 		for _, want := range []guichet.Cents{wantNet, wantVAT, wantNet + wantVAT} {
 			if !strings.Contains(read, spaceless(l10n.Money(want, s.locale))) {
 				problems = append(problems, fmt.Sprintf("%s (%s) does not read %s", o.Number, o.SupplierName, l10n.Money(want, s.locale)))

@@ -1,17 +1,16 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/desk"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -147,7 +146,7 @@ func (s *session) checkQuote(ctx context.Context, out string) result {
 			pdf = data
 		}
 	}
-	text, err := pdfText(ctx, pdf)
+	text, err := desk.PDFText(ctx, pdf, true)
 	if err != nil {
 		return fail("quote: reading the PDF back: %v", err)
 	}
@@ -167,20 +166,6 @@ func (s *session) checkQuote(ctx context.Context, out string) result {
 		return fail("%s; but %s", r, strings.Join(problems, "; "))
 	}
 	return pass("%s", r)
-}
-
-// pdfText reads a PDF back as text with pdftotext (poppler-utils).
-func pdfText(ctx context.Context, pdf []byte) (string, error) {
-	if len(pdf) == 0 {
-		return "", fmt.Errorf("no PDF attached")
-	}
-	cmd := exec.CommandContext(ctx, "pdftotext", "-layout", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("pdftotext: %w", err)
-	}
-	return plainSpaces(string(out)), nil
 }
 
 // plainSpaces turns narrow and non-breaking spaces into plain ones.

@@ -2,10 +2,7 @@ package desk_test
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
+	"context"
 	"testing"
 	"time"
 
@@ -36,17 +33,12 @@ func clientPage(after bool) *desk.ClientPage {
 	}
 }
 
+// pdfText reads a PDF back as text, spaces made plain (desk.PDFText).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext is needed to read documents back (Debian package poppler-utils): %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "p.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	text, err := desk.PDFText(context.Background(), pdf, true)
 	require.NoError(t, err)
-	return strings.ReplaceAll(strings.ReplaceAll(string(out), "\u202f", " "), "\u00a0", " ")
+	return text
 }
 
 // The client page's PDF says what the page says, the same bytes each time, before and after

@@ -2,9 +2,7 @@ package desk_test
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -61,15 +59,7 @@ func TestPDFIsReproducibleAndReadable(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, bytes.Equal(a, c2))
 
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext is needed to read documents back (Debian package poppler-utils): %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "d.pdf")
-	require.NoError(t, os.WriteFile(path, a, 0o600))
-	out, err := exec.Command(bin, "-layout", path, "-").Output()
-	require.NoError(t, err)
-	text := strings.ReplaceAll(strings.ReplaceAll(string(out), "\u202f", " "), "\u00a0", " ")
+	text := pdfText(t, a)
 	for _, want := range []string{"Devis DEV-2011-0001, révision 2", "Remplace DEV-2011-0001, révision 1", "Conseil régional",
 		"Scopéra", "Les Écossolies", "SIRET 73282932000074", "6 075,55 €", "250,00 € (10 %)", "Total TTC", "6 325,55 €",
 		"Exonération de TVA, article 261, 7-1° b du CGI", "TVA non applicable, article 293 B du CGI"} {
@@ -98,5 +88,12 @@ func TestInconsistentDocumentIsRefused(t *testing.T) {
 	_, err := desk.RenderPDF(d, l10n.New())
 	require.Error(t, err)
 	_, err = desk.RenderCSV(d, l10n.New())
+	require.Error(t, err)
+}
+
+func TestPDFTextRefusesNothingToRead(t *testing.T) {
+	_, err := desk.PDFText(context.Background(), nil, true)
+	require.Error(t, err)
+	_, err = desk.PDFText(context.Background(), []byte("not a PDF"), true)
 	require.Error(t, err)
 }

@@ -5,9 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +17,7 @@ import (
 
 	"guichet.dev/guichet"
 	"guichet.dev/guichet/bot"
+	"guichet.dev/guichet/desk"
 )
 
 // browser starts Debian's headless Chromium (/usr/bin/chromium) with a fresh profile and no
@@ -47,15 +46,9 @@ func browser(t *testing.T) context.Context {
 // runs of white space one.
 func pdfToText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext is needed to read PDFs back (Debian package poppler-utils): %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "page.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command(bin, path, "-").Output()
+	text, err := desk.PDFText(context.Background(), pdf, false)
 	require.NoError(t, err)
-	return plainSpaces(string(out))
+	return plainSpaces(text)
 }
 
 func plainSpaces(s string) string {

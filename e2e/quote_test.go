@@ -2,17 +2,14 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/stretchr/testify/require"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/desk"
 	"guichet.dev/guichet/l10n"
 )
 
@@ -132,18 +129,10 @@ func TestQuoteFromChat(t *testing.T) {
 	})
 }
 
-// readPDF reads a PDF back as text with pdftotext, narrow and non-breaking spaces made plain.
+// readPDF reads a PDF back as text laid out as printed, spaces made plain (desk.PDFText).
 func readPDF(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext is needed to read documents back (Debian package poppler-utils): %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "quote.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "-layout", path, "-").Output()
+	text, err := desk.PDFText(context.Background(), pdf, true)
 	require.NoError(t, err)
-	return strings.ReplaceAll(strings.ReplaceAll(string(out), "\u202f", " "), "\u00a0", " ")
+	return text
 }
