@@ -13,19 +13,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"guichet.dev/guichet"
+	"guichet.dev/guichet/sheet/sheettest"
 )
-
-// sheetLots writes a lots file of n rows as French Excel saves it (";", amounts
-// "1 234,50 €", a long quoted description).
-func sheetLots(n int) []byte {
-	var b strings.Builder
-	b.WriteString("code;intitulé;catégorie;quantité;unité;budget (€);mode;max structures;créneau;description\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "L%04d;Lot n°%d;cat%d;%d;pièces;\"1 %03d,50 €\";partagé;3;12:00-14:00;\"Prestation complète, livrée et installée avant l'ouverture ; matériel fourni, équipe sur place, nettoyage compris.\"\n",
-			i, i, i%20, 1+i%50, i%1000)
-	}
-	return []byte(b.String())
-}
 
 // BenchmarkDroppedSheet measures, side by side in one run, a 5,000-row lots file dropped in an
 // event's coordination channel through real Mattermost — from the coordinator's upload
@@ -42,7 +31,7 @@ func BenchmarkDroppedSheet(b *testing.B) {
 	r := benchRig(b)
 	ctx := context.Background()
 	runs := envInt(b, "GUICHET_BENCH_RUNS", 3)
-	data := sheetLots(5000)
+	data := sheettest.FrenchLots(5000)
 	file := filepath.Join(b.TempDir(), "lots.csv")
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		b.Fatal(err)

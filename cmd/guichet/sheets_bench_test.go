@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,19 +14,8 @@ import (
 	"guichet.dev/guichet/db"
 	"guichet.dev/guichet/db/dbtest"
 	"guichet.dev/guichet/l10n"
+	"guichet.dev/guichet/sheet/sheettest"
 )
-
-// benchLots writes a lots file of n rows as French Excel saves it (";", amounts "1 234,50 €",
-// a long description), in UTF-8: the file both sides of the benchmark read.
-func benchLots(n int) []byte {
-	var b strings.Builder
-	b.WriteString("code;intitulé;catégorie;quantité;unité;budget (€);mode;max structures;créneau;description\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "L%04d;Lot n°%d;cat%d;%d;pièces;\"1 %03d,50 €\";partagé;3;12:00-14:00;\"Prestation complète, livrée et installée avant l'ouverture ; matériel fourni, équipe sur place, nettoyage compris.\"\n",
-			i, i, i%20, 1+i%50, i%1000)
-	}
-	return []byte(b.String())
-}
 
 // BenchmarkDroppedPreviewVsImport measures, side by side in one run on the same 5,000-row
 // file and the same database, the preview of a file dropped in chat (commands' PreviewSheet:
@@ -50,7 +38,7 @@ func BenchmarkDroppedPreviewVsImport(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	data := benchLots(commands.MaxCSVRows)
+	data := sheettest.FrenchLots(commands.MaxCSVRows)
 	file := filepath.Join(b.TempDir(), "lots.csv")
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		b.Fatal(err)
