@@ -24,12 +24,11 @@ func (b *Bot) invoiceDropped(ctx context.Context, p *model.Post) error {
 	if h == nil {
 		return nil
 	}
-	dm, err := b.client.DirectChannel(ctx, p.UserId)
-	if err != nil {
+	// Read the channel rather than open a direct channel with the poster: a file posted
+	// anywhere else must not make the bot open conversations.
+	dm, err := b.client.isDirectWithBot(ctx, p.ChannelId)
+	if err != nil || !dm {
 		return err
-	}
-	if dm != p.ChannelId {
-		return nil
 	}
 	fileID, err := b.firstPDF(ctx, p)
 	if err != nil || fileID == "" {

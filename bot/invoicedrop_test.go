@@ -34,7 +34,11 @@ func (r *recordingCommands) HandleDialog(context.Context, guichet.DialogSubmissi
 // person is told how to write them; other posts are left alone.
 func TestInvoiceDroppedInADirectMessage(t *testing.T) {
 	mm := newFakeMM(t)
-	mm.set(func(f *fakeMM) { f.users["lea"] = &model.User{Id: "lea-id", Username: "lea"} })
+	mm.set(func(f *fakeMM) {
+		f.users["lea"] = &model.User{Id: "lea-id", Username: "lea"}
+		f.channels["dm-lea-id"] = &model.Channel{Id: "dm-lea-id", Name: model.GetDMNameFromIds(f.botID, "lea-id"), Type: model.ChannelTypeDirect}
+	})
+	mm.addChannel("some-channel", "some-channel", "team")
 	client := mm.client(ClientOptions{})
 	require.NoError(t, client.Connect(context.Background()))
 	b := unitBot(t, nil, client, time.Date(2027, 4, 20, 9, 0, 0, 0, time.UTC))
@@ -72,4 +76,5 @@ func TestInvoiceDroppedInADirectMessage(t *testing.T) {
 	}
 	require.Len(t, cmds.reqs, 1)
 	require.Len(t, mm.postsIn("dm-lea-id"), 2)
+	require.Zero(t, mm.countCalls("POST /api/v4/channels/direct"), "reading a post opens no conversation")
 }
