@@ -73,13 +73,12 @@ type Deps struct {
 	// ClientLinkURL returns the address of a client link's page (bot.Bot.ClientLinkURL);
 	// without it, client-link answers with an internal error.
 	ClientLinkURL func(*guichet.ClientLink) string
-	// Issuer is the network that issues the client's documents, and Legal the mentions they
-	// print (config [issuer] and [legal]; Legal defaults to guichet.DefaultLegalMentions).
+	// Issuer is the network that issues the client's documents (its PaymentDays is the
+	// invoices' term when the event sets none; 0 means guichet.DefaultPaymentDays), and Legal
+	// the mentions they print (config [issuer] and [legal]; Legal defaults to
+	// guichet.DefaultLegalMentions).
 	Issuer guichet.Issuer
 	Legal  guichet.LegalMentions
-	// PaymentDays is the client's payment term for invoices when the event sets none (the
-	// issuer's); default guichet.DefaultPaymentDays.
-	PaymentDays int
 }
 
 // Handler runs the command language. It is safe for concurrent use.
@@ -96,8 +95,6 @@ type Handler struct {
 	clientLinkURL func(*guichet.ClientLink) string
 	issuer        guichet.Issuer
 	legal         guichet.LegalMentions
-	// paymentDays is Deps.PaymentDays.
-	paymentDays int
 }
 
 var _ guichet.CommandHandler = (*Handler)(nil)
@@ -112,7 +109,6 @@ func New(d Deps) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.paymentDays = d.PaymentDays
 	if h.log == nil {
 		h.log = slog.Default()
 	}

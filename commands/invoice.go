@@ -94,7 +94,7 @@ func (h *Handler) invoice(ctx context.Context, c *call, cmd InvoiceRecord) (stri
 			return "", err
 		}
 	}
-	inv, err := h.store.RecordInvoice(ctx, c.actor, e.ID, s.ID, in, h.paymentDays)
+	inv, err := h.store.RecordInvoice(ctx, c.actor, e.ID, s.ID, in, h.issuer.PaymentDays)
 	if err != nil {
 		return "", err
 	}

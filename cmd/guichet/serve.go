@@ -126,7 +126,6 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, now fun
 	cmds := commands.New(commands.Deps{
 		Store: d, Chat: b, Access: access, Catalog: catalog, Sheets: d, Locale: cfg.Locale, Now: now, Logger: logger,
 		ClientLinkURL: b.ClientLinkURL, Issuer: cfg.Issuer, Legal: cfg.Legal,
-		PaymentDays: cfg.Issuer.PaymentDays,
 	})
 	b.SetCommands(cmds)
 	b.SetSheets(cmds)
