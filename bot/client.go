@@ -456,6 +456,38 @@ func (c *Client) UploadFile(ctx context.Context, channelID, name string, data []
 	return res.FileInfos[0].Id, nil
 }
 
+// File is a file to attach to a post: its name and its bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// CreatePostWithFiles uploads files (those with data, in order) into post's channel and posts
+// post with them, as CreatePost does. On a retry of the delivery under ctx, the post an earlier
+// attempt created with dedupeKey is returned as it is, before anything is uploaded again; when
+// Mattermost refuses to show the channel's posts, the files are uploaded and CreatePost decides.
+func (c *Client) CreatePostWithFiles(ctx context.Context, post *model.Post, dedupeKey string, files []File) (*model.Post, error) {
+	earlier, err := c.EarlierPost(ctx, post.ChannelId, dedupeKey)
+	if status := StatusOf(err); err != nil && status != http.StatusForbidden && status != http.StatusNotFound {
+		return nil, err
+	}
+	if earlier != nil {
+		return earlier, nil
+	}
+	p := post.Clone()
+	for _, f := range files {
+		if len(f.Data) == 0 {
+			continue
+		}
+		id, err := c.UploadFile(ctx, p.ChannelId, f.Name, f.Data)
+		if err != nil {
+			return nil, err
+		}
+		p.FileIds = append(p.FileIds, id)
+	}
+	return c.CreatePost(ctx, p, dedupeKey)
+}
+
 // UserByUsername implements guichet.Chat: ENOTFOUND "ErrUserNotFound" when no such user.
 func (c *Client) UserByUsername(ctx context.Context, username string) (string, error) {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(username), "@"))

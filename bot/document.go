@@ -27,22 +27,9 @@ func (b *Bot) postDocument(ctx context.Context, m *guichet.OutboxMessage, p guic
 	if err != nil {
 		return "", err
 	}
-	var fileIDs []string
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{doc.FileName("pdf"), doc.PDF}, {doc.FileName("csv"), doc.CSV}} {
-		if len(f.data) == 0 {
-			continue
-		}
-		id, err := b.client.UploadFile(ctx, p.ChannelID, f.name, f.data)
-		if err != nil {
-			return "", err
-		}
-		fileIDs = append(fileIDs, id)
-	}
-	post := &model.Post{ChannelId: p.ChannelID, Message: b.catalog.T(loc, p.MessageID, p.Args), FileIds: fileIDs}
-	created, err := b.client.CreatePost(ctx, post, dedupeKey(m, p.ChannelID))
+	post := &model.Post{ChannelId: p.ChannelID, Message: b.catalog.T(loc, p.MessageID, p.Args)}
+	created, err := b.client.CreatePostWithFiles(ctx, post, dedupeKey(m, p.ChannelID),
+		[]File{{Name: doc.FileName("pdf"), Data: doc.PDF}, {Name: doc.FileName("csv"), Data: doc.CSV}})
 	if err != nil {
 		return "", err
 	}

@@ -139,3 +139,26 @@ func TestDeliveredPostLookup(t *testing.T) {
 	require.False(t, Permanent(err))
 	require.Empty(t, mm.postsIn("ch-d"))
 }
+
+// A post with files, delivered again after an attempt that posted it, is found before its
+// files are uploaded again; a first delivery uploads the files that have data, in order.
+func TestPostWithFilesFoundBeforeUploadingAgain(t *testing.T) {
+	t.Parallel()
+	mm := newFakeMM(t)
+	c := mm.client(ClientOptions{Timeout: 2 * time.Second})
+	ctx := context.Background()
+	files := []File{{Name: "a.pdf", Data: []byte("%PDF")}, {Name: "empty.csv"}, {Name: "b.csv", Data: []byte("x;y")}}
+
+	first, err := c.CreatePostWithFiles(ctx, &model.Post{ChannelId: "ch-a", Message: "Devis"}, "doc-1", files)
+	require.NoError(t, err)
+	require.Len(t, first.FileIds, 2, "the file without data is left out")
+	require.Equal(t, 2, mm.countCalls("POST /api/v4/files"))
+	mm.set(func(f *fakeMM) { f.pending = map[string]string{} })
+
+	retry := retrying(ctx, time.Now().Add(-time.Minute))
+	again, err := c.CreatePostWithFiles(retry, &model.Post{ChannelId: "ch-a", Message: "Devis"}, "doc-1", files)
+	require.NoError(t, err)
+	require.Equal(t, first.Id, again.Id)
+	require.Len(t, mm.postsIn("ch-a"), 1, "found, not posted again")
+	require.Equal(t, 2, mm.countCalls("POST /api/v4/files"), "nothing uploaded again")
+}

@@ -204,21 +204,9 @@ func (b *Bot) deliverOrder(ctx context.Context, m *guichet.OutboxMessage, p guic
 	if s.ChannelID == "" {
 		return "", nil
 	}
-	key := dedupeKey(m, s.ChannelID)
-	if earlier, err := b.client.EarlierPost(ctx, s.ChannelID, key); err != nil || earlier != nil {
-		if earlier != nil {
-			return earlier.Id, nil
-		}
-		return "", err
-	}
 	doc := &desk.Document{Kind: desk.Order, Number: o.Number, Revision: o.Revision}
-	fileID, err := b.client.UploadFile(ctx, s.ChannelID, doc.FileName("pdf"), pdf)
-	if err != nil {
-		return "", err
-	}
-	post := b.orderPost(o, ev, s.ChannelID)
-	post.FileIds = []string{fileID}
-	created, err := b.client.CreatePost(ctx, post, key)
+	created, err := b.client.CreatePostWithFiles(ctx, b.orderPost(o, ev, s.ChannelID), dedupeKey(m, s.ChannelID),
+		[]File{{Name: doc.FileName("pdf"), Data: pdf}})
 	if err != nil {
 		return "", err
 	}

@@ -38,20 +38,20 @@ func (b *Bot) deliverRecap(ctx context.Context, msg *guichet.OutboxMessage, p gu
 	}
 	text := report.Markdown(b.catalog, r, locale)
 	name := report.FileName(b.catalog, r, locale)
-	var files []recapFile
+	var files []File
 	chart, err := report.Chart(b.catalog, r, locale)
 	switch {
 	case errors.Is(err, report.ErrNothingToChart):
 	case err != nil:
 		return "", err
 	default:
-		files = append(files, recapFile{name: name + ".png", data: chart})
+		files = append(files, File{Name: name + ".png", Data: chart})
 	}
 	var csv bytes.Buffer
 	if err := report.ClaimsCSV(&csv, b.catalog, r, locale); err != nil {
 		return "", err
 	}
-	files = append(files, recapFile{name: name + ".csv", data: csv.Bytes()})
+	files = append(files, File{Name: name + ".csv", Data: csv.Bytes()})
 
 	coordPost := ""
 	if e.CoordChannelID != "" {
@@ -78,31 +78,18 @@ func (b *Bot) deliverRecap(ctx context.Context, msg *guichet.OutboxMessage, p gu
 	return coordPost, nil
 }
 
-type recapFile struct {
-	name string
-	data []byte
-}
-
 // postRecap posts the recap in one channel unless this message already did, and records it.
-func (b *Bot) postRecap(ctx context.Context, outboxID, eventID int64, channelID, text string, files []recapFile) (string, error) {
+func (b *Bot) postRecap(ctx context.Context, outboxID, eventID int64, channelID, text string, files []File) (string, error) {
 	if postID, err := b.store.RecapPostOf(ctx, outboxID, channelID); err != nil || postID != "" {
 		return postID, err
 	}
-	var fileIDs []string
-	for _, f := range files {
-		id, err := b.client.UploadFile(ctx, channelID, f.name, f.data)
-		if err != nil {
-			return "", err
-		}
-		fileIDs = append(fileIDs, id)
-	}
-	post, err := b.client.CreatePost(ctx, &model.Post{ChannelId: channelID, Message: text, FileIds: fileIDs},
-		fmt.Sprintf("recap:%d:%s", outboxID, channelID))
+	post, err := b.client.CreatePostWithFiles(ctx, &model.Post{ChannelId: channelID, Message: text},
+		fmt.Sprintf("recap:%d:%s", outboxID, channelID), files)
 	if err != nil {
 		return "", err
 	}
 	if err := b.store.RecordRecapPost(ctx, guichet.RecapPost{OutboxID: outboxID, EventID: eventID,
-		ChannelID: channelID, PostID: post.Id, FileIDs: fileIDs}); err != nil {
+		ChannelID: channelID, PostID: post.Id, FileIDs: post.FileIds}); err != nil {
 		return "", err
 	}
 	return post.Id, nil
